@@ -1,0 +1,113 @@
+package dev.cir.clip.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A DJL block whose parameters and children carry the names of OpenAI's PyTorch modules, so the
+ * model's state dict reads and writes with the reference's key names. Subclasses declare their
+ * parameters in the constructor from a {@link Weights} source and implement a typed {@code
+ * forward}.
+ */
+public abstract class ClipBlock extends AbstractBlock {
+  private final Map<String, Parameter> ownParameters = new LinkedHashMap<>();
+  private final Map<String, ClipBlock> ownChildren = new LinkedHashMap<>();
+  private final String prefix;
+
+  /**
+   * @param prefix this block's full state-dict prefix ending in '.', or "" at the root
+   */
+  protected ClipBlock(String prefix) {
+    this.prefix = prefix;
+  }
+
+  /** The full state-dict prefix of this block ("" or ending in '.'). */
+  public String prefix() {
+    return prefix;
+  }
+
+  /** Prefix of the child called {@code name}. */
+  protected String sub(String name) {
+    return prefix + name + ".";
+  }
+
+  /** Declares a trainable parameter. */
+  protected Parameter weight(Weights w, String name, Init init, long... shape) {
+    return declare(w, name, init, Parameter.Type.WEIGHT, true, shape);
+  }
+
+  /** Declares a trainable bias. */
+  protected Parameter bias(Weights w, String name, Init init, long... shape) {
+    return declare(w, name, init, Parameter.Type.BIAS, true, shape);
+  }
+
+  /** Declares a non-trainable buffer (BatchNorm running statistics). */
+  protected Parameter buffer(Weights w, String name, Init init, Parameter.Type type, long... shape) {
+    return declare(w, name, init, type, false, shape);
+  }
+
+  private Parameter declare(
+      Weights w, String name, Init init, Parameter.Type type, boolean trainable, long... shape) {
+    NDArray array = w.take(prefix + name, new Shape(shape), init);
+    Parameter p =
+        Parameter.builder()
+            .setName(name)
+            .setType(type)
+            .optArray(array)
+            .optRequiresGrad(trainable)
+            .build();
+    array.setRequiresGradient(false);
+    addParameter(p);
+    ownParameters.put(name, p);
+    return p;
+  }
+
+  /** Registers {@code block} as the child called {@code name} and returns it. */
+  protected <B extends ClipBlock> B child(String name, B block) {
+    addChildBlock(name, block);
+    ownChildren.put(name, block);
+    return block;
+  }
+
+  /**
+   * Every parameter and buffer below this block, by full state-dict key, in declaration order.
+   */
+  public Map<String, Parameter> namedParameters() {
+    Map<String, Parameter> out = new LinkedHashMap<>();
+    collect(out);
+    return out;
+  }
+
+  private void collect(Map<String, Parameter> out) {
+    ownParameters.forEach((name, p) -> out.put(prefix + name, p));
+    ownChildren.values().forEach(c -> c.collect(out));
+  }
+
+  /** The value of {@code p} for a forward pass on {@code like}'s device. */
+  protected static NDArray value(ParameterStore ps, Parameter p, NDArray like, boolean training) {
+    return ps.getValue(p, like.getDevice(), training);
+  }
+
+  /** DJL's generic entry point: one input, one output. */
+  @Override
+  protected NDList forwardInternal(
+      ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    return new NDList(forward(ps, inputs.singletonOrThrow(), training));
+  }
+
+  /** This block's computation on one array. */
+  public abstract NDArray forward(ParameterStore ps, NDArray x, boolean training);
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName() + " is built from its weights; shape inference is not used");
+  }
+}

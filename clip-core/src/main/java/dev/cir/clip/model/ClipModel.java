@@ -1,0 +1,118 @@
+package dev.cir.clip.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import dev.cir.clip.io.StateDict;
+import dev.cir.clip.io.Tensor;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * OpenAI's {@code CLIP}: an image tower ({@link VisionTransformer} or {@link ModifiedResNet} under
+ * {@code visual.}), a {@link TextTransformer} at the root, and {@code logit_scale}. As a DJL block
+ * its single input is pixels [b, 3, R, R] (float32) or token ids [b, n] (int64), and its output is
+ * the corresponding raw features.
+ */
+public final class ClipModel extends ClipBlock {
+  private final ClipConfig config;
+  private final ClipBlock visual;
+  private final TextTransformer text;
+  private final Parameter logitScale;
+
+  public ClipModel(Weights w, ClipConfig config) {
+    super("");
+    this.config = config;
+    this.visual =
+        child("visual", config.isVit() ? new VisionTransformer(w, "visual.", config) : new ModifiedResNet(w, "visual.", config));
+    this.text = child("text", new TextTransformer(w, config));
+    this.logitScale = weight(w, "logit_scale", Init.constant((float) Math.log(1 / 0.07)));
+  }
+
+  /** Builds the model from a state dict in OpenAI's key names, refusing unknown or missing tensors. */
+  public static ClipModel fromStateDict(StateDict dict, ClipConfig config, NDManager manager) {
+    StateDictWeights w = new StateDictWeights(dict, manager);
+    ClipModel m = new ClipModel(w, config);
+    w.checkAllUsed();
+    return m;
+  }
+
+  /** A model with OpenAI's random initialisation. */
+  public static ClipModel random(ClipConfig config, NDManager manager) {
+    return new ClipModel(new RandomWeights(manager), config);
+  }
+
+  public ClipConfig config() {
+    return config;
+  }
+
+  /** The image tower. */
+  public ClipBlock visual() {
+    return visual;
+  }
+
+  public TextTransformer text() {
+    return text;
+  }
+
+  public Parameter logitScale() {
+    return logitScale;
+  }
+
+  /** Pixels [b, 3, R, R] → raw image features [b, embed_dim]. */
+  public NDArray encodeImage(ParameterStore ps, NDArray pixels, boolean training) {
+    return visual.forward(ps, pixels, training);
+  }
+
+  /** Token ids [b, n] → raw text features [b, embed_dim]. */
+  public NDArray encodeText(ParameterStore ps, NDArray tokens, boolean training) {
+    return text.forward(ps, tokens, training);
+  }
+
+  @Override
+  public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+    return x.getDataType().isInteger() ? encodeText(ps, x, training) : encodeImage(ps, x, training);
+  }
+
+  @Override
+  protected NDList forwardInternal(
+      ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    return new NDList(forward(ps, inputs.singletonOrThrow(), training));
+  }
+
+  /**
+   * The parameters as a state dict with OpenAI's key names, loadable by {@code
+   * CLIP.load_state_dict} (BatchNorm layers get a {@code num_batches_tracked} of 0).
+   */
+  public Map<String, Tensor> stateDict() {
+    return export(namedParameters());
+  }
+
+  /** Copies parameter arrays out of the engine, by name. */
+  public static Map<String, Tensor> export(Map<String, Parameter> params) {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Parameter> e : params.entrySet()) {
+      NDArray a = e.getValue().getArray();
+      out.put(e.getKey(), Tensor.ofFloats(a.getShape().getShape(), a.toFloatArray()));
+      if (e.getKey().endsWith(".running_var")) {
+        String bn = e.getKey().substring(0, e.getKey().length() - "running_var".length());
+        out.put(bn + "num_batches_tracked", Tensor.ofLongs(new long[0], new long[] {0}));
+      }
+    }
+    return out;
+  }
+
+  /** Number of trainable parameters (buffers excluded), as {@code sum(p.numel() for p in model.parameters())}. */
+  public long parameterCount() {
+    long n = 0;
+    for (Parameter p : namedParameters().values()) {
+      if (p.requiresGradient()) {
+        n += p.getArray().size();
+      }
+    }
+    return n;
+  }
+}
