@@ -33,6 +33,7 @@ public record ClipConfig(
 
   public ClipConfig {
     visionLayers = visionLayers.clone();
+    boolean vit = visionPatchSize > 0; // fields are not yet assigned in a compact constructor
     if (visionPatchSize > 0 ? visionLayers.length != 1 : visionLayers.length != 4) {
       throw new IllegalArgumentException(
           "a ViT has one layer count and a ModifiedResNet four, got " + Arrays.toString(visionLayers));
@@ -49,16 +50,16 @@ public record ClipConfig(
     if (textWidth % textHeads != 0) {
       throw new IllegalArgumentException("text width " + textWidth + " is not divisible into " + textHeads + " heads");
     }
-    long visionAttnWidth = isVit() ? visionWidth : visionWidth * 32L;
+    long visionAttnWidth = vit ? visionWidth : visionWidth * 32L;
     if (visionAttnWidth % visionHeads != 0) {
       throw new IllegalArgumentException(
           "vision attention width " + visionAttnWidth + " is not divisible into " + visionHeads + " heads");
     }
-    if (isVit() && imageResolution % visionPatchSize != 0) {
+    if (vit && imageResolution % visionPatchSize != 0) {
       throw new IllegalArgumentException(
           "image resolution " + imageResolution + " is not a multiple of the patch size " + visionPatchSize);
     }
-    if (!isVit() && imageResolution % 32 != 0) {
+    if (!vit && imageResolution % 32 != 0) {
       throw new IllegalArgumentException("a ModifiedResNet needs a resolution divisible by 32, got " + imageResolution);
     }
   }
