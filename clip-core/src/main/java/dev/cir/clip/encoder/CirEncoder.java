@@ -1,0 +1,326 @@
+package dev.cir.clip.encoder;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.translate.NoBatchifyTranslator;
+import ai.djl.translate.TranslateException;
+import ai.djl.translate.TranslatorContext;
+import dev.cir.clip.bundle.BundleManifest;
+import dev.cir.clip.bundle.ModelBundle;
+import dev.cir.clip.model.ClipConfig;
+import dev.cir.clip.model.ClipModel;
+import dev.cir.clip.model.Combiner;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Encodes images and texts with a bundle's CLIP towers and fuses them into query vectors. Safe
+ * for many threads at once: each forward pass borrows one of a pool of DJL predictors, inputs are
+ * cut into batches of at most {@link EncoderOptions#batchSize()}, and no autograd graph is
+ * recorded. Features are raw (unnormalised), as CLIP's {@code encode_image}/{@code encode_text}
+ * return them; {@link #combine} returns normalised query vectors.
+ */
+public final class CirEncoder implements AutoCloseable {
+  private final BundleManifest manifest;
+  private final ClipConfig config;
+  private final Model clipModel;
+  private final Model combinerModel;
+  private final PredictorPool<float[][], float[][]> images;
+  private final PredictorPool<long[][], float[][]> texts;
+  private final PredictorPool<float[][][], float[][]> combiner;
+  private final int batchSize;
+  private final Device device;
+
+  private CirEncoder(ModelBundle bundle, EncoderOptions options) {
+    this.manifest = bundle.manifest();
+    this.config = manifest.config();
+    this.batchSize = options.batchSize();
+    this.device = Engines.device(options.device());
+    Model clip = Model.newInstance("clip", device, "PyTorch");
+    Model comb = null;
+    try {
+      ClipModel block = bundle.loadClip(clip.getNDManager());
+      clip.setBlock(block);
+      if (manifest.hasCombiner()) {
+        comb = Model.newInstance("combiner", device, "PyTorch");
+        comb.setBlock(bundle.loadCombiner(comb.getNDManager()));
+      }
+    } catch (RuntimeException e) {
+      clip.close();
+      if (comb != null) {
+        comb.close();
+      }
+      throw e;
+    }
+    this.clipModel = clip;
+    this.combinerModel = comb;
+    int n = options.predictors();
+    int r = config.imageResolution();
+    this.images = new PredictorPool<>(clip, new PixelsTranslator(r), device, n);
+    this.texts = new PredictorPool<>(clip, new TokensTranslator(), device, n);
+    this.combiner = comb == null ? null : new PredictorPool<>(comb, new CombineTranslator(), device, n);
+  }
+
+  /**
+   * Loads the bundle's models onto the options' device.
+   *
+   * @throws dev.cir.clip.io.InvalidModelException when a file of the bundle is missing or corrupt
+   */
+  public static CirEncoder open(ModelBundle bundle, EncoderOptions options) {
+    Engines.ensureOffline();
+    return new CirEncoder(bundle, options);
+  }
+
+  public BundleManifest manifest() {
+    return manifest;
+  }
+
+  public ClipConfig config() {
+    return config;
+  }
+
+  /** Dimension of every feature and query vector. */
+  public int dimension() {
+    return config.embedDim();
+  }
+
+  public boolean hasCombiner() {
+    return combiner != null;
+  }
+
+  public Device device() {
+    return device;
+  }
+
+  /**
+   * @param pixels preprocessed images, each [3, R, R] in channel-major order
+   * @return raw image features, one row per image
+   */
+  public float[][] encodePixels(List<float[]> pixels) {
+    int expected = 3 * config.imageResolution() * config.imageResolution();
+    float[][] out = new float[pixels.size()][];
+    for (int start = 0; start < pixels.size(); start += batchSize) {
+      int end = Math.min(pixels.size(), start + batchSize);
+      float[][] batch = new float[end - start][];
+      for (int i = start; i < end; i++) {
+        float[] p = pixels.get(i);
+        if (p.length != expected) {
+          throw new IllegalArgumentException(
+              "image " + i + " has " + p.length + " values; this model takes 3x" + config.imageResolution() + "x"
+                  + config.imageResolution() + " = " + expected);
+        }
+        batch[i - start] = p;
+      }
+      System.arraycopy(run(images, batch), 0, out, start, end - start);
+    }
+    return out;
+  }
+
+  /**
+   * @param tokens token ids, each row of the context length as the CLIP tokenizer writes it
+   * @return raw text features, one row per text
+   */
+  public float[][] encodeTokens(long[][] tokens) {
+    float[][] out = new float[tokens.length][];
+    for (int start = 0; start < tokens.length; start += batchSize) {
+      int end = Math.min(tokens.length, start + batchSize);
+      long[][] batch = Arrays.copyOfRange(tokens, start, end);
+      for (long[] row : batch) {
+        if (row.length != config.contextLength()) {
+          throw new IllegalArgumentException(
+              "token rows must have the context length " + config.contextLength() + ", got " + row.length);
+        }
+        for (long id : row) {
+          if (id < 0 || id >= config.vocabSize()) {
+            throw new IllegalArgumentException("token id " + id + " outside the vocabulary [0, " + config.vocabSize() + ")");
+          }
+        }
+      }
+      System.arraycopy(run(texts, batch), 0, out, start, end - start);
+    }
+    return out;
+  }
+
+  /**
+   * Fuses reference-image and text features row by row.
+   *
+   * @param image raw image features [n][d]
+   * @param text raw text features [n][d]
+   * @throws IllegalStateException for {@link CombineMode#COMBINER} on a bundle without one
+   */
+  public Combination combine(float[][] image, float[][] text, CombineMode mode) {
+    if (image.length != text.length) {
+      throw new IllegalArgumentException(image.length + " image rows but " + text.length + " text rows");
+    }
+    int d = dimension();
+    for (int i = 0; i < image.length; i++) {
+      if (image[i].length != d || text[i].length != d) {
+        throw new IllegalArgumentException(
+            "row " + i + ": features must have dimension " + d + ", got image " + image[i].length + " and text "
+                + text[i].length);
+      }
+    }
+    int n = image.length;
+    float[] lambda = new float[n];
+    Arrays.fill(lambda, Float.NaN);
+    float[][] out = new float[n][];
+    switch (mode) {
+      case COMBINER -> {
+        if (combiner == null) {
+          throw new IllegalStateException(
+              "the bundle has no Combiner; use combine=sum, or train one with 'cir train combiner'");
+        }
+        for (int start = 0; start < n; start += batchSize) {
+          int end = Math.min(n, start + batchSize);
+          float[][] r =
+              run(combiner, new float[][][] {Arrays.copyOfRange(image, start, end), Arrays.copyOfRange(text, start, end)});
+          for (int i = start; i < end; i++) {
+            float[] row = r[i - start];
+            out[i] = Arrays.copyOf(row, d);
+            lambda[i] = row[d];
+          }
+        }
+      }
+      case SUM -> {
+        for (int i = 0; i < n; i++) {
+          float[] s = new float[d];
+          for (int k = 0; k < d; k++) {
+            s[k] = image[i][k] + text[i][k];
+          }
+          out[i] = normalize(s);
+        }
+      }
+      case IMAGE -> {
+        for (int i = 0; i < n; i++) {
+          out[i] = normalize(image[i].clone());
+        }
+      }
+      case TEXT -> {
+        for (int i = 0; i < n; i++) {
+          out[i] = normalize(text[i].clone());
+        }
+      }
+    }
+    return new Combination(out, lambda, mode);
+  }
+
+  /** In place: v / max(‖v‖₂, 1e-12), as {@code F.normalize}. */
+  public static float[] normalize(float[] v) {
+    double ss = 0;
+    for (float x : v) {
+      ss += (double) x * x;
+    }
+    float norm = (float) Math.max(Math.sqrt(ss), 1e-12);
+    for (int i = 0; i < v.length; i++) {
+      v[i] /= norm;
+    }
+    return v;
+  }
+
+  private static <I> float[][] run(PredictorPool<I, float[][]> pool, I input) {
+    try {
+      return pool.predict(input);
+    } catch (TranslateException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new IllegalStateException("encoding failed: " + cause.getMessage(), cause);
+    }
+  }
+
+  @Override
+  public void close() {
+    images.close();
+    texts.close();
+    if (combiner != null) {
+      combiner.close();
+    }
+    clipModel.close();
+    if (combinerModel != null) {
+      combinerModel.close();
+    }
+  }
+
+  static float[][] rows(NDArray a) {
+    long[] shape = a.getShape().getShape();
+    int n = (int) shape[0];
+    int d = (int) (a.size() / Math.max(1, n));
+    float[] flat = a.toType(DataType.FLOAT32, false).toFloatArray();
+    float[][] out = new float[n][];
+    for (int i = 0; i < n; i++) {
+      out[i] = Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+    }
+    return out;
+  }
+
+  /** A batch of preprocessed images → the image tower. */
+  private static final class PixelsTranslator implements NoBatchifyTranslator<float[][], float[][]> {
+    private final int resolution;
+
+    PixelsTranslator(int resolution) {
+      this.resolution = resolution;
+    }
+
+    @Override
+    public NDList processInput(TranslatorContext ctx, float[][] batch) {
+      int per = 3 * resolution * resolution;
+      float[] flat = new float[batch.length * per];
+      for (int i = 0; i < batch.length; i++) {
+        System.arraycopy(batch[i], 0, flat, i * per, per);
+      }
+      NDManager m = ctx.getNDManager();
+      return new NDList(m.create(flat, new Shape(batch.length, 3, resolution, resolution)));
+    }
+
+    @Override
+    public float[][] processOutput(TranslatorContext ctx, NDList list) {
+      return rows(list.singletonOrThrow());
+    }
+  }
+
+  /** A batch of token rows → the text tower. */
+  private static final class TokensTranslator implements NoBatchifyTranslator<long[][], float[][]> {
+    @Override
+    public NDList processInput(TranslatorContext ctx, long[][] batch) {
+      int n = batch[0].length;
+      long[] flat = new long[batch.length * n];
+      for (int i = 0; i < batch.length; i++) {
+        System.arraycopy(batch[i], 0, flat, i * n, n);
+      }
+      return new NDList(ctx.getNDManager().create(flat, new Shape(batch.length, n)));
+    }
+
+    @Override
+    public float[][] processOutput(TranslatorContext ctx, NDList list) {
+      return rows(list.singletonOrThrow());
+    }
+  }
+
+  /** (image rows, text rows) → Combiner → rows of [combined..., λ]. */
+  private static final class CombineTranslator implements NoBatchifyTranslator<float[][][], float[][]> {
+    @Override
+    public NDList processInput(TranslatorContext ctx, float[][][] pair) {
+      NDManager m = ctx.getNDManager();
+      return new NDList(matrix(m, pair[0]), matrix(m, pair[1]));
+    }
+
+    @Override
+    public float[][] processOutput(TranslatorContext ctx, NDList list) {
+      return rows(list.get(0).concat(list.get(1), 1));
+    }
+
+    private static NDArray matrix(NDManager m, float[][] rows) {
+      int d = rows[0].length;
+      float[] flat = new float[rows.length * d];
+      for (int i = 0; i < rows.length; i++) {
+        System.arraycopy(rows[i], 0, flat, i * d, d);
+      }
+      return m.create(flat, new Shape(rows.length, d));
+    }
+  }
+
+}

@@ -1,0 +1,27 @@
+package dev.cir.clip.encoder;
+
+import java.util.Locale;
+
+/** How a reference image's and a modification text's features become one query vector. */
+public enum CombineMode {
+  /** CLIP4Cir's learned Combiner (the bundle must have one). */
+  COMBINER,
+  /** normalize(image + text): CLIP4Cir's element-wise-sum baseline and stage-1 query. */
+  SUM,
+  /** normalize(image): the image-only baseline. */
+  IMAGE,
+  /** normalize(text): the text-only baseline. */
+  TEXT;
+
+  public String id() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public static CombineMode parse(String s) {
+    try {
+      return valueOf(s.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("unknown combine mode '" + s + "'; use combiner, sum, image or text", e);
+    }
+  }
+}
