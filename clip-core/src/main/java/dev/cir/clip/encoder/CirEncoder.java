@@ -15,7 +15,7 @@ import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.clip.model.ClipConfig;
 import dev.cir.clip.model.ClipModel;
 import dev.cir.clip.model.Combiner;
-import java.util.ArrayList;
+import java.util.function.Function;
 import java.util.Arrays;
 import java.util.List;
 
@@ -37,19 +37,22 @@ public final class CirEncoder implements AutoCloseable {
   private final int batchSize;
   private final Device device;
 
-  private CirEncoder(ModelBundle bundle, EncoderOptions options) {
-    this.manifest = bundle.manifest();
+  private CirEncoder(
+      BundleManifest manifest,
+      Function<NDManager, ClipModel> clipLoader,
+      Function<NDManager, Combiner> combinerLoader,
+      EncoderOptions options) {
+    this.manifest = manifest;
     this.config = manifest.config();
     this.batchSize = options.batchSize();
     this.device = Engines.device(options.device());
     Model clip = Model.newInstance("clip", device, "PyTorch");
     Model comb = null;
     try {
-      ClipModel block = bundle.loadClip(clip.getNDManager());
-      clip.setBlock(block);
+      clip.setBlock(clipLoader.apply(clip.getNDManager()));
       if (manifest.hasCombiner()) {
         comb = Model.newInstance("combiner", device, "PyTorch");
-        comb.setBlock(bundle.loadCombiner(comb.getNDManager()));
+        comb.setBlock(combinerLoader.apply(comb.getNDManager()));
       }
     } catch (RuntimeException e) {
       clip.close();
@@ -74,7 +77,20 @@ public final class CirEncoder implements AutoCloseable {
    */
   public static CirEncoder open(ModelBundle bundle, EncoderOptions options) {
     Engines.ensureOffline();
-    return new CirEncoder(bundle, options);
+    return new CirEncoder(bundle.manifest(), bundle::loadClip, bundle::loadCombiner, options);
+  }
+
+  /**
+   * An encoder over OpenAI's random initialisation of {@code config}, without a Combiner: for
+   * benchmarks at full model size without writing weights to disk.
+   */
+  public static CirEncoder withRandomWeights(ClipConfig config, EncoderOptions options) {
+    Engines.ensureOffline();
+    BundleManifest m =
+        new BundleManifest(
+            BundleManifest.FORMAT_VERSION, null, config, "targetpad", 1.25, BundleManifest.CLIP_FILE,
+            BundleManifest.TOKENIZER_FILE, null, null, null, java.util.Map.of("source", "random initialisation"));
+    return new CirEncoder(m, mgr -> ClipModel.random(config, mgr), mgr -> null, options);
   }
 
   public BundleManifest manifest() {

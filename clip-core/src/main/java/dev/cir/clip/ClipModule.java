@@ -1,0 +1,30 @@
+package dev.cir.clip;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import dev.cir.clip.encoder.EncoderOptions;
+import dev.cir.clip.encoder.Engines;
+
+/**
+ * Guice bindings of clip-core for a composition root (the command line, the Solr model registry).
+ * Everything else in clip-core takes its collaborators through plain constructors.
+ */
+public final class ClipModule extends AbstractModule {
+  @Override
+  protected void configure() {
+    Engines.ensureOffline();
+  }
+
+  /**
+   * Encoder defaults, overridable with system properties {@code cir.device}, {@code
+   * cir.predictors} and {@code cir.batchSize}.
+   */
+  @Provides
+  EncoderOptions encoderOptions() {
+    EncoderOptions d = EncoderOptions.defaults();
+    return new EncoderOptions(
+        System.getProperty("cir.device", d.device()),
+        Integer.getInteger("cir.predictors", d.predictors()),
+        Integer.getInteger("cir.batchSize", d.batchSize()));
+  }
+}
