@@ -344,8 +344,11 @@ final class Unpickler {
   }
 
   private Object decodeLong(int at, int n) {
-    if (n < 0 || n > MAX_LONG_BYTES || n > in.remaining()) {
-      throw error(at, "integer of " + n + " bytes");
+    if (n < 0 || n > in.remaining()) {
+      throw error(at, "integer of " + n + " bytes runs past the end of the pickle");
+    }
+    if (n > MAX_LONG_BYTES) {
+      throw error(at, "integer of " + n + " bytes; no checkpoint needs one that large");
     }
     if (n == 0) {
       return 0L;
