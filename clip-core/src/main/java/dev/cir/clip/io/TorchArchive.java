@@ -20,12 +20,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads the tensors of a PyTorch zip archive without PyTorch: {@code torch.save} checkpoints
- * (since torch 1.6) and TorchScript archives ({@code torch.jit.save}, the form of OpenAI's CLIP
+ * Reads the tensors of a PyTorch zip archive without PyTorch: {@code torch.save} checkpoints (since
+ * torch 1.6) and TorchScript archives ({@code torch.jit.save}, the form of OpenAI's CLIP
  * downloads).
  *
- * <p>Both are a zip holding {@code <dir>/data.pkl}, a pickle whose tensors point, by persistent
- * id, at raw little-endian storages {@code <dir>/data/<key>} (layout documented in {@code
+ * <p>Both are a zip holding {@code <dir>/data.pkl}, a pickle whose tensors point, by persistent id,
+ * at raw little-endian storages {@code <dir>/data/<key>} (layout documented in {@code
  * torch/serialization.py} and {@code caffe2/serialize/inline_container.h}). The pickle runs on
  * {@link Unpickler}, which executes nothing and resolves names only against the list of {@link
  * TorchPickleObjects}. The object it yields is flattened into state-dict names: nested dicts join
@@ -33,8 +33,8 @@ import java.util.Map;
  * state_dict.visual.proj}), and a TorchScript module tree joins attribute names the way {@code
  * Module.state_dict()} does. Every tensor attribute is kept, so the BatchNorm buffers ({@code
  * running_mean}, {@code running_var}, {@code num_batches_tracked}) that DJL's TorchScript loader
- * leaves behind are read too; attributes that are not tensors (the {@code training} flag, ints)
- * are skipped.
+ * leaves behind are read too; attributes that are not tensors (the {@code training} flag, ints) are
+ * skipped.
  *
  * <p>Tensors keep their stored dtype. A contiguous view shares the storage's bytes (memory-mapped
  * for large storages); a strided view is copied out in row-major order. The archive's {@code
@@ -63,7 +63,8 @@ public final class TorchArchive {
       checkSignature(ch, source);
       ZipArchive zip = ZipArchive.open(ch, source);
       ZipArchive.Entry pickleEntry = findDataPickle(zip, source);
-      String dir = pickleEntry.name().substring(0, pickleEntry.name().length() - "data.pkl".length());
+      String dir =
+          pickleEntry.name().substring(0, pickleEntry.name().length() - "data.pkl".length());
       byte[] pickle = toArray(zip.read(pickleEntry, MAX_PICKLE_BYTES));
       String where = source + ": entry '" + pickleEntry.name() + "'";
       Object root;
@@ -106,7 +107,8 @@ public final class TorchArchive {
       return;
     }
     boolean legacyPickle = n >= 2 && (b[0] & 0xff) == 0x80 && b[1] >= 2 && b[1] <= 5;
-    boolean legacyTar = n >= 262 && new String(b, 257, 5, StandardCharsets.US_ASCII).equals("ustar");
+    boolean legacyTar =
+        n >= 262 && new String(b, 257, 5, StandardCharsets.US_ASCII).equals("ustar");
     if (legacyPickle || legacyTar) {
       throw new InvalidModelException(
           source
@@ -115,7 +117,10 @@ public final class TorchArchive {
               + " recent torch (torch.save(torch.load(f), f2)) or convert it to safetensors");
     }
     throw new InvalidModelException(
-        source + ": not a PyTorch archive (" + n + " bytes read; a PyTorch archive starts like a zip file)");
+        source
+            + ": not a PyTorch archive ("
+            + n
+            + " bytes read; a PyTorch archive starts like a zip file)");
   }
 
   private static ZipArchive.Entry findDataPickle(ZipArchive zip, String source) {
@@ -123,7 +128,8 @@ public final class TorchArchive {
     for (ZipArchive.Entry e : zip.entries().values()) {
       String name = e.name();
       if (name.equals("data.pkl")
-          || (name.endsWith("/data.pkl") && name.indexOf('/') == name.length() - "/data.pkl".length())) {
+          || (name.endsWith("/data.pkl")
+              && name.indexOf('/') == name.length() - "/data.pkl".length())) {
         found.add(e);
       }
     }
@@ -133,24 +139,31 @@ public final class TorchArchive {
     }
     if (found.size() > 1) {
       throw new InvalidModelException(
-          source + ": a zip archive with " + found.size() + " data.pkl records; cannot tell which to read");
+          source
+              + ": a zip archive with "
+              + found.size()
+              + " data.pkl records; cannot tell which to read");
     }
     return found.get(0);
   }
 
-  private static boolean readByteOrder(ZipArchive zip, String dir, String source) throws IOException {
+  private static boolean readByteOrder(ZipArchive zip, String dir, String source)
+      throws IOException {
     ZipArchive.Entry e = zip.entries().get(dir + "byteorder");
     if (e == null) {
       return false; // archives before torch 2.1 have no record and are little-endian
     }
     String order = new String(toArray(zip.read(e, 16)), StandardCharsets.US_ASCII).trim();
     if (!order.equals("little") && !order.equals("big")) {
-      throw new InvalidModelException(source + ": entry '" + e.name() + "' names an unknown byte order");
+      throw new InvalidModelException(
+          source + ": entry '" + e.name() + "' names an unknown byte order");
     }
     return order.equals("big");
   }
 
-  /** Flattens dicts and TorchScript modules into dotted names, as Module.state_dict() names them. */
+  /**
+   * Flattens dicts and TorchScript modules into dotted names, as Module.state_dict() names them.
+   */
   private static void collect(
       String prefix,
       Object value,
@@ -205,7 +218,8 @@ public final class TorchArchive {
       this.dir = dir;
       this.source = source;
       this.bigEndian = bigEndian;
-      // strided views are copied; a stride-0 view could otherwise expand a tiny storage without bound
+      // strided views are copied; a stride-0 view could otherwise expand a tiny storage without
+      // bound
       this.copyBudget = zip.fileSize() + COPY_ALLOWANCE;
     }
 
@@ -256,7 +270,9 @@ public final class TorchArchive {
       } else {
         copyBudget -= nbytes;
         if (copyBudget < 0) {
-          throw fail(name, "is a strided view that would expand the file beyond its size; refusing to copy it");
+          throw fail(
+              name,
+              "is a strided view that would expand the file beyond its size; refusing to copy it");
         }
         bytes = gather(storage, e, ref.offset(), shape, stride, nbytes);
       }
@@ -273,7 +289,12 @@ public final class TorchArchive {
         if (entry == null) {
           throw fail(
               name,
-              "refers to storage '" + s.key() + "', but the archive has no entry '" + dir + "data/" + s.key()
+              "refers to storage '"
+                  + s.key()
+                  + "', but the archive has no entry '"
+                  + dir
+                  + "data/"
+                  + s.key()
                   + "'; the file is incomplete");
         }
         b = zip.read(entry, MAX_TENSOR_BYTES);

@@ -22,8 +22,11 @@ final class TorchPickleObjects implements Unpickler.Objects {
   /** A storage named by a persistent id; its bytes are the archive's {@code data/<key>} record. */
   record StorageRef(String key, String typeName, DType dtype) {}
 
-  /** A strided view over a storage, from the arguments of {@code torch._utils._rebuild_tensor_v2}. */
-  record TensorRef(StorageRef storage, DType dtype, String typeName, long offset, long[] shape, long[] stride) {}
+  /**
+   * A strided view over a storage, from the arguments of {@code torch._utils._rebuild_tensor_v2}.
+   */
+  record TensorRef(
+      StorageRef storage, DType dtype, String typeName, long offset, long[] shape, long[] stride) {}
 
   /** An object of a TorchScript class ({@code __torch__.*}): the attributes its BUILD set. */
   static final class ScriptObject {
@@ -114,7 +117,9 @@ final class TorchPickleObjects implements Unpickler.Objects {
 
   private final String source;
 
-  /** @param source names the file and entry in error messages */
+  /**
+   * @param source names the file and entry in error messages
+   */
   TorchPickleObjects(String source) {
     this.source = source;
   }
@@ -138,7 +143,7 @@ final class TorchPickleObjects implements Unpickler.Objects {
         return Function.REBUILD_FROM_TYPE_V2;
       case "_codecs.encode":
         return Function.CODECS_ENCODE;
-      // torch/jit/_pickle.py: type tags of TorchScript lists and dicts, identities in Python
+        // torch/jit/_pickle.py: type tags of TorchScript lists and dicts, identities in Python
       case "torch.jit._pickle.build_intlist":
       case "torch.jit._pickle.build_tensorlist":
       case "torch.jit._pickle.build_doublelist":
@@ -278,7 +283,8 @@ final class TorchPickleObjects implements Unpickler.Objects {
             || !(args.get(2) instanceof Tuple innerArgs)) {
           throw fail("_rebuild_from_type_v2 with unexpected arguments");
         }
-        if (!type.name().equals("torch.Tensor") && !type.name().equals("torch.nn.parameter.Parameter")) {
+        if (!type.name().equals("torch.Tensor")
+            && !type.name().equals("torch.nn.parameter.Parameter")) {
           return new Placeholder(type.name());
         }
         return call(inner, innerArgs);

@@ -20,11 +20,11 @@ import java.util.Map;
  * Lib/pickle.py}, whose opcode names are used here; {@code Lib/pickletools.py} documents each).
  *
  * <p>It never executes anything: what a {@code GLOBAL} names, and what {@code REDUCE}, {@code
- * NEWOBJ}, {@code BUILD} and {@code BINPERSID} make of it, is decided by the {@link Objects}
- * given to it, which resolves names against a fixed list. Python values become plain Java ones:
- * {@code None} is {@code null}, {@code bool} is {@link Boolean}, {@code int} is {@link Long} (or
- * {@link BigInteger} beyond 64 bits), {@code float} is {@link Double}, {@code str} is {@link
- * String}, {@code bytes} is {@code byte[]}, {@code list} is a {@link List}, {@code dict} a {@link
+ * NEWOBJ}, {@code BUILD} and {@code BINPERSID} make of it, is decided by the {@link Objects} given
+ * to it, which resolves names against a fixed list. Python values become plain Java ones: {@code
+ * None} is {@code null}, {@code bool} is {@link Boolean}, {@code int} is {@link Long} (or {@link
+ * BigInteger} beyond 64 bits), {@code float} is {@link Double}, {@code str} is {@link String},
+ * {@code bytes} is {@code byte[]}, {@code list} is a {@link List}, {@code dict} a {@link
  * LinkedHashMap} and {@code tuple} a {@link Tuple}.
  *
  * <p>The machine runs in a single pass over the bytes with no jumps, so it always terminates; every
@@ -82,12 +82,13 @@ final class Unpickler {
   }
 
   private static final int MAX_LONG_BYTES = 1024;
-  private static final Object MARK = new Object() {
-    @Override
-    public String toString() {
-      return "MARK";
-    }
-  };
+  private static final Object MARK =
+      new Object() {
+        @Override
+        public String toString() {
+          return "MARK";
+        }
+      };
 
   private final ByteBuffer in;
   private final String source;
@@ -150,7 +151,9 @@ final class Unpickler {
           case 'M' -> push((long) (in.getShort() & 0xffff)); // BININT2
           case 0x8a -> push(decodeLong(at, u8())); // LONG1
           case 0x8b -> push(decodeLong(at, in.getInt())); // LONG4
-          case 'G' -> push(Double.longBitsToDouble(Long.reverseBytes(in.getLong()))); // BINFLOAT, big-endian
+          case 'G' ->
+              push(
+                  Double.longBitsToDouble(Long.reverseBytes(in.getLong()))); // BINFLOAT, big-endian
           case 'X' -> push(utf8(at, in.getInt() & 0xffffffffL)); // BINUNICODE
           case 0x8c -> push(utf8(at, u8())); // SHORT_BINUNICODE
           case 0x8d -> push(utf8(at, in.getLong())); // BINUNICODE8

@@ -36,7 +36,8 @@ final class ZipArchive {
   private static final long MAX_INFLATE_RATIO = 1032;
 
   /** One file in the archive. */
-  record Entry(String name, int method, long compressedSize, long size, long crc, long headerOffset) {}
+  record Entry(
+      String name, int method, long compressedSize, long size, long crc, long headerOffset) {}
 
   private final FileChannel channel;
   private final long fileSize;
@@ -82,7 +83,9 @@ final class ZipArchive {
         throw corrupt(entry, "is stored but its sizes disagree");
       }
       if (entry.size() >= MAP_THRESHOLD) {
-        return channel.map(FileChannel.MapMode.READ_ONLY, dataStart, entry.size()).order(ByteOrder.LITTLE_ENDIAN);
+        return channel
+            .map(FileChannel.MapMode.READ_ONLY, dataStart, entry.size())
+            .order(ByteOrder.LITTLE_ENDIAN);
       }
       ByteBuffer buf = ByteBuffer.allocate((int) entry.size());
       readFully(buf, dataStart);
@@ -90,10 +93,16 @@ final class ZipArchive {
       return buf.flip().order(ByteOrder.LITTLE_ENDIAN);
     }
     if (entry.method() != 8) {
-      throw corrupt(entry, "uses compression method " + entry.method() + "; only stored and deflated entries are read");
+      throw corrupt(
+          entry,
+          "uses compression method "
+              + entry.method()
+              + "; only stored and deflated entries are read");
     }
     if (entry.size() > entry.compressedSize() * MAX_INFLATE_RATIO + 1024) {
-      throw corrupt(entry, "claims " + entry.size() + " bytes from " + entry.compressedSize() + " compressed");
+      throw corrupt(
+          entry,
+          "claims " + entry.size() + " bytes from " + entry.compressedSize() + " compressed");
     }
     ByteBuffer in = ByteBuffer.allocate((int) entry.compressedSize());
     readFully(in, dataStart);
@@ -104,13 +113,15 @@ final class ZipArchive {
       int n = 0;
       while (n < out.length) {
         int got = inflater.inflate(out, n, out.length - n);
-        if (got == 0 && (inflater.finished() || inflater.needsInput() || inflater.needsDictionary())) {
+        if (got == 0
+            && (inflater.finished() || inflater.needsInput() || inflater.needsDictionary())) {
           break;
         }
         n += got;
       }
       if (n != out.length) {
-        throw corrupt(entry, "inflates to " + n + " bytes, not the " + out.length + " its header claims");
+        throw corrupt(
+            entry, "inflates to " + n + " bytes, not the " + out.length + " its header claims");
       }
     } catch (DataFormatException e) {
       throw corrupt(entry, "is not valid deflate data: " + e.getMessage());
@@ -155,13 +166,15 @@ final class ZipArchive {
     readFully(tail, tailStart);
     int eocd = -1;
     for (int i = tailLen - EOCD_SIZE; i >= 0; i--) {
-      if (tail.getInt(i) == EOCD_SIG && i + EOCD_SIZE + (tail.getShort(i + 20) & 0xffff) <= tailLen) {
+      if (tail.getInt(i) == EOCD_SIG
+          && i + EOCD_SIZE + (tail.getShort(i + 20) & 0xffff) <= tailLen) {
         eocd = i;
         break;
       }
     }
     if (eocd < 0) {
-      throw notZip("no end-of-central-directory record; the file is truncated or not a zip archive");
+      throw notZip(
+          "no end-of-central-directory record; the file is truncated or not a zip archive");
     }
     long count = tail.getShort(eocd + 10) & 0xffff;
     long cdSize = tail.getInt(eocd + 12) & 0xffffffffL;
@@ -173,7 +186,10 @@ final class ZipArchive {
       cdSize = z[1];
       cdOffset = z[2];
     }
-    if (cdOffset < 0 || cdSize < 0 || cdOffset + cdSize > eocdPos || cdSize > MAX_CENTRAL_DIRECTORY) {
+    if (cdOffset < 0
+        || cdSize < 0
+        || cdOffset + cdSize > eocdPos
+        || cdSize > MAX_CENTRAL_DIRECTORY) {
       throw notZip("its central directory lies outside the file; the file is truncated or corrupt");
     }
     if (count > cdSize / 46) {
@@ -276,7 +292,8 @@ final class ZipArchive {
     while (buf.hasRemaining()) {
       int n = channel.read(buf, pos);
       if (n < 0) {
-        throw new InvalidModelException(source + ": unexpected end of file at byte " + pos + "; the file is truncated");
+        throw new InvalidModelException(
+            source + ": unexpected end of file at byte " + pos + "; the file is truncated");
       }
       pos += n;
     }

@@ -52,7 +52,8 @@ class TorchArchiveTest {
 
   @Test
   void deflatedEntriesReadTheSame() throws IOException {
-    Path deflated = rewrite(Fixtures.small("small-vit.jit.pt"), "deflated.pt", true, (name, data) -> data);
+    Path deflated =
+        rewrite(Fixtures.small("small-vit.jit.pt"), "deflated.pt", true, (name, data) -> data);
     assertSameTensors(
         SafeTensors.read(Fixtures.small("small-vit.safetensors")), TorchArchive.read(deflated));
   }
@@ -110,10 +111,12 @@ class TorchArchiveTest {
     assertTrue(sd.keys().stream().allMatch(k -> k.startsWith(p)));
 
     assertArrayEquals(new long[] {3, 2}, sd.shape(p + "visual.proj"));
-    assertArrayEquals(new float[] {1f, 1.5f, 2f, 2.5f, 3f, 3.5f}, sd.get(p + "visual.proj").toFloatArray());
+    assertArrayEquals(
+        new float[] {1f, 1.5f, 2f, 2.5f, 3f, 3.5f}, sd.get(p + "visual.proj").toFloatArray());
     // the transpose shares storage '0' and is materialized row-major
     assertArrayEquals(new long[] {2, 3}, sd.shape(p + "visual.proj_t"));
-    assertArrayEquals(new float[] {1f, 2f, 3f, 1.5f, 2.5f, 3.5f}, sd.get(p + "visual.proj_t").toFloatArray());
+    assertArrayEquals(
+        new float[] {1f, 2f, 3f, 1.5f, 2.5f, 3.5f}, sd.get(p + "visual.proj_t").toFloatArray());
     assertEquals(DType.F16, sd.get(p + "half").dtype());
     assertArrayEquals(new float[] {1f, -2f, 0.5f, 65504f}, sd.get(p + "half").toFloatArray());
     assertEquals(DType.BF16, sd.get(p + "bf16").dtype());
@@ -122,7 +125,8 @@ class TorchArchiveTest {
     assertEquals(1.0 / 3.0, sd.get(p + "f64").bytes().order(ByteOrder.LITTLE_ENDIAN).getDouble(0));
     assertEquals(-1e300, sd.get(p + "f64").bytes().order(ByteOrder.LITTLE_ENDIAN).getDouble(8));
     assertArrayEquals(new long[] {}, sd.shape(p + "bn.num_batches_tracked"));
-    assertArrayEquals(new long[] {123456789012L}, sd.get(p + "bn.num_batches_tracked").toLongArray());
+    assertArrayEquals(
+        new long[] {123456789012L}, sd.get(p + "bn.num_batches_tracked").toLongArray());
     assertEquals(DType.I32, sd.get(p + "i32").dtype());
     assertArrayEquals(new long[] {-7, Integer.MAX_VALUE}, sd.get(p + "i32").toLongArray());
     assertEquals(DType.U8, sd.get(p + "u8").dtype());
@@ -130,7 +134,8 @@ class TorchArchiveTest {
     assertEquals(DType.BOOL, sd.get(p + "mask").dtype());
     assertArrayEquals(new long[] {1, 0, 1}, sd.get(p + "mask").toLongArray());
     // a stride-0 view (expand) is copied out
-    assertArrayEquals(new float[] {10f, 20f, 30f, 10f, 20f, 30f}, sd.get(p + "expanded").toFloatArray());
+    assertArrayEquals(
+        new float[] {10f, 20f, 30f, 10f, 20f, 30f}, sd.get(p + "expanded").toFloatArray());
     // nn.Parameter unwraps to its data
     assertArrayEquals(new float[] {-1.5f, 2.25f}, sd.get(p + "param").toFloatArray());
     assertArrayEquals(new long[] {0, 4}, sd.shape(p + "empty"));
@@ -151,33 +156,49 @@ class TorchArchiveTest {
     Path f = tmp.resolve("cut.pt");
     Random random = new Random(7);
     // every cut in the first and last 100 bytes (headers, end records), a sample between
-    IntStream cuts = IntStream.concat(
-        IntStream.concat(IntStream.range(0, 100), IntStream.range(all.length - 100, all.length)),
-        random.ints(150, 100, all.length - 100));
+    IntStream cuts =
+        IntStream.concat(
+            IntStream.concat(
+                IntStream.range(0, 100), IntStream.range(all.length - 100, all.length)),
+            random.ints(150, 100, all.length - 100));
     for (int n : cuts.toArray()) {
       Files.write(f, Arrays.copyOf(all, n));
-      InvalidModelException e = assertThrows(InvalidModelException.class, () -> TorchArchive.read(f));
+      InvalidModelException e =
+          assertThrows(InvalidModelException.class, () -> TorchArchive.read(f));
       assertTrue(e.getMessage().startsWith(StateDict.describe(f)), e.getMessage());
     }
   }
 
   @Test
   void zipWithoutDataPickleIsRefused() throws IOException {
-    Path f = rewrite(Fixtures.small("small-vit.jit.pt"), "no-pickle.pt", false,
-        (name, data) -> name.endsWith("data.pkl") ? null : data);
-    assertMentions(assertThrows(InvalidModelException.class, () -> TorchArchive.read(f)), f, "data.pkl");
+    Path f =
+        rewrite(
+            Fixtures.small("small-vit.jit.pt"),
+            "no-pickle.pt",
+            false,
+            (name, data) -> name.endsWith("data.pkl") ? null : data);
+    assertMentions(
+        assertThrows(InvalidModelException.class, () -> TorchArchive.read(f)), f, "data.pkl");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"os\nsystem", "posix\nsystem", "builtins\neval", "subprocess\nPopen", "__main__\nCLIP"})
+  @ValueSource(
+      strings = {
+        "os\nsystem",
+        "posix\nsystem",
+        "builtins\neval",
+        "subprocess\nPopen",
+        "__main__\nCLIP"
+      })
   void forbiddenGlobalIsRefusedBeforeAnythingElse(String global) throws IOException {
     // GLOBAL '<module> <name>', ('touch /tmp/x',), REDUCE: what a hostile checkpoint does
-    byte[] pickle = concat(
-        new byte[] {(byte) 0x80, 2, 'c'},
-        (global + "\n").getBytes(StandardCharsets.US_ASCII),
-        new byte[] {'X', 12, 0, 0, 0},
-        "touch /tmp/x".getBytes(StandardCharsets.US_ASCII),
-        new byte[] {(byte) 0x85, 'R', '.'});
+    byte[] pickle =
+        concat(
+            new byte[] {(byte) 0x80, 2, 'c'},
+            (global + "\n").getBytes(StandardCharsets.US_ASCII),
+            new byte[] {'X', 12, 0, 0, 0},
+            "touch /tmp/x".getBytes(StandardCharsets.US_ASCII),
+            new byte[] {(byte) 0x85, 'R', '.'});
     Path f = withPickle(pickle, "hostile.pt");
     InvalidModelException e = assertThrows(InvalidModelException.class, () -> TorchArchive.read(f));
     assertMentions(e, f, global.replace('\n', '.'));
@@ -186,8 +207,12 @@ class TorchArchiveTest {
 
   @Test
   void missingStorageIsRefusedNamingTheTensor() throws IOException {
-    Path f = rewrite(Fixtures.small("small-vit.jit.pt"), "no-storage.pt", false,
-        (name, data) -> name.equals(JIT_DIR + "data/5") ? null : data);
+    Path f =
+        rewrite(
+            Fixtures.small("small-vit.jit.pt"),
+            "no-storage.pt",
+            false,
+            (name, data) -> name.equals(JIT_DIR + "data/5") ? null : data);
     InvalidModelException e = assertThrows(InvalidModelException.class, () -> TorchArchive.read(f));
     assertMentions(e, f, "visual.proj");
     assertTrue(e.getMessage().contains(JIT_DIR + "data/5"), e.getMessage());
@@ -195,8 +220,12 @@ class TorchArchiveTest {
 
   @Test
   void storageShorterThanItsTensorIsRefused() throws IOException {
-    Path f = rewrite(Fixtures.small("small-vit.jit.pt"), "short-storage.pt", false,
-        (name, data) -> name.equals(JIT_DIR + "data/5") ? Arrays.copyOf(data, 100) : data);
+    Path f =
+        rewrite(
+            Fixtures.small("small-vit.jit.pt"),
+            "short-storage.pt",
+            false,
+            (name, data) -> name.equals(JIT_DIR + "data/5") ? Arrays.copyOf(data, 100) : data);
     InvalidModelException e = assertThrows(InvalidModelException.class, () -> TorchArchive.read(f));
     assertMentions(e, f, "visual.proj");
     assertTrue(e.getMessage().contains("holds only 25"), e.getMessage());
@@ -206,8 +235,25 @@ class TorchArchiveTest {
   void legacyTorchSaveIsRefusedWithWhatToDo() throws IOException {
     // torch.save(..., _use_new_zipfile_serialization=False) starts with the pickled magic number
     Path f = tmp.resolve("legacy.pth");
-    Files.write(f, new byte[] {(byte) 0x80, 2, (byte) 0x8a, 10, 0x6c, (byte) 0xfc, (byte) 0x9c, 0x46,
-        (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19, '.'});
+    Files.write(
+        f,
+        new byte[] {
+          (byte) 0x80,
+          2,
+          (byte) 0x8a,
+          10,
+          0x6c,
+          (byte) 0xfc,
+          (byte) 0x9c,
+          0x46,
+          (byte) 0xf9,
+          0x20,
+          0x6a,
+          (byte) 0xa8,
+          0x50,
+          0x19,
+          '.'
+        });
     InvalidModelException e = assertThrows(InvalidModelException.class, () -> TorchArchive.read(f));
     assertMentions(e, f, "legacy");
     assertTrue(e.getMessage().contains("safetensors"), e.getMessage());
@@ -217,9 +263,15 @@ class TorchArchiveTest {
   void otherFilesAreRefused() throws IOException {
     Path text = tmp.resolve("notes.pt");
     Files.writeString(text, "not a checkpoint");
-    assertMentions(assertThrows(InvalidModelException.class, () -> TorchArchive.read(text)), text, "not a PyTorch");
+    assertMentions(
+        assertThrows(InvalidModelException.class, () -> TorchArchive.read(text)),
+        text,
+        "not a PyTorch");
     Path missing = tmp.resolve("missing.pt");
-    assertMentions(assertThrows(InvalidModelException.class, () -> TorchArchive.read(missing)), missing, "not found");
+    assertMentions(
+        assertThrows(InvalidModelException.class, () -> TorchArchive.read(missing)),
+        missing,
+        "not found");
     Path empty = tmp.resolve("empty.pt");
     Files.write(empty, new byte[0]);
     assertThrows(InvalidModelException.class, () -> TorchArchive.read(empty));
@@ -228,9 +280,14 @@ class TorchArchiveTest {
   @Test
   void selfContainingDictIsRefused() throws IOException {
     // d = {}; d['self'] = d; pickle.dumps(d, protocol=2)
-    byte[] pickle = {(byte) 0x80, 2, '}', 'q', 0, 'X', 4, 0, 0, 0, 's', 'e', 'l', 'f', 'h', 0, 's', '.'};
+    byte[] pickle = {
+      (byte) 0x80, 2, '}', 'q', 0, 'X', 4, 0, 0, 0, 's', 'e', 'l', 'f', 'h', 0, 's', '.'
+    };
     Path f = withPickle(pickle, "cycle.pt");
-    assertMentions(assertThrows(InvalidModelException.class, () -> TorchArchive.read(f)), f, "contains itself");
+    assertMentions(
+        assertThrows(InvalidModelException.class, () -> TorchArchive.read(f)),
+        f,
+        "contains itself");
   }
 
   @Test
@@ -248,22 +305,49 @@ class TorchArchiveTest {
     }
     b.write('.');
     Path f = withPickle(b.toByteArray(), "deep.pt");
-    assertMentions(assertThrows(InvalidModelException.class, () -> TorchArchive.read(f)), f, "nested");
+    assertMentions(
+        assertThrows(InvalidModelException.class, () -> TorchArchive.read(f)), f, "nested");
   }
 
   @Test
   void strideZeroViewCannotExpandBeyondTheFile() throws IOException {
-    // {'x': _rebuild_tensor_v2(<storage '5'>, 0, (20000, 20000), (0, 0), False, OrderedDict())}: 1.6 GB
-    byte[] pickle = concat(
-        new byte[] {(byte) 0x80, 2, '}'},
-        str("x"),
-        "ctorch._utils\n_rebuild_tensor_v2\n((".getBytes(StandardCharsets.US_ASCII),
-        str("storage"),
-        "ctorch\nFloatStorage\n".getBytes(StandardCharsets.US_ASCII),
-        str("5"),
-        str("cpu"),
-        new byte[] {'K', 1, 't', 'Q', 'K', 0, 'M', 0x20, 0x4e, 'M', 0x20, 0x4e, (byte) 0x86, 'K', 0, 'K', 0,
-            (byte) 0x86, (byte) 0x89, '}', 't', 'R', 's', '.'});
+    // {'x': _rebuild_tensor_v2(<storage '5'>, 0, (20000, 20000), (0, 0), False, OrderedDict())}:
+    // 1.6 GB
+    byte[] pickle =
+        concat(
+            new byte[] {(byte) 0x80, 2, '}'},
+            str("x"),
+            "ctorch._utils\n_rebuild_tensor_v2\n((".getBytes(StandardCharsets.US_ASCII),
+            str("storage"),
+            "ctorch\nFloatStorage\n".getBytes(StandardCharsets.US_ASCII),
+            str("5"),
+            str("cpu"),
+            new byte[] {
+              'K',
+              1,
+              't',
+              'Q',
+              'K',
+              0,
+              'M',
+              0x20,
+              0x4e,
+              'M',
+              0x20,
+              0x4e,
+              (byte) 0x86,
+              'K',
+              0,
+              'K',
+              0,
+              (byte) 0x86,
+              (byte) 0x89,
+              '}',
+              't',
+              'R',
+              's',
+              '.'
+            });
     Path f = withPickle(pickle, "expanded.pt");
     InvalidModelException e = assertThrows(InvalidModelException.class, () -> TorchArchive.read(f));
     assertMentions(e, f, "tensor 'x'");
@@ -273,7 +357,9 @@ class TorchArchiveTest {
   @Test
   void randomlyDamagedArchivesFailOnlyWithInvalidModelException() throws IOException {
     Random random = new Random(20240611L);
-    for (String name : List.of("torch-save-proto2.pt", "scripted-batchnorm.pt", "torch-save-proto4-bigendian.pt")) {
+    for (String name :
+        List.of(
+            "torch-save-proto2.pt", "scripted-batchnorm.pt", "torch-save-proto4-bigendian.pt")) {
       byte[] original = Files.readAllBytes(resource(name));
       Path f = tmp.resolve("damaged-" + name);
       for (int round = 0; round < 200; round++) {
@@ -324,12 +410,16 @@ class TorchArchiveTest {
 
   /** The small ViT archive with its data.pkl replaced. */
   private Path withPickle(byte[] pickle, String name) throws IOException {
-    return rewrite(Fixtures.small("small-vit.jit.pt"), name, false,
+    return rewrite(
+        Fixtures.small("small-vit.jit.pt"),
+        name,
+        false,
         (entry, data) -> entry.endsWith("data.pkl") ? pickle : data);
   }
 
   /** Copies a zip entry by entry through {@code edit} (null drops the entry). */
-  private Path rewrite(Path src, String name, boolean deflate, BiFunction<String, byte[], byte[]> edit)
+  private Path rewrite(
+      Path src, String name, boolean deflate, BiFunction<String, byte[], byte[]> edit)
       throws IOException {
     Path dst = tmp.resolve(name);
     try (ZipFile in = new ZipFile(src.toFile());
