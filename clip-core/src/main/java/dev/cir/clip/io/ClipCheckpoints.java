@@ -39,8 +39,9 @@ import java.util.regex.Pattern;
  * OpenAI name (ViT or ModifiedResNet); anything else is refused with the unexpected keys listed,
  * rather than silently ignored.
  *
- * <p>Head counts and the activation are not in the tensors; for Hugging Face checkpoints they come
- * from the {@code config.json} beside the weights, as {@link CheckpointHints}.
+ * <p>Head counts and the activation are not in the tensors; they come from the configuration
+ * published beside the weights, when there is one ({@code config.json} for Hugging Face, {@code
+ * open_clip_config.json} for open_clip), as {@link CheckpointHints}.
  */
 public final class ClipCheckpoints {
   /** Where a checkpoint's names came from. */
@@ -148,18 +149,21 @@ public final class ClipCheckpoints {
 
   /**
    * Reads a CLIP checkpoint, in safetensors or as a PyTorch archive ({@code torch.save} or
-   * TorchScript), and converts it to OpenAI's names. For a Hugging Face checkpoint the {@code
-   * config.json} beside {@code weights}, when present, supplies the hints.
+   * TorchScript), and converts it to OpenAI's names. The hints come from the {@code config.json}
+   * (Hugging Face) or {@code open_clip_config.json} (open_clip) beside {@code weights}, when
+   * present; OpenAI's own downloads have none.
    *
    * @throws InvalidModelException naming the file when it cannot be read or is not a CLIP
    *     checkpoint of a supported layout
    */
   public static Converted read(Path weights) {
     StateDict raw = readTensors(weights);
+    Path dir = weights.toAbsolutePath().getParent();
+    boolean huggingFace = layout(unwrap(raw)) == Layout.HUGGING_FACE;
+    Path config = dir.resolve(huggingFace ? "config.json" : "open_clip_config.json");
     CheckpointHints hints = CheckpointHints.NONE;
-    Path config = weights.toAbsolutePath().resolveSibling("config.json");
-    if (layout(unwrap(raw)) == Layout.HUGGING_FACE && Files.isRegularFile(config)) {
-      hints = readHuggingFaceConfig(config);
+    if (Files.isRegularFile(config)) {
+      hints = huggingFace ? readHuggingFaceConfig(config) : readOpenClipConfig(config);
     }
     return toOpenAi(raw, hints);
   }
@@ -228,6 +232,51 @@ public final class ClipCheckpoints {
           visionAct);
     } catch (IllegalArgumentException e) {
       throw new InvalidModelException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The hints of the {@code open_clip_config.json} that open_clip publishes beside its weights
+   * ({@code {"model_cfg": ..., "preprocess_cfg": ...}}), with open_clip's defaults: {@code
+   * head_width} 64, 8 text heads, and {@code nn.GELU} unless {@code quick_gelu} is true.
+   */
+  static CheckpointHints readOpenClipConfig(Path configJson) {
+    String source = StateDict.describe(configJson);
+    JsonObject model = section(readJson(configJson), "model_cfg", source);
+    JsonObject vision = section(model, "vision_cfg", source);
+    JsonObject text = section(model, "text_cfg", source);
+    JsonElement quick = model.get("quick_gelu");
+    boolean quickGelu = quick != null && quick.isJsonPrimitive() && quick.getAsBoolean();
+    Integer visionHeads = null;
+    JsonElement width = vision.get("width");
+    if (width != null && width.isJsonPrimitive() && width.getAsJsonPrimitive().isNumber()) {
+      int headWidth = integer(vision, "head_width", 64, source);
+      // open_clip model.py: a ModifiedResNet's attention pool has width * 32 / head_width heads
+      boolean resnet = vision.get("layers") != null && vision.get("layers").isJsonArray();
+      visionHeads = (resnet ? width.getAsInt() * 32 : width.getAsInt()) / Math.max(1, headWidth);
+    }
+    try {
+      return new CheckpointHints(
+          visionHeads,
+          integer(text, "heads", 8, source),
+          quickGelu ? CheckpointHints.QUICK_GELU : CheckpointHints.GELU);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidModelException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static JsonObject readJson(Path file) {
+    String source = StateDict.describe(file);
+    try {
+      JsonElement parsed = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+      if (!parsed.isJsonObject()) {
+        throw new InvalidModelException(source + ": not a JSON object");
+      }
+      return parsed.getAsJsonObject();
+    } catch (NoSuchFileException e) {
+      throw new InvalidModelException(source + ": file not found", e);
+    } catch (IOException | JsonParseException e) {
+      throw new InvalidModelException(source + ": not a readable JSON file: " + e.getMessage(), e);
     }
   }
 

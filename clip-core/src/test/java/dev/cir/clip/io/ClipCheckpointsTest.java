@@ -97,6 +97,32 @@ class ClipCheckpointsTest {
   }
 
   @Test
+  void openClipConfigGivesActivationAndHeads() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("open_clip"));
+    Path weights = dir.resolve("open_clip_model.safetensors");
+    SafeTensors.write(weights, smallVit().tensors(), Map.of());
+    // LAION-trained models use nn.GELU: open_clip's default unless the config says quick_gelu
+    Files.writeString(
+        dir.resolve("open_clip_config.json"),
+        "{\"model_cfg\": {\"embed_dim\": 32, \"vision_cfg\": {\"width\": 64, \"layers\": 2,"
+            + " \"patch_size\": 8}, \"text_cfg\": {\"width\": 32, \"heads\": 4}},"
+            + " \"preprocess_cfg\": {\"mean\": [0.5, 0.5, 0.5]}}");
+    Converted c = ClipCheckpoints.read(weights);
+    assertEquals(Layout.OPENAI, c.layout());
+    assertEquals(new CheckpointHints(1, 4, "gelu"), c.hints());
+    assertSameTensors(smallVit(), c.stateDict());
+
+    Path config = dir.resolve("open_clip_config.json");
+    Files.writeString(
+        config,
+        "{\"model_cfg\": {\"quick_gelu\": true, \"vision_cfg\": {\"width\": 64,"
+            + " \"layers\": [3, 4, 6, 3], \"head_width\": 32}, \"text_cfg\": {}}}");
+    // a ModifiedResNet's attention pool: width * 32 / head_width heads; 8 text heads by default
+    assertEquals(
+        new CheckpointHints(64, 8, "quick_gelu"), ClipCheckpoints.readOpenClipConfig(config));
+  }
+
+  @Test
   void configThatDoesNotFitTheWeightsIsRefused() throws IOException {
     Path dir = Files.createDirectories(tmp.resolve("mismatch"));
     Path weights = dir.resolve("model.safetensors");
