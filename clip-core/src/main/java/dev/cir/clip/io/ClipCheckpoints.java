@@ -283,22 +283,28 @@ public final class ClipCheckpoints {
   /** Reads safetensors or a PyTorch archive, told apart by their first bytes. */
   private static StateDict readTensors(Path file) {
     String source = StateDict.describe(file);
-    byte[] head = new byte[9];
-    int n = 0;
+    ByteBuffer head = ByteBuffer.allocate(9);
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      ByteBuffer b = ByteBuffer.wrap(head);
-      while (b.hasRemaining() && ch.read(b) > 0) {
-        n = b.position();
+      while (head.hasRemaining() && ch.read(head, head.position()) > 0) {
+        // fill what the file has
       }
     } catch (NoSuchFileException e) {
       throw new InvalidModelException(source + ": file not found", e);
     } catch (IOException e) {
       throw new InvalidModelException(source + ": cannot read: " + e.getMessage(), e);
     }
-    if (n == head.length && head[8] == '{') {
+    byte[] b = head.array();
+    int n = head.position();
+    if (n == 9 && b[8] == '{') {
       return SafeTensors.read(file); // an 8-byte header length, then the JSON header
     }
-    return TorchArchive.read(file);
+    if (n >= 2 && (b[0] == 'P' && b[1] == 'K' || (b[0] & 0xff) == 0x80)) {
+      return TorchArchive.read(file); // a zip, or a legacy pickle it explains
+    }
+    throw new InvalidModelException(
+        source
+            + ": neither a safetensors file nor a PyTorch archive (.pt, .pth, .bin);"
+            + " not a CLIP checkpoint this can read");
   }
 
   private static StateDict unwrap(StateDict dict) {

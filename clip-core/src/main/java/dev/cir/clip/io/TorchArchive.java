@@ -67,14 +67,7 @@ public final class TorchArchive {
           pickleEntry.name().substring(0, pickleEntry.name().length() - "data.pkl".length());
       byte[] pickle = toArray(zip.read(pickleEntry, MAX_PICKLE_BYTES));
       String where = source + ": entry '" + pickleEntry.name() + "'";
-      Object root;
-      try {
-        root = Unpickler.load(pickle, where, new TorchPickleObjects(where));
-      } catch (InvalidModelException e) {
-        throw e;
-      } catch (RuntimeException e) {
-        throw new InvalidModelException(where + ": unreadable pickle: " + e, e);
-      }
+      Object root = Unpickler.load(pickle, where, new TorchPickleObjects(where));
       if (!(root instanceof Map) && !(root instanceof ScriptObject)) {
         throw new InvalidModelException(
             where + ": holds neither a state dict nor a TorchScript module; nothing to read");
@@ -93,6 +86,11 @@ public final class TorchArchive {
       throw new InvalidModelException(source + ": file not found", e);
     } catch (IOException e) {
       throw new InvalidModelException(source + ": cannot read: " + e.getMessage(), e);
+    } catch (InvalidModelException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // every check above should have caught a bad file first; still, report it as one
+      throw new InvalidModelException(source + ": unreadable PyTorch archive: " + e, e);
     }
   }
 
@@ -118,9 +116,9 @@ public final class TorchArchive {
     }
     throw new InvalidModelException(
         source
-            + ": not a PyTorch archive ("
-            + n
-            + " bytes read; a PyTorch archive starts like a zip file)");
+            + (n == 0
+                ? ": the file is empty"
+                : ": not a PyTorch archive (it does not start like a zip file)"));
   }
 
   private static ZipArchive.Entry findDataPickle(ZipArchive zip, String source) {
