@@ -197,21 +197,9 @@ public final class ClipCheckpoints {
    * {@code openai/clip-vit-base-patch32}) for what it leaves out, as {@code save_pretrained} writes
    * only what differs from them.
    */
-  public static CheckpointHints readHuggingFaceConfig(Path configJson) {
+  static CheckpointHints readHuggingFaceConfig(Path configJson) {
     String source = StateDict.describe(configJson);
-    JsonObject root;
-    try {
-      JsonElement parsed =
-          JsonParser.parseString(Files.readString(configJson, StandardCharsets.UTF_8));
-      if (!parsed.isJsonObject()) {
-        throw new InvalidModelException(source + ": not a JSON object");
-      }
-      root = parsed.getAsJsonObject();
-    } catch (NoSuchFileException e) {
-      throw new InvalidModelException(source + ": file not found", e);
-    } catch (IOException | JsonParseException e) {
-      throw new InvalidModelException(source + ": not a readable JSON file: " + e.getMessage(), e);
-    }
+    JsonObject root = readJson(configJson);
     JsonObject vision = section(root, "vision_config", source);
     JsonObject text = section(root, "text_config", source);
     String visionAct = string(vision, "hidden_act", CheckpointHints.QUICK_GELU, source);
