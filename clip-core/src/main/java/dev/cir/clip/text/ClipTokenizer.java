@@ -26,9 +26,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>Long texts: a row keeps only the first {@code contextLength - 2} ids of a text, so a text is
  * first encoded up to an ASCII whitespace character a few hundred characters in, and whole only if
  * that prefix gives too few ids. This cannot change the kept ids, for tokenizers whose pipeline
- * {@code TokenizerJson.cutsAtWhitespace} accepts (CLIP's BPE, and word-level files splitting at
- * whitespace); other files are always encoded whole. Why a prefix {@code p = text[0, i)} with
- * {@code text[i]} ASCII whitespace gives a prefix of the text's ids:
+ * {@code TokenizerJson.cutsAtWhitespace} accepts (CLIP's BPE, and {@link CaptionVocabulary}'s word
+ * level); other files are always encoded whole. Why a prefix {@code p = text[0, i)} with {@code
+ * text[i]} ASCII whitespace gives a prefix of the text's ids:
  *
  * <ol>
  *   <li>normalization: NFC, NFD, NFKC and NFKD only reorder non-starters and compose a character
