@@ -59,14 +59,23 @@ public final class ClipTokenizer implements AutoCloseable {
 
   private static final int FIRST_CUT_CHARS_PER_TOKEN = 8;
 
-  private final TokenizerJson file;
+  private final String source;
+  private final long startId;
+  private final long endId;
+  private final int vocabSize;
+  private final boolean cutsAtWhitespace;
   private final int contextLength;
   private final HuggingFaceTokenizer tokenizer;
   private final ReadWriteLock lock = new ReentrantReadWriteLock();
   private boolean closed;
 
   private ClipTokenizer(TokenizerJson file, int contextLength, HuggingFaceTokenizer tokenizer) {
-    this.file = file;
+    // keep what we read from the file, not its text (megabytes of merges)
+    this.source = file.source;
+    this.startId = file.startId;
+    this.endId = file.endId;
+    this.vocabSize = file.vocabSize;
+    this.cutsAtWhitespace = file.cutsAtWhitespace;
     this.contextLength = contextLength;
     this.tokenizer = tokenizer;
   }
@@ -143,12 +152,11 @@ public final class ClipTokenizer implements AutoCloseable {
    */
   public int endPosition(long[] row) {
     for (int i = 0; i < row.length; i++) {
-      if (row[i] == file.endId) {
+      if (row[i] == endId) {
         return i;
       }
     }
-    throw new IllegalArgumentException(
-        "row of " + row.length + " ids has no end token " + file.endId);
+    throw new IllegalArgumentException("row of " + row.length + " ids has no end token " + endId);
   }
 
   /**
@@ -160,31 +168,31 @@ public final class ClipTokenizer implements AutoCloseable {
    *     the ids), or when the context lengths differ
    */
   public void checkCompatible(int modelVocabSize, int modelContextLength) {
-    if (modelVocabSize != file.vocabSize) {
+    if (modelVocabSize != vocabSize) {
       throw new InvalidModelException(
-          file.source
+          source
               + ": the tokenizer has "
-              + file.vocabSize
+              + vocabSize
               + " tokens but the model's token embedding has "
               + modelVocabSize
               + "; use the tokenizer.json the model was trained with");
     }
-    if (file.endId != file.vocabSize - 1) {
+    if (endId != vocabSize - 1) {
       throw new InvalidModelException(
-          file.source
+          source
               + ": "
               + TokenizerJson.END_OF_TEXT
               + " is id "
-              + file.endId
+              + endId
               + " of "
-              + file.vocabSize
+              + vocabSize
               + " tokens but must be the largest id, "
-              + (file.vocabSize - 1)
+              + (vocabSize - 1)
               + ": CLIP pools the text feature at the argmax of the ids");
     }
     if (modelContextLength != contextLength) {
       throw new InvalidModelException(
-          file.source
+          source
               + ": the tokenizer makes rows of "
               + contextLength
               + " ids but the model's positional embedding has "
@@ -193,23 +201,24 @@ public final class ClipTokenizer implements AutoCloseable {
     }
   }
 
+  /** Ids per row. */
   public int contextLength() {
     return contextLength;
   }
 
   /** The id of {@code <|startoftext|>}. */
   public long startId() {
-    return file.startId;
+    return startId;
   }
 
   /** The id of {@code <|endoftext|>}. */
   public long endId() {
-    return file.endId;
+    return endId;
   }
 
   /** One more than the largest id in the file: the rows a model's token embedding needs. */
   public int vocabSize() {
-    return file.vocabSize;
+    return vocabSize;
   }
 
   /** Releases the native tokenizer, after any encoding under way; idempotent. */
@@ -227,7 +236,7 @@ public final class ClipTokenizer implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "ClipTokenizer[" + file.source + ", context length " + contextLength + "]";
+    return "ClipTokenizer[" + source + ", context length " + contextLength + "]";
   }
 
   /** Whether the native tokenizer has been released. */
@@ -250,7 +259,7 @@ public final class ClipTokenizer implements AutoCloseable {
   /** Ids of the text, or at least its first {@code contextLength - 2} (see the class comment). */
   private long[] leadingIds(String text) {
     int kept = contextLength - 2;
-    if (file.cutsAtWhitespace) {
+    if (cutsAtWhitespace) {
       long chars = (long) FIRST_CUT_CHARS_PER_TOKEN * contextLength;
       for (; chars < text.length(); chars *= 2) {
         int cut = asciiWhitespaceFrom(text, (int) chars);
@@ -287,15 +296,15 @@ public final class ClipTokenizer implements AutoCloseable {
   private long[] row(long[] ids) {
     long[] row = new long[contextLength];
     int n = Math.min(ids.length, contextLength - 2);
-    row[0] = file.startId;
+    row[0] = startId;
     System.arraycopy(ids, 0, row, 1, n);
-    row[n + 1] = file.endId;
+    row[n + 1] = endId;
     return row;
   }
 
   private void ensureOpen() {
     if (closed) {
-      throw new IllegalStateException("tokenizer " + file.source + " is closed");
+      throw new IllegalStateException("tokenizer " + source + " is closed");
     }
   }
 }
