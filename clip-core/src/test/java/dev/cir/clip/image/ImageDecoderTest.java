@@ -69,6 +69,17 @@ class ImageDecoderTest {
   }
 
   @Test
+  void pngWithCorruptImageData() throws IOException {
+    byte[] garbage = new byte[40];
+    new java.util.Random(5).nextBytes(garbage);
+    java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+    png.writeBytes(Arrays.copyOf(TestImages.headerOnlyPng(4, 4), 33));
+    png.writeBytes(TestImages.chunk("IDAT", garbage));
+    png.writeBytes(TestImages.chunk("IEND", new byte[0]));
+    assertRefused(Files.write(tmp.resolve("garbage.png"), png.toByteArray()), "cannot decode PNG");
+  }
+
+  @Test
   void hugeHeaderIsRefusedBeforeAnyPixelIsAllocated() throws IOException {
     byte[] complete = TestImages.png(40000, 40000, 8, 2, new byte[][] {new byte[3]}, null, null);
     byte[] headerOnly = TestImages.headerOnlyPng(40000, 40000);
@@ -376,6 +387,20 @@ class ImageDecoderTest {
     DecodedImage bits = decoder.decode(TestImages.write(binary, "bmp"), "1.bmp");
     assertEquals(PixelMode.BILEVEL, bits.mode());
     assertArrayEquals(bytes(0, 255, 0), bits.samplesView());
+  }
+
+  @Test
+  void tiffRgbAndGray() {
+    BufferedImage color = noise(7, 5);
+    DecodedImage rgb = decoder.decode(TestImages.write(color, "tiff"), "rgb.tif");
+    assertEquals(PixelMode.RGB, rgb.mode());
+    assertEquals(color.getRGB(6, 4) & 0xFFFFFF, rgb.rgb(6, 4));
+    BufferedImage gray = new BufferedImage(3, 2, BufferedImage.TYPE_BYTE_GRAY);
+    gray.getRaster().setSample(2, 1, 0, 201);
+    DecodedImage l = decoder.decode(TestImages.write(gray, "tiff"), "gray.tif");
+    assertEquals(PixelMode.L, l.mode());
+    assertEquals(201, l.sample(2, 1, 0));
+    assertEquals(0, l.sample(0, 0, 0));
   }
 
   private InvalidImageException assertRefused(Path file, String problem) {

@@ -64,20 +64,26 @@ class ImageTransformTest {
   }
 
   @Test
-  void aUniformImageOfAnyModeGivesItsUniformColor() {
-    byte[] palette = bytes(0, 255, 0, 12, 34, 56);
+  void aUniformPngOfAnyModeGivesItsUniformColor() {
+    ImageDecoder decoder = new ImageDecoder();
+    byte[][] oneBit = new byte[12][];
+    java.util.Arrays.fill(oneBit, bytes(0xFF, 0xF0));
+    byte[][] indices = new byte[12][];
+    java.util.Arrays.fill(indices, new byte[12]);
+    byte[][] gray16 = new byte[12][];
+    java.util.Arrays.fill(gray16, repeat(12, 0xC8, 0x33));
     List<DecodedImage> images =
         List.of(
-            uniform(PixelMode.BILEVEL, 12, 12, 255),
-            uniform(PixelMode.L, 12, 12, 77),
-            uniform(PixelMode.LA, 12, 12, 77, 255),
-            DecodedImage.withPalette(12, 12, new byte[144], palette, "p"),
-            uniform(PixelMode.RGB, 12, 12, 12, 34, 56),
-            uniform(PixelMode.RGBA, 12, 12, 12, 34, 56, 255),
-            new ImageDecoder()
-                .decode(
-                    TestImages.png(12, 12, 16, 2, sixteenBitRows(12, 12), null, null),
-                    "rgb16.png"));
+            decoder.decode(TestImages.png(12, 12, 1, 0, oneBit, null, null), "1.png"),
+            decoder.decode(TestImages.uniformPng(12, 12, 0, 77), "l.png"),
+            decoder.decode(TestImages.uniformPng(12, 12, 4, 77, 255), "la.png"),
+            decoder.decode(
+                TestImages.png(12, 12, 8, 3, indices, bytes(0, 255, 0, 1, 2, 3), null), "p.png"),
+            decoder.decode(TestImages.uniformPng(12, 12, 2, 12, 34, 56), "rgb.png"),
+            decoder.decode(TestImages.uniformPng(12, 12, 6, 12, 34, 56, 255), "rgba.png"),
+            decoder.decode(
+                TestImages.png(12, 12, 16, 2, sixteenBitRows(12, 12), null, null), "rgb16.png"),
+            decoder.decode(TestImages.png(12, 12, 16, 0, gray16, null, null), "l16.png"));
     int[][] colors = {
       {255, 255, 255},
       {77, 77, 77},
@@ -85,9 +91,15 @@ class ImageTransformTest {
       {0, 255, 0},
       {12, 34, 56},
       {12, 34, 56},
-      {0x12, 0x56, 0x9A}
+      {0x12, 0x56, 0x9A},
+      {0xC8, 0xC8, 0xC8}
+    };
+    PixelMode[] modes = {
+      PixelMode.BILEVEL, PixelMode.L, PixelMode.LA, PixelMode.P,
+      PixelMode.RGB, PixelMode.RGBA, PixelMode.RGB, PixelMode.L
     };
     for (int i = 0; i < images.size(); i++) {
+      assertEquals(modes[i], images.get(i).mode(), images.get(i).toString());
       for (String name : ImageTransform.NAMES) {
         float[] pixels = ImageTransform.forName(name, 5).apply(images.get(i));
         assertUniform(pixels, normalized(colors[i]), name + " " + images.get(i));
@@ -123,6 +135,29 @@ class ImageTransformTest {
     for (int trial = 0; trial < 10; trial++) {
       DecodedImage rgb = random(PixelMode.RGB, 5 + RANDOM.nextInt(60), 5 + RANDOM.nextInt(60));
       assertArrayEquals(new ClipTransform(16).apply(rgb), new ClipTransform(16).apply(opaque(rgb)));
+    }
+  }
+
+  @Test
+  void anOpaqueRgbaPngEqualsItsRgbPng() {
+    byte[][] rgbRows = new byte[9][];
+    byte[][] rgbaRows = new byte[9][];
+    for (int y = 0; y < 9; y++) {
+      rgbRows[y] = new byte[3 * 9];
+      RANDOM.nextBytes(rgbRows[y]);
+      rgbaRows[y] = new byte[4 * 9];
+      for (int x = 0; x < 9; x++) {
+        System.arraycopy(rgbRows[y], 3 * x, rgbaRows[y], 4 * x, 3);
+        rgbaRows[y][4 * x + 3] = (byte) 255;
+      }
+    }
+    ImageDecoder decoder = new ImageDecoder();
+    DecodedImage rgb = decoder.decode(TestImages.png(9, 9, 8, 2, rgbRows, null, null), "rgb.png");
+    DecodedImage rgba =
+        decoder.decode(TestImages.png(9, 9, 8, 6, rgbaRows, null, null), "rgba.png");
+    for (String name : ImageTransform.NAMES) {
+      ImageTransform transform = ImageTransform.forName(name, 4);
+      assertArrayEquals(transform.apply(rgb), transform.apply(rgba), name);
     }
   }
 
@@ -255,6 +290,14 @@ class ImageTransformTest {
       rgba[4 * p + 3] = (byte) 255;
     }
     return DecodedImage.of(PixelMode.RGBA, rgb.width(), rgb.height(), rgba, rgb.source());
+  }
+
+  private static byte[] repeat(int times, int... pattern) {
+    byte[] out = new byte[times * pattern.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (byte) pattern[i % pattern.length];
+    }
+    return out;
   }
 
   /** Rows of 16-bit RGB (0x12xx, 0x56xx, 0x9Axx) with varying low bytes. */
