@@ -68,8 +68,15 @@ public final class DecodedImage {
         width,
         height,
         indices.clone(),
-        Arrays.copyOf(paletteRgb, 3 * PALETTE_ENTRIES),
+        fullPalette(paletteRgb),
         Objects.requireNonNull(source, "source"));
+  }
+
+  /**
+   * A copy of {@code paletteRgb} filled up with black to 256 entries, as Pillow's core holds it.
+   */
+  static byte[] fullPalette(byte[] paletteRgb) {
+    return Arrays.copyOf(paletteRgb, 3 * PALETTE_ENTRIES);
   }
 
   /** Wraps arrays this package built and will not change again. */

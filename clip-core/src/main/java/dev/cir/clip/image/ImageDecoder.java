@@ -255,7 +255,7 @@ public final class ImageDecoder {
       case 2 -> DecodedImage.wrap(PixelMode.RGB, w, h, components(image, 3, source), null, source);
       case 3 ->
           DecodedImage.wrap(
-              PixelMode.P, w, h, indices(image), Arrays.copyOf(png.palette, 768), source);
+              PixelMode.P, w, h, indices(image), DecodedImage.fullPalette(png.palette), source);
       case 4 -> DecodedImage.wrap(PixelMode.LA, w, h, components(image, 2, source), null, source);
       case 6 -> DecodedImage.wrap(PixelMode.RGBA, w, h, components(image, 4, source), null, source);
       default ->
@@ -284,7 +284,7 @@ public final class ImageDecoder {
         gif.canvasWidth,
         gif.canvasHeight,
         canvas,
-        Arrays.copyOf(gif.paletteRgb(), 768),
+        DecodedImage.fullPalette(gif.paletteRgb()),
         source);
   }
 
@@ -296,7 +296,7 @@ public final class ImageDecoder {
     ColorModel cm = image.getColorModel();
     if (cm instanceof IndexColorModel icm) {
       int entries = Math.min(icm.getMapSize(), DecodedImage.PALETTE_ENTRIES);
-      byte[] palette = new byte[768];
+      byte[] palette = new byte[3 * DecodedImage.PALETTE_ENTRIES];
       boolean bilevel = entries == 2;
       boolean ramp = true;
       for (int i = 0; i < entries; i++) {
