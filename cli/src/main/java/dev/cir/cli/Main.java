@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
     versionProvider = VersionProvider.class,
     description = "Composed image retrieval: CLIP4Cir on DJL, served by Apache Solr.",
     subcommands = {
+      ImportCommand.class,
+      EmbedCommand.class,
       InfoCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class

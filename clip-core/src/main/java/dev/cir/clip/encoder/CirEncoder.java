@@ -15,6 +15,17 @@ import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.clip.model.ClipConfig;
 import dev.cir.clip.model.ClipModel;
 import dev.cir.clip.model.Combiner;
+import dev.cir.clip.image.ImageDecoder;
+import dev.cir.clip.image.ImagePreprocessor;
+import dev.cir.clip.image.ImageTransform;
+import dev.cir.clip.image.InvalidImageException;
+import dev.cir.clip.image.PreprocessedImage;
+import dev.cir.clip.text.ClipTokenizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.Arrays;
 import java.util.List;
@@ -36,13 +47,22 @@ public final class CirEncoder implements AutoCloseable {
   private final PredictorPool<float[][][], float[][]> combiner;
   private final int batchSize;
   private final Device device;
+  private final ClipTokenizer tokenizer;
+  private final ImagePreprocessor preprocessor;
+  private final ExecutorService decoders;
 
   private CirEncoder(
       BundleManifest manifest,
+      ClipTokenizer tokenizer,
       Function<NDManager, ClipModel> clipLoader,
       Function<NDManager, Combiner> combinerLoader,
       EncoderOptions options) {
     this.manifest = manifest;
+    this.tokenizer = tokenizer;
+    this.preprocessor =
+        new ImagePreprocessor(
+            new ImageDecoder(),
+            ImageTransform.forName(manifest.preprocess(), manifest.config().imageResolution(), manifest.targetRatio()));
     this.config = manifest.config();
     this.batchSize = options.batchSize();
     this.device = Engines.device(options.device());
@@ -55,6 +75,9 @@ public final class CirEncoder implements AutoCloseable {
         comb.setBlock(combinerLoader.apply(comb.getNDManager()));
       }
     } catch (RuntimeException e) {
+      if (tokenizer != null) {
+        tokenizer.close();
+      }
       clip.close();
       if (comb != null) {
         comb.close();
@@ -68,6 +91,15 @@ public final class CirEncoder implements AutoCloseable {
     this.images = new PredictorPool<>(clip, new PixelsTranslator(r), device, n);
     this.texts = new PredictorPool<>(clip, new TokensTranslator(), device, n);
     this.combiner = comb == null ? null : new PredictorPool<>(comb, new CombineTranslator(), device, n);
+    AtomicInteger threadNumber = new AtomicInteger();
+    this.decoders =
+        Executors.newFixedThreadPool(
+            Runtime.getRuntime().availableProcessors(),
+            task -> {
+              Thread t = new Thread(task, "cir-image-decode-" + threadNumber.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /**
@@ -77,7 +109,15 @@ public final class CirEncoder implements AutoCloseable {
    */
   public static CirEncoder open(ModelBundle bundle, EncoderOptions options) {
     Engines.ensureOffline();
-    return new CirEncoder(bundle.manifest(), bundle::loadClip, bundle::loadCombiner, options);
+    ClipConfig c = bundle.manifest().config();
+    ClipTokenizer tok = ClipTokenizer.load(bundle.tokenizerFile(), c.contextLength());
+    try {
+      tok.checkCompatible(c.vocabSize(), c.contextLength());
+    } catch (RuntimeException e) {
+      tok.close();
+      throw e;
+    }
+    return new CirEncoder(bundle.manifest(), tok, bundle::loadClip, bundle::loadCombiner, options);
   }
 
   /**
@@ -90,7 +130,7 @@ public final class CirEncoder implements AutoCloseable {
         new BundleManifest(
             BundleManifest.FORMAT_VERSION, null, config, "targetpad", 1.25, BundleManifest.CLIP_FILE,
             BundleManifest.TOKENIZER_FILE, null, null, null, java.util.Map.of("source", "random initialisation"));
-    return new CirEncoder(m, mgr -> ClipModel.random(config, mgr), mgr -> null, options);
+    return new CirEncoder(m, null, mgr -> ClipModel.random(config, mgr), mgr -> null, options);
   }
 
   public BundleManifest manifest() {
@@ -112,6 +152,70 @@ public final class CirEncoder implements AutoCloseable {
 
   public Device device() {
     return device;
+  }
+
+  /** Decoding limits and the bundle's preprocessing (clip, squarepad or targetpad). */
+  public ImagePreprocessor preprocessor() {
+    return preprocessor;
+  }
+
+  /**
+   * Decodes, preprocesses and encodes one image file.
+   *
+   * @throws dev.cir.clip.image.InvalidImageException naming the file when it cannot be decoded
+   */
+  public float[] encodeImage(Path file) {
+    return encodePixels(List.of(preprocessor.preprocess(file)))[0];
+  }
+
+  /**
+   * Decodes, preprocesses and encodes one image given as bytes.
+   *
+   * @param source a name for the image in error messages (a document id, an upload's file name)
+   */
+  public float[] encodeImage(byte[] data, String source) {
+    return encodePixels(List.of(preprocessor.preprocess(data, source)))[0];
+  }
+
+  /**
+   * Encodes image files, decoding them in parallel. A file that cannot be decoded is reported in
+   * its own result; the others are encoded.
+   */
+  public List<ImageEncoding> encodeImageFiles(List<Path> files) {
+    List<PreprocessedImage> pre = preprocessor.preprocessAll(files, decoders);
+    List<float[]> ok = new ArrayList<>();
+    for (PreprocessedImage p : pre) {
+      if (p.succeeded()) {
+        ok.add(p.pixels());
+      }
+    }
+    float[][] features = encodePixels(ok);
+    List<ImageEncoding> out = new ArrayList<>(files.size());
+    int k = 0;
+    for (PreprocessedImage p : pre) {
+      out.add(p.succeeded() ? new ImageEncoding(p.file(), features[k++], null) : new ImageEncoding(p.file(), null, p.failure().get()));
+    }
+    return out;
+  }
+
+  /**
+   * Encodes image files, all or nothing.
+   *
+   * @throws dev.cir.clip.image.InvalidImageException for the first file that cannot be decoded,
+   *     saying how many others failed too
+   */
+  public float[][] encodeImages(List<Path> files) {
+    List<ImageEncoding> all = encodeImageFiles(files);
+    List<ImageEncoding> failed = all.stream().filter(e -> !e.succeeded()).toList();
+    if (!failed.isEmpty()) {
+      RuntimeException first = failed.get(0).failure();
+      if (failed.size() == 1) {
+        throw first;
+      }
+      throw new InvalidImageException(
+          failed.get(0).file().toString(), first.getMessage() + " (and " + (failed.size() - 1) + " other image(s) failed)", first);
+    }
+    return all.stream().map(ImageEncoding::features).toArray(float[][]::new);
   }
 
   /**
@@ -136,6 +240,50 @@ public final class CirEncoder implements AutoCloseable {
       System.arraycopy(run(images, batch), 0, out, start, end - start);
     }
     return out;
+  }
+
+  /**
+   * Tokenizes and encodes texts. A text longer than the context is truncated, as {@code
+   * clip.tokenize(truncate=True)} does. Texts are grouped by length so each batch runs only as far
+   * as its own longest text.
+   *
+   * @return raw text features, one row per text, in the order given
+   */
+  public float[][] encodeTexts(List<String> texts) {
+    if (tokenizer == null) {
+      throw new IllegalStateException("this encoder has no tokenizer; encode token ids instead");
+    }
+    long[][] rows = tokenizer.encodeBatch(texts);
+    Integer[] order = new Integer[rows.length];
+    int[] ends = new int[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      order[i] = i;
+      ends[i] = tokenizer.endPosition(rows[i]);
+    }
+    Arrays.sort(order, (a, b) -> Integer.compare(ends[a], ends[b]));
+    long[][] sorted = new long[rows.length][];
+    for (int i = 0; i < rows.length; i++) {
+      sorted[i] = rows[order[i]];
+    }
+    float[][] enc = encodeTokens(sorted);
+    float[][] out = new float[rows.length][];
+    for (int i = 0; i < rows.length; i++) {
+      out[order[i]] = enc[i];
+    }
+    return out;
+  }
+
+  /** Tokenizes and encodes one text. */
+  public float[] encodeText(String text) {
+    return encodeTexts(List.of(text))[0];
+  }
+
+  /** The bundle's tokenizer (token rows of the context length). */
+  public ClipTokenizer tokenizer() {
+    if (tokenizer == null) {
+      throw new IllegalStateException("this encoder has no tokenizer");
+    }
+    return tokenizer;
   }
 
   /**
@@ -250,12 +398,16 @@ public final class CirEncoder implements AutoCloseable {
 
   @Override
   public void close() {
+    decoders.shutdownNow();
     images.close();
     texts.close();
     if (combiner != null) {
       combiner.close();
     }
     clipModel.close();
+    if (tokenizer != null) {
+      tokenizer.close();
+    }
     if (combinerModel != null) {
       combinerModel.close();
     }

@@ -20,7 +20,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ClipCheckpointsTest {
+public class ClipCheckpointsTest {
   @TempDir Path tmp;
 
   private static StateDict smallVit() {
@@ -280,7 +280,7 @@ class ClipCheckpointsTest {
    * convert_clip_original_pytorch_to_hf.py}: in_proj split in three, projections transposed, plus
    * the {@code position_ids} buffers older transformers saved.
    */
-  static Map<String, Tensor> toHuggingFace(StateDict openai) {
+  public static Map<String, Tensor> toHuggingFace(StateDict openai) {
     Map<String, Tensor> hf = new LinkedHashMap<>();
     for (Map.Entry<String, Tensor> e : openai.tensors().entrySet()) {
       String k = e.getKey();
