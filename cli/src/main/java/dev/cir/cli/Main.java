@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       EmbedCommand.class,
       InfoCommand.class,
       BenchCommand.class,
+      DemoCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -129,6 +129,16 @@ public record ClipConfig(
         Activation.QUICK_GELU);
   }
 
+  /**
+   * A small ViT for training from scratch on a CPU ({@code --arch tiny}): 64-pixel images in 8x8
+   * patches, 4 layers of width 128 in each tower, a 128-dimensional embedding, a 32-token context.
+   *
+   * @param vocab the vocabulary size of the tokenizer it is trained with
+   */
+  public static ClipConfig tiny(int vocab) {
+    return new ClipConfig(128, 64, new int[] {4}, 128, 8, 2, 32, vocab, 128, 2, 4, Activation.QUICK_GELU);
+  }
+
   /** This configuration with another vocabulary size (a model trained with its own tokenizer). */
   public ClipConfig withVocabSize(int vocab) {
     return new ClipConfig(

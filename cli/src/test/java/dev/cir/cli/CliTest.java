@@ -1,0 +1,172 @@
+package dev.cir.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.cir.clip.io.StateDict;
+import dev.cir.clip.testing.Fixtures;
+import dev.cir.clip.testing.TestBundles;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The cir command as scripts call it: exit status, one-line errors, files written. */
+class CliTest {
+  @TempDir Path tmp;
+  Path tokenizer;
+
+  record Result(int status, String out, String err) {}
+
+  static Result cir(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Result(status, out.toString(), err.toString());
+  }
+
+  @BeforeEach
+  void setUp() throws IOException {
+    tokenizer = tmp.resolve("tokenizer.json");
+    Files.writeString(tokenizer, TestBundles.wordLevelTokenizer(1000));
+  }
+
+  private Path importSmallVit() {
+    Path bundle = tmp.resolve("bundle");
+    Result r =
+        cir("import", "--weights", Fixtures.small("small-vit.jit.pt").toString(), "--tokenizer", tokenizer.toString(),
+            "--out", bundle.toString(), "--text-heads", "4", "--combiner", Fixtures.small("combiner.safetensors").toString());
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().contains("with Combiner"), r.out());
+    return bundle;
+  }
+
+  @Test
+  void importInfoAndEmbedReproduceTheReferenceFromPngFiles() throws IOException {
+    Path bundle = importSmallVit();
+    Result info = cir("info", "--model", bundle.toString(), "--verify");
+    assertEquals(0, info.status(), info.err());
+    assertTrue(info.out().contains("embedding     32 dimensions"), info.out());
+    assertTrue(info.out().contains("preprocess targetpad (ratio 1.25)"), info.out());
+    assertTrue(info.out().contains("every file matches"), info.out());
+
+    String[] names = {"img_near.png", "img_square.png", "img_tall.png", "img_wide.png"};
+    Path out = tmp.resolve("features.json");
+    Result r =
+        cir("embed", "--model", bundle.toString(),
+            "--image", Fixtures.small(names[0]).toString(), "--image", Fixtures.small(names[1]).toString(),
+            "--image", Fixtures.small(names[2]).toString(), "--image", Fixtures.small(names[3]).toString(),
+            "--text", "w5 w7", "--text", "W5 w7 unknownword", "--out", out.toString());
+    assertEquals(0, r.status(), r.err());
+    JsonObject json = JsonParser.parseString(Files.readString(out)).getAsJsonObject();
+    JsonArray images = json.getAsJsonArray("image_features");
+    assertEquals(4, images.size());
+    // PNG → targetpad pixels → ViT: the reference's features, end to end
+    StateDict expected = TestBundles.expected("small-vit");
+    float[] e = expected.get("image_features").toFloatArray();
+    for (int i = 0; i < 4; i++) {
+      JsonArray row = images.get(i).getAsJsonArray();
+      assertEquals(32, row.size());
+      for (int k = 0; k < 32; k++) {
+        assertEquals(e[i * 32 + k], row.get(k).getAsFloat(), 1e-4, names[i] + " dim " + k);
+      }
+    }
+    JsonArray texts = json.getAsJsonArray("text_features");
+    assertEquals(2, texts.size());
+    assertTrue(!texts.get(0).equals(texts.get(1)), "an unknown word changes the features");
+
+    // --preprocess overrides the bundle's: the clip transform gives other features
+    Path outClip = tmp.resolve("clip.json");
+    assertEquals(0, cir("embed", "--model", bundle.toString(), "--image", Fixtures.small("img_wide.png").toString(),
+        "--preprocess", "clip", "--out", outClip.toString()).status());
+    JsonArray wideClip = JsonParser.parseString(Files.readString(outClip)).getAsJsonObject().getAsJsonArray("image_features").get(0).getAsJsonArray();
+    assertTrue(!wideClip.equals(images.get(3)), "img_wide is padded by targetpad, not by clip");
+  }
+
+  @Test
+  void badInputGivesOneLineNamingTheFile() throws IOException {
+    Path bundle = importSmallVit();
+    Path notImage = Files.writeString(tmp.resolve("notes.png"), "this is not an image");
+    Path empty = Files.write(tmp.resolve("empty.jpg"), new byte[0]);
+    byte[] png = Files.readAllBytes(Fixtures.small("img_wide.png"));
+    Path truncated = Files.write(tmp.resolve("truncated.png"), Arrays.copyOf(png, png.length / 2));
+    Path huge = Files.write(tmp.resolve("huge.png"), pngHeaderClaiming(40000, 40000));
+    for (Path bad : new Path[] {notImage, empty, truncated, huge}) {
+      Result r = cir("embed", "--model", bundle.toString(), "--image", bad.toString(), "--out", tmp.resolve("x.json").toString());
+      assertEquals(1, r.status(), bad + ": " + r.err());
+      assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+      assertTrue(r.err().startsWith("cir: ") && r.err().contains(bad.getFileName().toString()), r.err());
+    }
+    assertTrue(Files.notExists(tmp.resolve("x.json")), "no output file for a failed run");
+
+    // a 1x1 image is an image: it encodes
+    Path onePixel = tmp.resolve("one.png");
+    BufferedImage im = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+    im.setRGB(0, 0, 0x336699);
+    ImageIO.write(im, "png", onePixel.toFile());
+    String longText = "w9 ".repeat(3400);
+    Result ok = cir("embed", "--model", bundle.toString(), "--image", onePixel.toString(), "--text", longText, "--out", tmp.resolve("ok.json").toString());
+    assertEquals(0, ok.status(), ok.err());
+    assertTrue(longText.length() > 10_000);
+
+    Result missingBundle = cir("embed", "--model", tmp.resolve("none").toString(), "--text", "w3", "--out", tmp.resolve("y.json").toString());
+    assertEquals(1, missingBundle.status());
+    assertTrue(missingBundle.err().contains("none") && missingBundle.err().contains("not found"), missingBundle.err());
+
+    Result usage = cir("embed", "--model", bundle.toString());
+    assertEquals(2, usage.status());
+    assertTrue(usage.err().contains("--out") && usage.err().contains("cir embed --help"), usage.err());
+
+    Result gpu = cir("embed", "--model", bundle.toString(), "--text", "w3", "--device", "gpu", "--out", tmp.resolve("z.json").toString());
+    assertEquals(1, gpu.status());
+    assertTrue(gpu.err().contains("--device cpu"), gpu.err());
+  }
+
+  @Test
+  void importRefusesAnExistingBundleUnlessForced() {
+    Path bundle = importSmallVit();
+    Result again =
+        cir("import", "--weights", Fixtures.small("small-vit.safetensors").toString(), "--tokenizer", tokenizer.toString(),
+            "--out", bundle.toString(), "--text-heads", "4");
+    assertEquals(1, again.status());
+    assertTrue(again.err().contains("--force"), again.err());
+    Result noHeads =
+        cir("import", "--weights", Fixtures.small("small-vit.safetensors").toString(), "--tokenizer", tokenizer.toString(),
+            "--out", tmp.resolve("other").toString());
+    assertEquals(1, noHeads.status());
+    assertTrue(noHeads.err().contains("--text-heads"), noHeads.err());
+  }
+
+  @Test
+  void demoRunsOnItsOwnData() {
+    Result r = cir("demo", "--work", tmp.resolve("demo").toString());
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().contains("encoded 12 images and 12 captions"), r.out());
+    assertTrue(r.out().contains("combiner top 3:") && r.out().contains("λ = "), r.out());
+    assertTrue(Files.isRegularFile(tmp.resolve("demo/bundle/bundle.json")));
+  }
+
+  /** A PNG signature and IHDR chunk (with a correct CRC) for a w x h RGB image, and nothing else. */
+  static byte[] pngHeaderClaiming(int w, int h) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + 25);
+    b.put(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+    b.putInt(13);
+    byte[] chunk = java.nio.ByteBuffer.allocate(17).put("IHDR".getBytes()).putInt(w).putInt(h)
+        .put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0).array();
+    b.put(chunk);
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(chunk);
+    b.putInt((int) crc.getValue());
+    return b.array();
+  }
+}
