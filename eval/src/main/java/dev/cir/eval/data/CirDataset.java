@@ -8,8 +8,8 @@ import java.util.Objects;
  * their captions become query text.
  *
  * <p>{@code name} says which dataset this is ({@code fashioniq.dress}, {@code cirr}, {@code
- * jsonl}); {@code split} is the split as named on disk. Every image id a triplet mentions is in
- * the gallery: the readers refuse data where that is not so.
+ * jsonl}); {@code split} is the split as named on disk. Every image id a triplet mentions is in the
+ * gallery: the readers refuse data where that is not so.
  */
 public record CirDataset(
     String name, String split, List<Triplet> triplets, Gallery gallery, CaptionStyle captions) {

@@ -18,13 +18,14 @@ import java.util.Objects;
  *
  * <pre>
  * root/cirr/captions/cap.rc2.{train,val,test1}.json
- *     [{pairid, reference, target_hard, caption, img_set: {members: [...]}}]   (test1: no target_hard)
+ *     [{pairid, reference, target_hard, caption, img_set: {members: [...]}}]
+ *     (test1: no target_hard)
  * root/cirr/image_splits/split.rc2.{train,val,test1}.json
  *     {"name": "./train/34/name.png", ...}   paths relative to root
  * </pre>
  *
- * <p>The gallery is the split file's entries in key order (CLIP4Cir's index order). Triplet ids
- * are the {@code pairid} as a decimal integer (the submission's keys); the captions are the single
+ * <p>The gallery is the split file's entries in key order (CLIP4Cir's index order). Triplet ids are
+ * the {@code pairid} as a decimal integer (the submission's keys); the captions are the single
  * caption, used unchanged. Reference, target and members must be in the split's gallery.
  */
 public final class CirrReader {
@@ -79,7 +80,9 @@ public final class CirrReader {
       JsonObject imgSet =
           o.has("img_set") ? JsonInput.object(o.get("img_set"), where + ": field 'img_set'") : null;
       List<String> members =
-          imgSet == null ? null : JsonInput.optionalStringList(imgSet, "members", where + ".img_set");
+          imgSet == null
+              ? null
+              : JsonInput.optionalStringList(imgSet, "members", where + ".img_set");
       if (members == null) {
         throw new DatasetException(where + ": missing field 'img_set.members'");
       }
@@ -100,7 +103,8 @@ public final class CirrReader {
   public Gallery readGallery(String split) {
     Path file = splitFile(split);
     JsonObject names =
-        JsonInput.object(JsonInput.parseFile(file, layout("the " + split + " image list")), file + "");
+        JsonInput.object(
+            JsonInput.parseFile(file, layout("the " + split + " image list")), file + "");
     List<GalleryImage> images = new ArrayList<>(names.size());
     for (Map.Entry<String, JsonElement> e : names.entrySet()) {
       if (!JsonInput.isString(e.getValue())) {

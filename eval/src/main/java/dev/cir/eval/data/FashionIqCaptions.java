@@ -8,13 +8,13 @@ import java.util.random.RandomGenerator;
  * FashionIQ's two relative captions joined as CLIP4Cir joins them.
  *
  * <p>Training ({@code utils.py}, {@code generate_randomized_fiq_caption}): with {@code r} uniform
- * in [0, 1), {@code r < 0.25} gives "C1 and c2", {@code 0.25 < r < 0.5} "C2 and c1", {@code 0.5 <
- * r < 0.75} "C1", anything else "C2" (so the measure-zero values 0.25 and 0.5 fall to "C2", as in
- * the source). Validation and test ({@code validate.py}, {@code generate_fiq_val_predictions}):
- * always "C1 and c2". Each caption is stripped of {@code . ? , } and space at both ends (Python's
- * {@code str.strip('.?, ')}); only the leading caption is capitalized, as Python's {@code
- * str.capitalize()} does: first character to title case, the rest lowercased. The second caption
- * of a pair keeps its case. {@code r} comes from the caller's generator ({@link
+ * in [0, 1), {@code r < 0.25} gives "C1 and c2", {@code 0.25 < r < 0.5} "C2 and c1", {@code 0.5 < r
+ * < 0.75} "C1", anything else "C2" (so the measure-zero values 0.25 and 0.5 fall to "C2", as in the
+ * source). Validation and test ({@code validate.py}, {@code generate_fiq_val_predictions}): always
+ * "C1 and c2". Each caption is stripped of {@code . ? , } and space at both ends (Python's {@code
+ * str.strip('.?, ')}); only the leading caption is capitalized, as Python's {@code
+ * str.capitalize()} does: first character to title case, the rest lowercased. The second caption of
+ * a pair keeps its case. {@code r} comes from the caller's generator ({@link
  * RandomGenerator#nextDouble()}); training code seeds a {@link java.util.SplittableRandom}.
  */
 public enum FashionIqCaptions implements CaptionStyle {
@@ -42,7 +42,10 @@ public enum FashionIqCaptions implements CaptionStyle {
     String c1 = strip(captions.get(0));
     String c2 = strip(captions.get(1));
     return List.of(
-        capitalize(c1) + " and " + c2, capitalize(c2) + " and " + c1, capitalize(c1), capitalize(c2));
+        capitalize(c1) + " and " + c2,
+        capitalize(c2) + " and " + c1,
+        capitalize(c1),
+        capitalize(c2));
   }
 
   @Override

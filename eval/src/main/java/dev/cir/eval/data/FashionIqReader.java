@@ -19,11 +19,11 @@ import java.util.Objects;
  * root/images/{id}.jpg
  * </pre>
  *
- * <p>The gallery is the category's split list in file order (CLIP4Cir's index for validation);
- * each image carries the metadata {@code category_s}. Triplet ids are {@code
- * <category>.<split>.<entry>} with the 0-based entry of the captions file. The target is optional
- * only in the test split. Every candidate and target must be in the split list, and every image
- * file must exist (that check can be turned off for partial downloads).
+ * <p>The gallery is the category's split list in file order (CLIP4Cir's index for validation); each
+ * image carries the metadata {@code category_s}. Triplet ids are {@code <category>.<split>.<entry>}
+ * with the 0-based entry of the captions file. The target is optional only in the test split. Every
+ * candidate and target must be in the split list, and every image file must exist (that check can
+ * be turned off for partial downloads).
  */
 public final class FashionIqReader {
   public static final List<String> CATEGORIES = List.of("dress", "shirt", "toptee");

@@ -48,7 +48,8 @@ public final class CirrSubmission {
       }
       subset.put(query.id(), ranking.topAmong(SUBSET_TOP, query.members(), query.reference()));
     }
-    return new CirrSubmission(Collections.unmodifiableMap(recall), Collections.unmodifiableMap(subset));
+    return new CirrSubmission(
+        Collections.unmodifiableMap(recall), Collections.unmodifiableMap(subset));
   }
 
   /** pairid to the top {@value #TOP} names. */

@@ -6,8 +6,7 @@ import java.util.Map;
 
 /**
  * A plain-text table of metrics for a terminal: one metric a line, percent with two decimals (as
- * papers report them), and below it the query counts and every target that could not be
- * retrieved.
+ * papers report them), and below it the query counts and every target that could not be retrieved.
  */
 public final class MetricsTable {
   /** How many missed target ids a table lists per reason before it only counts. */
@@ -42,7 +41,9 @@ public final class MetricsTable {
       if (misses.isEmpty()) {
         continue;
       }
-      out.append(String.format(Locale.ROOT, "missed: %d targets %s:", misses.size(), reason.description()));
+      out.append(
+          String.format(
+              Locale.ROOT, "missed: %d targets %s:", misses.size(), reason.description()));
       for (Miss m : misses.subList(0, Math.min(SHOWN_MISSES, misses.size()))) {
         out.append(' ').append(m.target()).append(" (query ").append(m.queryId()).append(')');
       }

@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * One query's ranking of the gallery, and the positions Recall@K needs.
  *
- * <p>Tie rule, for rankings from scores: an image ranks before another when its score is higher,
- * or the scores are equal and it comes first in gallery order; NaN ranks after every number; -0.0
+ * <p>Tie rule, for rankings from scores: an image ranks before another when its score is higher, or
+ * the scores are equal and it comes first in gallery order; NaN ranks after every number; -0.0
  * equals 0.0. This is the order of a stable ascending sort of CLIP4Cir's distances {@code 1 - s}
  * ({@code torch.argsort(..., stable=True)}, {@code np.argsort(kind="stable")}). CLIP4Cir itself
  * calls {@code torch.argsort} without {@code stable}, which leaves the order of exact ties to the
@@ -16,9 +16,8 @@ import java.util.List;
  *
  * <p>Positions are 0-based: position 0 is the first image, and the target counts for Recall@K when
  * its position is below K. {@code removed} is an image taken out of the ranking before positions
- * are counted (CLIP4Cir's CIRR protocol removes the reference); null removes nothing. Positions
- * are counted in O(gallery) per query without sorting; {@link #top} selects in O(gallery · log
- * k).
+ * are counted (CLIP4Cir's CIRR protocol removes the reference); null removes nothing. Positions are
+ * counted in O(gallery) per query without sorting; {@link #top} selects in O(gallery · log k).
  */
 public interface Ranking {
   /** The position of an image that is not ranked. */
@@ -58,9 +57,9 @@ public interface Ranking {
   }
 
   /**
-   * A ranking given as names, best first, possibly truncated (e.g. a search engine's top rows):
-   * an image not listed is not ranked, and so a miss at every K. A repeated name counts at its
-   * first place.
+   * A ranking given as names, best first, possibly truncated (e.g. a search engine's top rows): an
+   * image not listed is not ranked, and so a miss at every K. A repeated name counts at its first
+   * place.
    *
    * @param gallery the whole gallery, or null when unknown; when given, every listed name must be
    *     in it, and a target outside it is reported as missing from the gallery

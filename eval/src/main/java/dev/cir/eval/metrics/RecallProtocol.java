@@ -10,11 +10,11 @@ import java.util.Map;
  *
  * <p>{@link #FASHION_IQ} ({@code compute_fiq_val_metrics}): Recall@10 and @50 over the category's
  * gallery, the reference left in the ranking, so a target equal to the reference can be found.
- * {@link #CIRR} ({@code compute_cirr_val_metrics}): Recall@1, 5, 10, 50 with the reference
- * removed from the ranking (so a target equal to the reference is never found), and
- * Recall_subset@1, 2, 3: the same ranking restricted to the query's members, the reference
- * removed. The generic JSONL format is scored with the CIRR protocol; its subset metrics cover the
- * queries that have members and are left out when none has.
+ * {@link #CIRR} ({@code compute_cirr_val_metrics}): Recall@1, 5, 10, 50 with the reference removed
+ * from the ranking (so a target equal to the reference is never found), and Recall_subset@1, 2, 3:
+ * the same ranking restricted to the query's members, the reference removed. The generic JSONL
+ * format is scored with the CIRR protocol; its subset metrics cover the queries that have members
+ * and are left out when none has.
  *
  * <p>Where CLIP4Cir asserts (the target must be in the gallery and, for the subset, among the
  * members), queries here count as misses and are listed in the report. K larger than the gallery

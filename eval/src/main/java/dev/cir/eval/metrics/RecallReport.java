@@ -9,8 +9,8 @@ import java.util.Map;
  * Recall metrics in percent, in a fixed order, with the queries behind them and every target that
  * could not be retrieved at all.
  *
- * @param metrics metric name ({@code recall@10}, {@code recall_subset@1}, {@code
- *     dress.recall@10}, ...) to percent
+ * @param metrics metric name ({@code recall@10}, {@code recall_subset@1}, {@code dress.recall@10},
+ *     ...) to percent
  * @param queries the queries scored for {@code recall@K}
  * @param subsetQueries the queries with members, scored for {@code recall_subset@K}
  */

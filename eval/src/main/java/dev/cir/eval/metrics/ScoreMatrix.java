@@ -77,7 +77,11 @@ public final class ScoreMatrix {
   public List<Ranking> rankings(GalleryIndex gallery) {
     if (gallery.size() != gallerySize) {
       throw new IllegalArgumentException(
-          "gallery has " + gallery.size() + " names but the scores have " + gallerySize + " columns");
+          "gallery has "
+              + gallery.size()
+              + " names but the scores have "
+              + gallerySize
+              + " columns");
     }
     List<Ranking> out = new ArrayList<>(queries);
     for (int q = 0; q < queries; q++) {

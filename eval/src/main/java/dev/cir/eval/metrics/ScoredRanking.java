@@ -95,7 +95,8 @@ final class ScoredRanking implements Ranking {
     checkK(k);
     int r = gallery.columnOf(removed);
     // a bounded heap whose head is the worst of the best k so far
-    PriorityQueue<Integer> best = new PriorityQueue<>(Math.max(1, k), (a, b) -> before(a, b) ? 1 : -1);
+    PriorityQueue<Integer> best =
+        new PriorityQueue<>(Math.max(1, k), (a, b) -> before(a, b) ? 1 : -1);
     for (int i = 0; i < gallery.size(); i++) {
       if (i == r || k == 0) {
         continue;

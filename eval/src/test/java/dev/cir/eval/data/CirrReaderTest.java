@@ -21,7 +21,9 @@ class CirrReaderTest {
   void writeDataset() {
     write(
         root.resolve("cirr/image_splits/split.rc2.val.json"),
-        json("{'dev-2-0-img1': './dev/2/a.png', 'dev-1-0-img0': './dev/1/b.png', 'dev-3': './dev/c.png'}"));
+        json(
+            "{'dev-2-0-img1': './dev/2/a.png', 'dev-1-0-img0': './dev/1/b.png', 'dev-3':"
+                + " './dev/c.png'}"));
     write(
         root.resolve("cirr/captions/cap.rc2.val.json"),
         json(
@@ -36,7 +38,8 @@ class CirrReaderTest {
         json(
             "[{'pairid': 7, 'reference': 't-1', 'caption': 'x',"
                 + " 'img_set': {'members': ['t-1', 't-2']}}]"));
-    for (String p : List.of("dev/2/a.png", "dev/1/b.png", "dev/c.png", "test1/t-1.png", "test1/t-2.png")) {
+    for (String p :
+        List.of("dev/2/a.png", "dev/1/b.png", "dev/c.png", "test1/t-1.png", "test1/t-2.png")) {
       touch(root.resolve(p));
     }
   }
@@ -96,7 +99,8 @@ class CirrReaderTest {
         root.resolve("cirr/captions/cap.rc2.test1.json"),
         json(
             "[{'pairid': 7, 'reference': 't-1', 'caption': 'x', 'img_set': {'members': []}},"
-                + " {'pairid': 7, 'reference': 't-2', 'caption': 'y', 'img_set': {'members': []}}]"));
+                + " {'pairid': 7, 'reference': 't-2', 'caption': 'y', 'img_set': {'members':"
+                + " []}}]"));
     DatasetException e =
         assertThrows(DatasetException.class, () -> new CirrReader(root).read("test1"));
     assertTrue(e.getMessage().contains("pairid 7 repeats"), e.getMessage());

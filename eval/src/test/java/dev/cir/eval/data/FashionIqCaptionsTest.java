@@ -28,7 +28,8 @@ class FashionIqCaptionsTest {
   @Test
   void capitalizeUppercasesTheFirstAndLowercasesTheRest() {
     assertEquals("Is red", FashionIqCaptions.capitalize("is red"));
-    assertEquals("Is red and has a v-neck", FashionIqCaptions.capitalize("IS Red and has a V-Neck"));
+    assertEquals(
+        "Is red and has a v-neck", FashionIqCaptions.capitalize("IS Red and has a V-Neck"));
     assertEquals("", FashionIqCaptions.capitalize(""));
     assertEquals("1 strap", FashionIqCaptions.capitalize("1 STRAP"));
     // title case, not upper case, as Python 3.8+ does: U+01C6 'ǆ' becomes U+01C5 'ǅ'

@@ -33,7 +33,8 @@ class JsonlReaderTest {
         root.resolve("val/triplets.jsonl"),
         json(
             "{'reference': 'a', 'target': 'b', 'caption': 'make it blue', 'id': 'q1'}\n"
-                + "{'reference': 'b', 'target': 'c', 'captions': ['p', 'q'], 'members': ['a', 'b', 'c']}\n"
+                + "{'reference': 'b', 'target': 'c', 'captions': ['p', 'q'], 'members': ['a', 'b',"
+                + " 'c']}\n"
                 + "{'reference': 'c', 'target': 'a', 'caption': 'z', 'id': 17}\n"));
     write(
         root.resolve("val/captions.jsonl"),
@@ -52,11 +53,16 @@ class JsonlReaderTest {
     assertEquals(root.toAbsolutePath().resolve("img/c.png"), ds.gallery().get("c").path());
     assertEquals(
         Map.of(
-            "colors_ss", List.of("red"),
-            "objects_i", 2L,
-            "score_f", 1.0,
-            "label_s", "x",
-            "weight", 0.5),
+            "colors_ss",
+            List.of("red"),
+            "objects_i",
+            2L,
+            "score_f",
+            1.0,
+            "label_s",
+            "x",
+            "weight",
+            0.5),
         ds.gallery().get("a").metadata());
     List<Triplet> t = ds.triplets();
     assertEquals(List.of("q1", "val:2", "17"), t.stream().map(Triplet::id).toList());
@@ -96,7 +102,8 @@ class JsonlReaderTest {
 
   @Test
   void malformedLinesNameFileLineAndProblem() {
-    String m = failureFor("val/triplets.jsonl", "{'reference': 'a', 'caption': 'x'}\n{'reference': ");
+    String m =
+        failureFor("val/triplets.jsonl", "{'reference': 'a', 'caption': 'x'}\n{'reference': ");
     assertTrue(m.contains("triplets.jsonl:2: malformed JSON"), m);
     m = failureFor("val/triplets.jsonl", "{'reference': 'a', 'caption': 'x'} {}\n");
     assertTrue(m.contains("triplets.jsonl:1: malformed JSON"), m);
@@ -108,10 +115,15 @@ class JsonlReaderTest {
     assertTrue(m.contains("either 'caption' or 'captions'"), m);
     m = failureFor("val/triplets.jsonl", "{'reference': 3, 'caption': 'x'}\n");
     assertTrue(m.contains(":1: field 'reference' must be a string, found a number (3)"), m);
-    m = failureFor("val/triplets.jsonl", "{'reference': 'a', 'caption': 'x', 'members': ['a', 1]}\n");
+    m =
+        failureFor(
+            "val/triplets.jsonl", "{'reference': 'a', 'caption': 'x', 'members': ['a', 1]}\n");
     assertTrue(m.contains("'members' must be a list of strings, element 1"), m);
-    m = failureFor("val/triplets.jsonl", "{'reference': 'a', 'caption': 'x', 'id': 'k'}\n"
-        + "{'reference': 'b', 'caption': 'x', 'id': 'k'}\n");
+    m =
+        failureFor(
+            "val/triplets.jsonl",
+            "{'reference': 'a', 'caption': 'x', 'id': 'k'}\n"
+                + "{'reference': 'b', 'caption': 'x', 'id': 'k'}\n");
     assertTrue(m.contains(":2: triplet id 'k' repeats the one on line 1"), m);
   }
 
@@ -145,7 +157,10 @@ class JsonlReaderTest {
     assertTrue(m.contains("must be relative to the dataset root"), m);
     m = failureFor("val/images.jsonl", "{'id': 'a', 'path': '../outside.png'}\n");
     assertTrue(m.contains("leads outside the dataset root"), m);
-    m = failureFor("val/images.jsonl", "{'id': 'a', 'path': 'img/a.png'}\n{'id': 'a', 'path': 'img/b.png'}\n");
+    m =
+        failureFor(
+            "val/images.jsonl",
+            "{'id': 'a', 'path': 'img/a.png'}\n{'id': 'a', 'path': 'img/b.png'}\n");
     assertTrue(m.contains("images.jsonl:2: image id 'a' repeats the one on line 1"), m);
   }
 

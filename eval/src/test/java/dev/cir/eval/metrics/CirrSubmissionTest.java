@@ -64,6 +64,7 @@ class CirrSubmissionTest {
     GalleryIndex gallery = GalleryIndex.of(List.of("a", "b"));
     Ranking r = Ranking.ofScores(new float[] {1, 0}, gallery);
     RetrievalQuery q = new RetrievalQuery("1", "a", null, List.of());
-    assertThrows(IllegalArgumentException.class, () -> CirrSubmission.of(List.of(r, r), List.of(q, q)));
+    assertThrows(
+        IllegalArgumentException.class, () -> CirrSubmission.of(List.of(r, r), List.of(q, q)));
   }
 }

@@ -121,8 +121,10 @@ class RankingTest {
         assertEquals(want, ranking.positionAmong(m, members, removed), "subset round " + round);
         assertEquals(want, listed.positionAmong(m, members, removed), "listed subset " + round);
       }
-      assertEquals(subset.subList(0, Math.min(3, subset.size())), ranking.topAmong(3, members, removed));
-      assertEquals(subset.subList(0, Math.min(3, subset.size())), listed.topAmong(3, members, removed));
+      assertEquals(
+          subset.subList(0, Math.min(3, subset.size())), ranking.topAmong(3, members, removed));
+      assertEquals(
+          subset.subList(0, Math.min(3, subset.size())), listed.topAmong(3, members, removed));
     }
   }
 
@@ -144,8 +146,7 @@ class RankingTest {
   @Test
   void scoreMatrixChecksItsShape() {
     assertThrows(IllegalArgumentException.class, () -> ScoreMatrix.of(new float[5], 2, 3));
-    assertThrows(
-        IllegalArgumentException.class, () -> ScoreMatrix.of(new float[][] {{1, 2}, {3}}));
+    assertThrows(IllegalArgumentException.class, () -> ScoreMatrix.of(new float[][] {{1, 2}, {3}}));
     ScoreMatrix m = ScoreMatrix.of(new float[][] {{1, 2, 3, 4}, {4, 3, 2, 1}});
     assertEquals(2, m.queries());
     assertEquals(3f, m.get(1, 1));

@@ -8,8 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RecallProtocolTest {
-  private static final GalleryIndex GALLERY =
-      GalleryIndex.of(List.of("ref", "t", "x", "y", "z"));
+  private static final GalleryIndex GALLERY = GalleryIndex.of(List.of("ref", "t", "x", "y", "z"));
 
   private static RetrievalQuery query(String id, String ref, String target, String... members) {
     return new RetrievalQuery(id, ref, target, List.of(members));
@@ -81,8 +80,13 @@ class RecallProtocolTest {
     assertEquals(100.0, rep.get("recall_subset@3"));
     assertEquals(
         List.of(
-            "recall@1", "recall@5", "recall@10", "recall@50",
-            "recall_subset@1", "recall_subset@2", "recall_subset@3"),
+            "recall@1",
+            "recall@5",
+            "recall@10",
+            "recall@50",
+            "recall_subset@1",
+            "recall_subset@2",
+            "recall_subset@3"),
         List.copyOf(rep.metrics().keySet()));
   }
 
@@ -99,9 +103,9 @@ class RecallProtocolTest {
   @Test
   void subsetMetricsCoverOnlyQueriesWithMembersAndVanishWithout() {
     Ranking r = scores(0.99f, 0.9f, 0.7f, 0.1f, 0.8f);
-    RecallReport none =
-        RecallProtocol.CIRR.evaluate(List.of(r), List.of(query("q", "ref", "t")));
-    assertEquals(List.of("recall@1", "recall@5", "recall@10", "recall@50"),
+    RecallReport none = RecallProtocol.CIRR.evaluate(List.of(r), List.of(query("q", "ref", "t")));
+    assertEquals(
+        List.of("recall@1", "recall@5", "recall@10", "recall@50"),
         List.copyOf(none.metrics().keySet()));
     assertEquals(0, none.subsetQueries());
     RecallReport mixed =
@@ -126,19 +130,18 @@ class RecallProtocolTest {
   void tiesAreBrokenByGalleryOrderInRecall() {
     // t ties with x; t comes first in the gallery, so it wins; z also ties but comes later
     Ranking r = scores(0f, 0.5f, 0.5f, 0f, 0.5f);
-    RecallReport rep =
-        RecallProtocol.CIRR.evaluate(List.of(r), List.of(query("q", "ref", "x")));
+    RecallReport rep = RecallProtocol.CIRR.evaluate(List.of(r), List.of(query("q", "ref", "x")));
     assertEquals(0.0, rep.get("recall@1"));
     assertEquals(100.0, rep.get("recall@5"));
-    RecallReport first =
-        RecallProtocol.CIRR.evaluate(List.of(r), List.of(query("q", "ref", "t")));
+    RecallReport first = RecallProtocol.CIRR.evaluate(List.of(r), List.of(query("q", "ref", "t")));
     assertEquals(100.0, first.get("recall@1"));
   }
 
   @Test
   void scoreMatrixAndListedRankingsGiveTheSameReport() {
     ScoreMatrix m =
-        ScoreMatrix.of(new float[][] {{0.9f, 0.8f, 0.1f, 0.2f, 0.3f}, {0.1f, 0.2f, 0.3f, 0.9f, 0.4f}});
+        ScoreMatrix.of(
+            new float[][] {{0.9f, 0.8f, 0.1f, 0.2f, 0.3f}, {0.1f, 0.2f, 0.3f, 0.9f, 0.4f}});
     List<RetrievalQuery> q =
         List.of(query("1", "ref", "t", "ref", "t", "x"), query("2", "y", "x", "y", "x", "z"));
     RecallReport fromScores = RecallProtocol.CIRR.evaluate(m, GALLERY, q);
