@@ -1,5 +1,7 @@
 package dev.cir.eval.synth;
 
+import java.util.function.ToDoubleFunction;
+
 /**
  * Baselines computed from scene descriptions alone, no model: what a perfect reader of only the
  * text, or only the reference image, could do, and what applying the edit does.
@@ -55,7 +57,8 @@ final class Oracles {
   }
 
   /** 1 for the scene the edit makes of the reference, else 0. */
-  static float composed(Scene reference, Edit edit, Scene g) {
-    return edit.apply(reference).equals(g) ? 1 : 0;
+  static ToDoubleFunction<Scene> composed(Scene reference, Edit edit) {
+    Scene wanted = edit.apply(reference);
+    return g -> g.equals(wanted) ? 1 : 0;
   }
 }

@@ -27,6 +27,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
@@ -176,11 +177,12 @@ class SyntheticDatasetTest {
     }
   }
 
-  /** Recall of one oracle scoring function on a split, CIRR protocol. */
+  /** Scores gallery scenes for one query, from the query's reference scene and edit. */
   private interface Oracle {
-    float score(Scene reference, Edit edit, Scene candidate);
+    ToDoubleFunction<Scene> forQuery(Scene reference, Edit edit);
   }
 
+  /** Recall of one oracle on a split, CIRR protocol. */
   private static RecallReport evaluate(SyntheticSplit split, Oracle oracle) {
     List<String> names = split.gallery().stream().map(SyntheticImage::id).toList();
     Map<String, SyntheticImage> byId = split.imagesById();
@@ -188,9 +190,9 @@ class SyntheticDatasetTest {
     List<RetrievalQuery> queries = new ArrayList<>();
     for (int q = 0; q < scores.length; q++) {
       SyntheticTriplet t = split.triplets().get(q);
-      Scene ref = byId.get(t.reference()).scene();
+      ToDoubleFunction<Scene> score = oracle.forQuery(byId.get(t.reference()).scene(), t.edit());
       for (int g = 0; g < names.size(); g++) {
-        scores[q][g] = oracle.score(ref, t.edit(), split.gallery().get(g).scene());
+        scores[q][g] = (float) score.applyAsDouble(split.gallery().get(g).scene());
       }
       queries.add(new RetrievalQuery(t.id(), t.reference(), t.target(), t.members()));
     }
@@ -201,10 +203,10 @@ class SyntheticDatasetTest {
   void compositionIsNeededTextAloneAndImageAloneFail() {
     for (SyntheticSplit split : dataset.splits()) {
       RecallReport composed = evaluate(split, Oracles::composed);
-      RecallReport text = evaluate(split, (r, e, g) -> Oracles.textOnly(e, g));
-      RecallReport image = evaluate(split, (r, e, g) -> Oracles.imageOnly(r, g));
+      RecallReport text = evaluate(split, (r, e) -> g -> Oracles.textOnly(e, g));
+      RecallReport image = evaluate(split, (r, e) -> g -> Oracles.imageOnly(r, g));
       RecallReport sum =
-          evaluate(split, (r, e, g) -> Oracles.textOnly(e, g) + Oracles.imageOnly(r, g));
+          evaluate(split, (r, e) -> g -> Oracles.textOnly(e, g) + Oracles.imageOnly(r, g));
       System.out.printf(
           "%s: R@1 composed %.1f, text %.1f, image %.1f, text+image %.1f;"
               + " Rs@1 text %.1f, image %.1f%n",
