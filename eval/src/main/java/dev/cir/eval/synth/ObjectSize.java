@@ -1,0 +1,17 @@
+package dev.cir.eval.synth;
+
+import java.util.Locale;
+
+/** Two sizes, far enough apart to tell at 64 pixels. */
+public enum ObjectSize {
+  SMALL,
+  LARGE;
+
+  public String word() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public ObjectSize other() {
+    return this == SMALL ? LARGE : SMALL;
+  }
+}
