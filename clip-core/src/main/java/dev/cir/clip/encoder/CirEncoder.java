@@ -46,6 +46,7 @@ public final class CirEncoder implements AutoCloseable {
   private final PredictorPool<long[][], float[][]> texts;
   private final PredictorPool<float[][][], float[][]> combiner;
   private final int batchSize;
+  private final int imageChunk;
   private final Device device;
   private final ClipTokenizer tokenizer;
   private final ImagePreprocessor preprocessor;
@@ -65,6 +66,7 @@ public final class CirEncoder implements AutoCloseable {
             ImageTransform.forName(manifest.preprocess(), manifest.config().imageResolution(), manifest.targetRatio()));
     this.config = manifest.config();
     this.batchSize = options.batchSize();
+    this.imageChunk = imageChunk(config, batchSize);
     this.device = Engines.device(options.device());
     Model clip = Model.newInstance("clip", device, "PyTorch");
     Model comb = null;
@@ -225,8 +227,8 @@ public final class CirEncoder implements AutoCloseable {
   public float[][] encodePixels(List<float[]> pixels) {
     int expected = 3 * config.imageResolution() * config.imageResolution();
     float[][] out = new float[pixels.size()][];
-    for (int start = 0; start < pixels.size(); start += batchSize) {
-      int end = Math.min(pixels.size(), start + batchSize);
+    for (int start = 0; start < pixels.size(); start += imageChunk) {
+      int end = Math.min(pixels.size(), start + imageChunk);
       float[][] batch = new float[end - start][];
       for (int i = start; i < end; i++) {
         float[] p = pixels.get(i);
@@ -372,6 +374,34 @@ public final class CirEncoder implements AutoCloseable {
       }
     }
     return new Combination(out, lambda, mode);
+  }
+
+  /** Largest block of memory one forward pass may ask for, per activation tensor. */
+  static final long ACTIVATION_BUDGET_BYTES = 32L << 20;
+
+  /**
+   * How many images go through the image tower at once. Beyond glibc's largest mmap threshold
+   * (32 MiB) every activation is a fresh mapping whose pages fault in on each pass, which costs
+   * more than the larger batch gains; so batches are cut to keep each activation under it. Results
+   * do not depend on the cut (every layer treats images independently).
+   */
+  static int imageChunk(ClipConfig c, int batchSize) {
+    long perImage = largestActivationFloats(c) * Float.BYTES;
+    return (int) Math.max(1, Math.min(batchSize, ACTIVATION_BUDGET_BYTES / perImage));
+  }
+
+  /** Floats in the largest activation of one image in the image tower. */
+  static long largestActivationFloats(ClipConfig c) {
+    long r = c.imageResolution();
+    if (c.isVit()) {
+      long n = (r / c.visionPatchSize()) * (r / c.visionPatchSize()) + 1;
+      long w = c.visionWidth();
+      return Math.max(n * 4 * w, (long) c.visionHeads() * n * n);
+    }
+    long w = c.visionWidth();
+    long stem = w * (r / 2) * (r / 2); // third stem convolution, before the pool
+    long layer1 = w * 4 * (r / 4) * (r / 4); // bottleneck output of the first stage
+    return Math.max(stem, layer1);
   }
 
   /** In place: v / max(‖v‖₂, 1e-12), as {@code F.normalize}. */
