@@ -17,13 +17,13 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks, each measured in one run against a baseline on the same machine.",
-    subcommands = {BenchCommand.Encode.class})
+    subcommands = {BenchCommand.Encode.class, BenchCommand.Eval.class})
 final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a benchmark is required: encode");
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a benchmark is required: encode or eval");
   }
 
   @Command(
@@ -73,6 +73,81 @@ final class BenchCommand implements Runnable {
       out.flush();
       if (outFile != null) {
         AtomicFiles.writeString(outFile, md);
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "eval",
+      mixinStandardHelpOptions = true,
+      description = {
+        "The four retrieval modes (image only, text only, sum, Combiner) of a random-weight tiny bundle on the",
+        "synthetic dataset's test split, with gallery and query speed: the floor every trained model must beat."
+      })
+  static final class Eval implements Callable<Integer> {
+    @Option(names = "--work", paramLabel = "DIR", description = "Folder for the dataset and the bundle (default: ${DEFAULT-VALUE}).")
+    Path work = Path.of("work", "bench-eval");
+
+    @Option(names = "--size", paramLabel = "N", description = "Triplets of the synthetic dataset (default: ${DEFAULT-VALUE}).")
+    int size = dev.cir.eval.synth.SyntheticDataset.DEFAULT_SIZE;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of the dataset and the weights (default: ${DEFAULT-VALUE}).")
+    long seed = 0;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Also write the report as Markdown.")
+    Path outFile;
+
+    private final PrintWriter out;
+
+    @Inject
+    Eval(@Named("out") PrintWriter out) {
+      this.out = out;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+      Path data = work.resolve("synth-" + size + "-" + seed);
+      if (!java.nio.file.Files.isDirectory(data.resolve("test"))) {
+        dev.cir.eval.synth.SyntheticDataset.generate(
+                dev.cir.eval.synth.SyntheticDataset.Options.defaults().withSize(size).withSeed(seed))
+            .writeTo(data);
+      }
+      dev.cir.eval.data.JsonlReader reader = new dev.cir.eval.data.JsonlReader(data);
+      dev.cir.clip.text.CaptionVocabulary vocab =
+          dev.cir.clip.text.CaptionVocabulary.builder().build(dev.cir.eval.data.DatasetTexts.of(reader, "train"));
+      Path tokenizer = work.resolve("tokenizer.json");
+      vocab.writeTokenizerJson(tokenizer);
+      dev.cir.clip.model.ClipConfig config = dev.cir.clip.model.ClipConfig.tiny(vocab.size());
+      Path bundleDir = work.resolve("random-tiny-" + seed);
+      dev.cir.clip.bundle.ModelBundle bundle =
+          dev.cir.clip.bundle.BundleWriter.writeRandom(bundleDir, "tiny", config, tokenizer, true, seed, java.util.Map.of("created_by", "cir bench eval"));
+      try (dev.cir.clip.encoder.CirEncoder enc =
+          dev.cir.clip.encoder.CirEncoder.open(bundle, dev.cir.clip.encoder.EncoderOptions.defaults())) {
+        dev.cir.eval.validate.DatasetValidation.Outcome o =
+            new dev.cir.eval.validate.DatasetValidation(enc, null, dev.cir.eval.progress.ProgressReporter.console(System.err))
+                .run(
+                    dev.cir.eval.validate.DatasetValidation.Kind.JSONL, data, "test", List.of(),
+                    dev.cir.eval.validate.CompositionEvaluator.availableModes(enc), null);
+        StringBuilder md = new StringBuilder();
+        md.append(String.format(java.util.Locale.ROOT,
+            "Synthetic dataset: %d triplets, seed %d; test split: %d queries, gallery of %d images. Bundle: %s, random"
+                + " weights (seed %d).%n%n", size, seed, o.queries(), o.galleryImages(), config, seed));
+        md.append("| mode | R@1 | R@5 | R@10 | R@50 | Rsubset@1 | Rsubset@2 | Rsubset@3 |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (var e : o.reports().entrySet()) {
+          var m = e.getValue().metrics();
+          md.append(String.format(java.util.Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |%n",
+              e.getKey().id(), m.get("recall@1"), m.get("recall@5"), m.get("recall@10"), m.get("recall@50"),
+              m.get("recall_subset@1"), m.get("recall_subset@2"), m.get("recall_subset@3")));
+        }
+        md.append(String.format(java.util.Locale.ROOT,
+            "%nSpeed: gallery %.1f images/s (decode, preprocess, encode), queries %.1f/s (text encoding, fusion, ranking).%n"
+                + "Machine: %s%n", o.galleryImagesPerSecond(), o.queriesPerSecond(), dev.cir.clip.bench.MachineDescription.describe()));
+        out.print(md);
+        out.flush();
+        if (outFile != null) {
+          AtomicFiles.writeString(outFile, md.toString());
+        }
       }
       return 0;
     }

@@ -1,20 +1,12 @@
 package dev.cir.cli;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDManager;
-import dev.cir.clip.bundle.BundleManifest;
 import dev.cir.clip.bundle.BundleWriter;
 import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.clip.encoder.CirEncoder;
 import dev.cir.clip.encoder.Combination;
 import dev.cir.clip.encoder.CombineMode;
 import dev.cir.clip.encoder.EncoderOptions;
-import dev.cir.clip.encoder.Engines;
-import dev.cir.clip.io.Tensor;
 import dev.cir.clip.model.ClipConfig;
-import dev.cir.clip.model.ClipModel;
-import dev.cir.clip.model.Combiner;
-import dev.cir.clip.model.RandomWeights;
 import dev.cir.clip.text.CaptionVocabulary;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -90,22 +82,8 @@ final class DemoCommand implements Callable<Integer> {
     Path tokenizer = work.resolve("tokenizer.json");
     vocab.writeTokenizerJson(tokenizer);
     ClipConfig config = ClipConfig.tiny(vocab.size());
-    Map<String, Tensor> clip;
-    Map<String, Tensor> combiner;
-    int[] sizes = Combiner.defaultSizes(config.embedDim());
-    Engine engine = Engines.pytorch();
-    engine.setRandomSeed(seed);
-    try (NDManager m = engine.newBaseManager()) {
-      clip = ClipModel.random(config, m).stateDict();
-      combiner = ClipModel.export(new Combiner(new RandomWeights(m), sizes[0], sizes[1], sizes[2]).namedParameters());
-    }
-    BundleManifest manifest =
-        new BundleManifest(
-                BundleManifest.FORMAT_VERSION, "tiny", config, "targetpad", 1.25, BundleManifest.CLIP_FILE,
-                BundleManifest.TOKENIZER_FILE, null, null, null,
-                Map.of("created_by", "cir demo", "weights", "random initialisation, seed " + seed))
-            .withCombiner(sizes);
-    ModelBundle bundle = BundleWriter.write(work.resolve("bundle"), manifest, clip, tokenizer, combiner);
+    ModelBundle bundle =
+        BundleWriter.writeRandom(work.resolve("bundle"), "tiny", config, tokenizer, true, seed, Map.of("created_by", "cir demo"));
     out.printf(Locale.ROOT, "wrote the bundle %s%n", bundle);
 
     try (CirEncoder enc = CirEncoder.open(ModelBundle.open(bundle.dir()), EncoderOptions.defaults())) {

@@ -1,6 +1,13 @@
 package dev.cir.clip.bundle;
 
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import dev.cir.clip.encoder.Engines;
 import dev.cir.clip.io.AtomicFiles;
+import dev.cir.clip.model.ClipConfig;
+import dev.cir.clip.model.ClipModel;
+import dev.cir.clip.model.Combiner;
+import dev.cir.clip.model.RandomWeights;
 import dev.cir.clip.io.SafeTensors;
 import dev.cir.clip.io.Tensor;
 import java.io.IOException;
@@ -61,6 +68,39 @@ public final class BundleWriter {
     BundleManifest m = existing.manifest().withCombiner(sizes).withProvenance(provenance);
     SafeTensors.write(dir.resolve(m.combinerFile()), combiner, Map.of("format", "clip4cir-combiner"));
     return writeManifest(dir, m);
+  }
+
+  /**
+   * Writes a bundle of {@code config} with OpenAI's random initialisation (and a Combiner with
+   * CLIP4Cir's default sizes, also random, when asked): the starting point of training from
+   * scratch, and a model of full size for measurements that do not depend on the weights.
+   *
+   * @param tokenizerJson a tokenizer whose vocabulary has {@code config.vocabSize()} ids
+   */
+  public static ModelBundle writeRandom(
+      Path dir, String name, ClipConfig config, Path tokenizerJson, boolean withCombiner, long seed, Map<String, String> provenance)
+      throws IOException {
+    Engine engine = Engines.pytorch();
+    engine.setRandomSeed((int) seed);
+    Map<String, Tensor> clip;
+    Map<String, Tensor> combiner = null;
+    int[] sizes = Combiner.defaultSizes(config.embedDim());
+    try (NDManager m = engine.newBaseManager()) {
+      clip = ClipModel.random(config, m).stateDict();
+      if (withCombiner) {
+        combiner = ClipModel.export(new Combiner(new RandomWeights(m), sizes[0], sizes[1], sizes[2]).namedParameters());
+      }
+    }
+    Map<String, String> p = new LinkedHashMap<>(provenance);
+    p.putIfAbsent("weights", "random initialisation, seed " + seed);
+    BundleManifest manifest =
+        new BundleManifest(
+            BundleManifest.FORMAT_VERSION, name, config, "targetpad", 1.25, BundleManifest.CLIP_FILE,
+            BundleManifest.TOKENIZER_FILE, null, null, null, p);
+    if (withCombiner) {
+      manifest = manifest.withCombiner(sizes);
+    }
+    return write(dir, manifest, clip, tokenizerJson, combiner);
   }
 
   /** Records the checksums of the files {@code manifest} names and writes {@code bundle.json}. */

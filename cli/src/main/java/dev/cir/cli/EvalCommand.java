@@ -1,0 +1,116 @@
+package dev.cir.cli;
+
+import dev.cir.clip.bundle.ModelBundle;
+import dev.cir.clip.encoder.CirEncoder;
+import dev.cir.clip.encoder.CombineMode;
+import dev.cir.clip.encoder.EncoderOptions;
+import dev.cir.eval.data.FashionIqReader;
+import dev.cir.eval.metrics.MetricsJson;
+import dev.cir.eval.metrics.MetricsTable;
+import dev.cir.eval.metrics.RecallReport;
+import dev.cir.eval.progress.ProgressReporter;
+import dev.cir.eval.validate.CompositionEvaluator;
+import dev.cir.eval.validate.DatasetValidation;
+import dev.cir.eval.validate.FeatureCache;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "eval",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Evaluate a bundle on FashionIQ, CIRR or a JSONL dataset with CLIP4Cir's metrics.",
+      "Prints the metric table and writes it as JSON (metric name -> percent). Gallery features are cached",
+      "on disk by bundle and image content, so a second run encodes only the queries. On CIRR's test1",
+      "split, which has no targets, the two submission files are written next to --out."
+    })
+final class EvalCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model bundle.")
+  Path model;
+
+  @Option(names = "--dataset", required = true, paramLabel = "NAME", description = "fashioniq, cirr or jsonl.")
+  String dataset;
+
+  @Option(names = "--root", required = true, paramLabel = "DIR", description = {
+      "The dataset's folder: captions/, image_splits/ and images/ for FashionIQ; the folder holding cirr/",
+      "and the image folders for CIRR; <split>/triplets.jsonl and images.jsonl for JSONL."})
+  Path root;
+
+  @Option(names = "--split", paramLabel = "NAME", description = "Split to evaluate (default: ${DEFAULT-VALUE}).")
+  String split = "val";
+
+  @Option(names = "--categories", split = ",", paramLabel = "CAT", description = "FashionIQ categories (default: dress,shirt,toptee).")
+  List<String> categories = FashionIqReader.CATEGORIES;
+
+  @Option(names = "--combine", paramLabel = "MODE", description = "combiner, sum, image or text (default: combiner when the bundle has one, else sum).")
+  String combine;
+
+  @Option(names = "--out", paramLabel = "FILE.json", description = "Write the metrics as JSON.")
+  Path out;
+
+  @Option(names = "--cache", paramLabel = "DIR", description = "Feature cache directory (default: ~/.cache/cir/features).")
+  Path cache;
+
+  @Option(names = "--no-cache", description = "Encode the gallery without reading or writing the cache.")
+  boolean noCache;
+
+  @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, gpu, gpu:N or auto (default: ${DEFAULT-VALUE}).")
+  String device = "cpu";
+
+  @Option(names = "--batch-size", paramLabel = "N", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+  int batchSize = 32;
+
+  private final PrintWriter stdout;
+  private final EncoderOptions defaults;
+
+  @Inject
+  EvalCommand(@Named("out") PrintWriter stdout, EncoderOptions defaults) {
+    this.stdout = stdout;
+    this.defaults = defaults;
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    DatasetValidation.Kind kind = DatasetValidation.Kind.parse(dataset);
+    ModelBundle bundle = ModelBundle.open(model);
+    try (CirEncoder enc = CirEncoder.open(bundle, defaults.withDevice(device).withBatchSize(batchSize))) {
+      CombineMode mode = combine != null ? CombineMode.parse(combine) : enc.hasCombiner() ? CombineMode.COMBINER : CombineMode.SUM;
+      if (mode == CombineMode.COMBINER && !enc.hasCombiner()) {
+        throw new IllegalArgumentException(model + " has no Combiner; use --combine sum (or image, text)");
+      }
+      FeatureCache featureCache =
+          noCache
+              ? null
+              : new FeatureCache(
+                  cache != null ? cache : CompositionEvaluator.defaultCacheDir(),
+                  CompositionEvaluator.modelKey(bundle.fingerprint(), bundle.manifest().preprocess(), bundle.manifest().targetRatio()));
+      DatasetValidation.Outcome o =
+          new DatasetValidation(enc, featureCache, ProgressReporter.console(System.err))
+              .run(kind, root, split, categories, List.of(mode), out == null ? null : out.toAbsolutePath().getParent());
+      if (!o.submissions().isEmpty()) {
+        o.submissions().forEach(f -> stdout.println("wrote " + f));
+      } else {
+        RecallReport report = o.reports().get(mode);
+        stdout.printf(Locale.ROOT, "%s %s, %s, %s%n", kind.id(), split, bundle.dir().getFileName(), mode.id());
+        stdout.print(MetricsTable.format(report));
+        if (out != null) {
+          MetricsJson.write(report.metrics(), out);
+        }
+      }
+      stdout.printf(
+          Locale.ROOT, "gallery: %d images (%d encoded%s); queries: %d at %.1f/s%n", o.galleryImages(), o.encodedImages(),
+          o.encodedImages() > 0 ? String.format(Locale.ROOT, ", %.1f images/s", o.galleryImagesPerSecond()) : ", the rest from the cache",
+          o.queries(), o.queriesPerSecond());
+      stdout.flush();
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,2 @@
+/** Progress of long tasks (gallery encoding, training epochs), shown as console bars. */
+package dev.cir.eval.progress;
