@@ -1,6 +1,7 @@
 package dev.cir.clip.text;
 
 import java.util.BitSet;
+import java.util.function.IntConsumer;
 import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
 
@@ -52,6 +53,11 @@ final class CodePointSet implements IntPredicate {
     BitSet members = (BitSet) this.members.clone();
     members.andNot(of(spec).members);
     return new CodePointSet(members);
+  }
+
+  /** Calls {@code action} with each code point of the set, in order. */
+  void forEach(IntConsumer action) {
+    members.stream().forEach(action);
   }
 
   @Override

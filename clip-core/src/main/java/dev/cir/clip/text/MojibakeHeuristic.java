@@ -1,7 +1,10 @@
 package dev.cir.clip.text;
 
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
 
@@ -51,7 +54,8 @@ final class MojibakeHeuristic {
   private static final CodePointSet LOWER_ASCII = CodePointSet.of("a-z");
   private static final IntPredicate NOT_ASCII_LETTER = ASCII_LETTER.negate();
   private static final IntPredicate NOT_NEWLINE = c -> c != '\n'; // Python's '.'
-  private static final IntPredicate SPACE = PythonStr::isSpace;
+  private static final CodePointSet SPACE =
+      CodePointSet.of(IntStream.rangeClosed(0, 0x3000).filter(PythonStr::isSpace));
   private static final IntPredicate WORD = PythonStr::isWord;
 
   /** The alternatives of BADNESS_RE, in its order, except the one anchored at the start. */
@@ -163,6 +167,31 @@ final class MojibakeHeuristic {
    */
   private static final int ASCII_REACH = asciiReach();
 
+  // the sequences that start with each character: in an array below U+2600, in a map above
+  private static final int INDEXED_BELOW = 0x2600;
+
+  private static final IntPredicate[][][] STARTING_WITH = new IntPredicate[INDEXED_BELOW][][];
+  private static final Map<Integer, IntPredicate[][]> STARTING_WITH_OTHERS = new HashMap<>();
+
+  static {
+    BitSet starts = new BitSet();
+    for (IntPredicate[] sequence : ANYWHERE) {
+      // every first element is a set, so the characters that start a sequence are known
+      ((CodePointSet) sequence[0]).forEach(starts::set);
+    }
+    starts.stream()
+        .forEach(
+            c -> {
+              IntPredicate[][] sequences =
+                  ANYWHERE.stream().filter(s -> s[0].test(c)).toArray(IntPredicate[][]::new);
+              if (c < INDEXED_BELOW) {
+                STARTING_WITH[c] = sequences;
+              } else {
+                STARTING_WITH_OTHERS.put(c, sequences);
+              }
+            });
+  }
+
   private MojibakeHeuristic() {}
 
   /** ftfy's {@code is_bad}: whether any unlikely sequence occurs in {@code text}. */
@@ -192,9 +221,14 @@ final class MojibakeHeuristic {
       if (nextNonAscii - i > ASCII_REACH) {
         continue;
       }
-      for (IntPredicate[] sequence : ANYWHERE) {
-        if (matchesAt(sequence, cps, i)) {
-          return true;
+      int c = cps[i];
+      IntPredicate[][] candidates =
+          c < INDEXED_BELOW ? STARTING_WITH[c] : STARTING_WITH_OTHERS.get(c);
+      if (candidates != null) {
+        for (IntPredicate[] sequence : candidates) {
+          if (matchesAt(sequence, cps, i)) {
+            return true;
+          }
         }
       }
     }
