@@ -25,14 +25,15 @@ import java.util.regex.Pattern;
  * written as a Hugging Face {@code tokenizer.json} that {@link ClipTokenizer} (and any HF
  * tokenizer) loads.
  *
- * <p>Strategy: captions are normalized (NFC, then lowercase) and split at whitespace and around
- * each punctuation character, as the file's {@code BertPreTokenizer} will split them; the words are
- * counted and ordered by decreasing frequency, then alphabetically (UTF-16 order), so the same
- * corpus always gives the same ids. The ids follow CLIP's conventions: {@code <|pad|>} is 0 (the
- * value rows are padded with), {@code <|unk|>} is 1, the words follow, and {@code <|startoftext|>}
- * and {@code <|endoftext|>} are the last two ids, the end token the largest because CLIP pools the
- * text feature at the argmax of the ids. Words hold neither whitespace nor punctuation, so none can
- * collide with a special token.
+ * <p>Strategy: captions are cleaned as OpenAI's CLIP cleans them ({@link ClipTextCleaner}, which
+ * {@link ClipTokenizer} applies to these files too), normalized (NFC, then lowercase) and split at
+ * whitespace and around each punctuation character, as the file's {@code BertPreTokenizer} will
+ * split them; the words are counted and ordered by decreasing frequency, then alphabetically
+ * (UTF-16 order), so the same corpus always gives the same ids. The ids follow CLIP's conventions:
+ * {@code <|pad|>} is 0 (the value rows are padded with), {@code <|unk|>} is 1, the words follow,
+ * and {@code <|startoftext|>} and {@code <|endoftext|>} are the last two ids, the end token the
+ * largest because CLIP pools the text feature at the argmax of the ids. Words hold neither
+ * whitespace nor punctuation, so none can collide with a special token.
  */
 public final class CaptionVocabulary {
   public static final String PAD = "<|pad|>";
@@ -133,11 +134,13 @@ public final class CaptionVocabulary {
   }
 
   /**
-   * The words of {@code caption} as the written tokenizer sees them: NFC, lowercased, special
-   * tokens set aside (and not returned), split at whitespace and around punctuation.
+   * The words of {@code caption} as {@link ClipTokenizer} over the written file sees them: cleaned,
+   * NFC, lowercased, special tokens set aside (and not returned), split at whitespace and around
+   * punctuation.
    */
   static List<String> words(String caption) {
-    String text = lowercase(Normalizer.normalize(caption, Normalizer.Form.NFC));
+    String cleaned = ClipTextCleaner.clean(caption);
+    String text = lowercase(Normalizer.normalize(cleaned, Normalizer.Form.NFC));
     List<String> out = new ArrayList<>();
     Matcher special = SPECIAL_TOKEN.matcher(text);
     int from = 0;

@@ -23,6 +23,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * eot} when longer, and zero-padded. The start and end ids are those of {@code <|startoftext|>} and
  * {@code <|endoftext|>} in the file (49406 and 49407 in OpenAI's BPE).
  *
+ * <p>Cleaning: for OpenAI's BPE and for {@link CaptionVocabulary}'s files, a text is first cleaned
+ * as OpenAI's {@code basic_clean} does ({@link ClipTextCleaner}: ftfy, HTML entities, stripping),
+ * so {@code it’s &amp; ﬁne} gets the ids of {@code it's & fine}; what follows applies to the
+ * cleaned text.
+ *
  * <p>Long texts: a row keeps only the first {@code contextLength - 2} ids of a text, so a text is
  * first encoded up to an ASCII whitespace character a few hundred characters in, and whole only if
  * that prefix gives too few ids. This cannot change the kept ids, for tokenizers whose pipeline
@@ -63,6 +68,7 @@ public final class ClipTokenizer implements AutoCloseable {
   private final long startId;
   private final long endId;
   private final int vocabSize;
+  private final boolean cleansText;
   private final boolean cutsAtWhitespace;
   private final int contextLength;
   private final HuggingFaceTokenizer tokenizer;
@@ -75,6 +81,7 @@ public final class ClipTokenizer implements AutoCloseable {
     this.startId = file.startId;
     this.endId = file.endId;
     this.vocabSize = file.vocabSize;
+    this.cleansText = file.cleansText;
     this.cutsAtWhitespace = file.cutsAtWhitespace;
     this.contextLength = contextLength;
     this.tokenizer = tokenizer;
@@ -123,12 +130,12 @@ public final class ClipTokenizer implements AutoCloseable {
    * end id.
    */
   public long[] encode(String text) {
-    Objects.requireNonNull(text, "text");
+    String cleaned = clean(Objects.requireNonNull(text, "text"));
     Lock read = lock.readLock();
     read.lock();
     try {
       ensureOpen();
-      return row(leadingIds(text));
+      return row(leadingIds(cleaned));
     } finally {
       read.unlock();
     }
@@ -201,6 +208,14 @@ public final class ClipTokenizer implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether texts are cleaned ({@link ClipTextCleaner}) before they are encoded: for OpenAI's CLIP
+   * BPE and {@link CaptionVocabulary}'s word-level files.
+   */
+  public boolean cleansText() {
+    return cleansText;
+  }
+
   /** Ids per row. */
   public int contextLength() {
     return contextLength;
@@ -244,16 +259,21 @@ public final class ClipTokenizer implements AutoCloseable {
     return tokenizer.isReleased();
   }
 
-  /** The ids of the whole text, without the cut; for tests of the cut. */
+  /** The ids of the whole (cleaned) text, without the cut; for tests of the cut. */
   long[] idsOfWholeText(String text) {
+    String cleaned = clean(text);
     Lock read = lock.readLock();
     read.lock();
     try {
       ensureOpen();
-      return ids(text);
+      return ids(cleaned);
     } finally {
       read.unlock();
     }
+  }
+
+  private String clean(String text) {
+    return cleansText ? ClipTextCleaner.clean(text) : text;
   }
 
   /** Ids of the text, or at least its first {@code contextLength - 2} (see the class comment). */

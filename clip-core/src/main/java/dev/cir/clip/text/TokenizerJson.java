@@ -19,12 +19,14 @@ import java.util.Set;
 
 /**
  * What {@link ClipTokenizer} reads from a Hugging Face {@code tokenizer.json} itself, beside what
- * DJL loads from it: the ids of the start and end tokens, the vocabulary size, and whether the
- * pipeline lets a long text be cut before a whitespace character without changing its first ids.
+ * DJL loads from it: the ids of the start and end tokens, the vocabulary size, whether texts are
+ * cleaned first, and whether the pipeline lets a long text be cut before a whitespace character
+ * without changing its first ids.
  */
 final class TokenizerJson {
   static final String START_OF_TEXT = "<|startoftext|>";
   static final String END_OF_TEXT = "<|endoftext|>";
+  static final String END_OF_WORD = "</w>";
 
   /**
    * The pre-tokenizer pattern of OpenAI's {@code simple_tokenizer.py}, as CLIP's file spells it.
@@ -43,15 +45,23 @@ final class TokenizerJson {
   final int vocabSize;
   final long startId;
   final long endId;
+  final boolean cleansText;
   final boolean cutsAtWhitespace;
 
   private TokenizerJson(
-      String source, String json, int vocabSize, long startId, long endId, boolean cuts) {
+      String source,
+      String json,
+      int vocabSize,
+      long startId,
+      long endId,
+      boolean cleansText,
+      boolean cuts) {
     this.source = source;
     this.json = json;
     this.vocabSize = vocabSize;
     this.startId = startId;
     this.endId = endId;
+    this.cleansText = cleansText;
     this.cutsAtWhitespace = cuts;
   }
 
@@ -135,7 +145,34 @@ final class TokenizerJson {
     }
     long start = requireToken(source, ids, START_OF_TEXT);
     long end = requireToken(source, ids, END_OF_TEXT);
-    return new TokenizerJson(source, json, (int) largest + 1, start, end, cutsAtWhitespace(root));
+    return new TokenizerJson(
+        source,
+        json,
+        (int) largest + 1,
+        start,
+        end,
+        cleansText(model, ids),
+        cutsAtWhitespace(root));
+  }
+
+  /**
+   * Whether texts are cleaned as OpenAI's {@code basic_clean} does ({@link ClipTextCleaner}) before
+   * this tokenizer sees them. Yes for OpenAI's CLIP BPE, whose models were trained on cleaned
+   * captions; it is a BPE model whose words end in {@code </w>}. Yes for the word-level
+   * vocabularies {@link CaptionVocabulary} writes (unknown token {@code <|unk|>}, {@code <|pad|>}
+   * at id 0), whose words are counted in cleaned captions, so that a query typed with curly quotes
+   * or full-width letters meets the words of the corpus. Any other file is taken as it describes
+   * itself: its model may have been trained without the cleaning.
+   */
+  static boolean cleansText(JsonObject model, Map<String, Long> ids) {
+    String type = string(model, "type");
+    if ("BPE".equals(type)) {
+      return END_OF_WORD.equals(string(model, "end_of_word_suffix"))
+          || ids.keySet().stream().anyMatch(token -> token.endsWith(END_OF_WORD));
+    }
+    return "WordLevel".equals(type)
+        && CaptionVocabulary.UNKNOWN.equals(string(model, "unk_token"))
+        && Long.valueOf(CaptionVocabulary.PAD_ID).equals(ids.get(CaptionVocabulary.PAD));
   }
 
   private static long requireToken(String source, Map<String, Long> ids, String token) {

@@ -234,6 +234,20 @@ class CaptionVocabularyTest {
     assertEquals(List.of("café", "!"), CaptionVocabulary.words("CAFE\u0301!"));
   }
 
+  /** Words are counted in captions cleaned as OpenAI's CLIP cleans them, as queries will be. */
+  @Test
+  void captionsAreCleanedBeforeTheirWordsAreCounted() {
+    assertEquals(
+        CaptionVocabulary.words("it's a \"fine\" big café & more"),
+        CaptionVocabulary.words("It’s a “ﬁne” ＢＩＧ cafÃ© &amp;amp; more"));
+    assertEquals(
+        List.of("it", "'", "s", "a", "\"", "fine", "\"", "big", "café", "&", "more"),
+        CaptionVocabulary.words("It’s a “ﬁne” ＢＩＧ cafÃ© &amp;amp; more"));
+    CaptionVocabulary v =
+        CaptionVocabulary.builder().build(List.of("a “red” dress", "a ＲＥＤ dress"));
+    assertEquals(List.of("\"", "a", "dress", "red"), v.words());
+  }
+
   @Test
   void writeIsAtomicAndReplacesAnOldFile() throws IOException {
     Path dir = tmp.resolve("bundle");

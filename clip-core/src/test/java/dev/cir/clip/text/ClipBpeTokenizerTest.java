@@ -2,14 +2,18 @@ package dev.cir.clip.text;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.cir.clip.io.InvalidModelException;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -194,6 +198,32 @@ class ClipBpeTokenizerTest {
     } finally {
       pool.shutdownNow();
       assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+    }
+  }
+
+  /** OpenAI's basic_clean: ftfy, then html.unescape twice, before the BPE. */
+  @Test
+  void textsAreCleanedLikeOpenAis() throws IOException {
+    ClipTokenizer tokenizer = clip();
+    assertTrue(tokenizer.cleansText());
+    String[][] same = {
+      {"It’s a “test” &amp; more", "It's a \"test\" & more"},
+      {"a ﬁne ＢＩＧ cafÃ© &lt;3", "a fine BIG café <3"},
+      {"&amp;amp; &#x2019;s t\u001B[1mee\u0000", "& 's tee"},
+      {"ｶﾞ\u2028e\u0301", "ガ\né"},
+    };
+    Map<String, String> raw =
+        Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false");
+    try (HuggingFaceTokenizer hf =
+        HuggingFaceTokenizer.newInstance(TestTokenizers.clipBpe(), raw)) {
+      for (String[] pair : same) {
+        assertArrayEquals(tokenizer.encode(pair[1]), tokenizer.encode(pair[0]), pair[0]);
+        assertArrayEquals(
+            tokenizer.idsOfWholeText(pair[1]), tokenizer.idsOfWholeText(pair[0]), pair[0]);
+        // without the cleaning, the BPE itself tells them apart
+        assertFalse(
+            Arrays.equals(hf.encode(pair[1]).getIds(), hf.encode(pair[0]).getIds()), pair[0]);
+      }
     }
   }
 

@@ -53,6 +53,28 @@ class ClipTokenizerTest {
     }
   }
 
+  /** CaptionVocabulary's words were counted in cleaned captions; queries are cleaned alike. */
+  @Test
+  void wordLevelTextsAreCleanedForCaptionVocabularyFiles() throws IOException {
+    try (ClipTokenizer tokenizer = ClipTokenizer.load(TestTokenizers.wordLevel(tmp))) {
+      assertTrue(tokenizer.cleansText());
+      long[] plain = tokenizer.encode("is red and has short sleeves");
+      assertFalse(Arrays.stream(plain).anyMatch(id -> id == CaptionVocabulary.UNKNOWN_ID));
+      assertArrayEquals(plain, tokenizer.encode("ＩＳ ｒｅｄ ａｎｄ has short sleeves"));
+      assertArrayEquals(plain, tokenizer.encode("&#x69;s red and has short sleeves"));
+      assertArrayEquals(plain, tokenizer.encode("is\u00A0red and has short sleeves"));
+    }
+    // the same words in a file of other origin: no cleaning, full-width words are unknown
+    Path other = tmp.resolve("other.json");
+    Files.writeString(
+        other, Files.readString(TestTokenizers.wordLevel(tmp)).replace("<|unk|>", "[UNK]"));
+    try (ClipTokenizer tokenizer = ClipTokenizer.load(other)) {
+      assertFalse(tokenizer.cleansText());
+      long[] row = tokenizer.encode("ｒｅｄ");
+      assertEquals(CaptionVocabulary.UNKNOWN_ID, row[1]);
+    }
+  }
+
   /** Truncation and padding written in the file are HF's; ours are clip.tokenize's. */
   @Test
   void truncationAndPaddingInTheFileAreIgnored() throws IOException {

@@ -120,6 +120,40 @@ class TokenizerJsonTest {
     TokenizerJson clip = TokenizerJson.read(TestTokenizers.clipBpe());
     assertTrue(clip.cutsAtWhitespace);
     assertEquals(49408, clip.vocabSize);
+    assertTrue(clip.cleansText);
+  }
+
+  @Test
+  void textsAreCleanedForClipsBpeAndCaptionVocabulariesOnly() throws IOException {
+    String ends = "\"<|startoftext|>\":3,\"<|endoftext|>\":4";
+    // OpenAI's BPE: words end in </w>, named by the model or seen in the vocabulary
+    assertTrue(
+        read("{\"model\":{\"type\":\"BPE\",\"end_of_word_suffix\":\"</w>\",\"vocab\":{"
+                + ends
+                + "},\"merges\":[]}}")
+            .cleansText);
+    assertTrue(
+        read("{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a</w>\":0," + ends + "},\"merges\":[]}}")
+            .cleansText);
+    // a byte-level BPE of another family
+    assertFalse(
+        read("{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0,\"Ġa\":1,"
+                + ends
+                + "},\"merges\":[]}}")
+            .cleansText);
+    // CaptionVocabulary's layout, and a word-level file of other origin
+    Path ours = TestTokenizers.wordLevel(tmp);
+    assertTrue(TokenizerJson.read(ours).cleansText);
+    assertFalse(
+        read("{\"model\":{\"type\":\"WordLevel\",\"unk_token\":\"[UNK]\",\"vocab\":{"
+                + "\"[PAD]\":0,\"[UNK]\":1,"
+                + ends
+                + "}}}")
+            .cleansText);
+    assertFalse(
+        read("{\"model\":{\"type\":\"Unigram\",\"vocab\":[[\"<|startoftext|>\",0.0],"
+                + "[\"<|endoftext|>\",0.0]]}}")
+            .cleansText);
   }
 
   private TokenizerJson read(String json) throws IOException {
