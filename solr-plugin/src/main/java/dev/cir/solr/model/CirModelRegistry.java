@@ -37,48 +37,70 @@ public final class CirModelRegistry {
   }
 
   /**
-   * The model of {@code definition}, loading it if no other user holds it.
-   *
-   * @throws dev.cir.clip.io.InvalidModelException when the bundle is missing or corrupt
+   * Holds the model of {@code definition} without loading it: it loads on the first {@link
+   * Lease#model()} of any holder, and stays loaded while anyone holds it. A core reserves its
+   * bundles when it is created, before a reload closes the core it replaces, so a reload never
+   * loads a bundle again.
    */
-  public Lease acquire(BundleDefinition definition) {
+  public Lease reserve(BundleDefinition definition) {
     BundleDefinition.LoadKey key = definition.loadKey();
     Entry e;
     synchronized (entries) {
       e = entries.computeIfAbsent(key, k -> new Entry());
       e.users++;
     }
+    return new Lease(this, key, e, definition.name());
+  }
+
+  /**
+   * The model of {@code definition}, loaded now if it is not yet.
+   *
+   * @throws dev.cir.clip.io.InvalidModelException when the bundle is missing or corrupt
+   */
+  public Lease acquire(BundleDefinition definition) {
+    Lease l = reserve(definition);
     try {
-      // loading takes seconds: other bundles are not held up meanwhile, users of this one wait
-      synchronized (e) {
-        if (e.model == null) {
-          long start = System.nanoTime();
-          e.model = loader.apply(key);
-          loads.incrementAndGet();
-          log.info("loaded bundle '{}' from {} in {} ms", definition.name(), key, (System.nanoTime() - start) / 1_000_000);
-        }
-      }
+      l.model();
     } catch (RuntimeException | Error ex) {
-      release(key, e);
+      l.close();
       throw ex;
     }
-    return new Lease(this, key, e);
+    return l;
+  }
+
+  private CirModel load(BundleDefinition.LoadKey key, Entry e, String name) {
+    // loading takes seconds: other bundles are not held up meanwhile, users of this one wait
+    synchronized (e) {
+      if (e.closed) {
+        throw new IllegalStateException("the lease on " + key + " was released");
+      }
+      if (e.model == null) {
+        long start = System.nanoTime();
+        e.model = loader.apply(key);
+        loads.incrementAndGet();
+        log.info("loaded bundle '{}' from {} in {} ms", name, key, (System.nanoTime() - start) / 1_000_000);
+      }
+      return e.model;
+    }
   }
 
   private void release(BundleDefinition.LoadKey key, Entry e) {
-    CirModel toClose = null;
+    boolean removed = false;
     synchronized (entries) {
       if (--e.users == 0) {
         entries.remove(key, e);
-        toClose = e.model;
+        removed = true;
       }
     }
-    if (toClose != null) {
+    if (removed) {
       synchronized (e) {
-        toClose.close();
-        e.model = null;
+        e.closed = true;
+        if (e.model != null) {
+          e.model.close();
+          e.model = null;
+          log.info("closed bundle {}: no core uses it any more", key);
+        }
       }
-      log.info("closed bundle {}: no core uses it any more", key);
     }
   }
 
@@ -90,13 +112,20 @@ public final class CirModelRegistry {
   /** Bundles loaded now. */
   public int loadedCount() {
     synchronized (entries) {
-      return (int) entries.values().stream().filter(e -> e.model != null).count();
+      int n = 0;
+      for (Entry e : entries.values()) {
+        synchronized (e) {
+          n += e.model != null ? 1 : 0;
+        }
+      }
+      return n;
     }
   }
 
   private static final class Entry {
     int users;
     CirModel model;
+    boolean closed;
   }
 
   /** One user's hold on a loaded model; closing it releases the hold once. */
@@ -104,19 +133,26 @@ public final class CirModelRegistry {
     private final CirModelRegistry registry;
     private final BundleDefinition.LoadKey key;
     private final Entry entry;
+    private final String name;
     private final AtomicBoolean released = new AtomicBoolean();
 
-    private Lease(CirModelRegistry registry, BundleDefinition.LoadKey key, Entry entry) {
+    private Lease(CirModelRegistry registry, BundleDefinition.LoadKey key, Entry entry, String name) {
       this.registry = registry;
       this.key = key;
       this.entry = Objects.requireNonNull(entry);
+      this.name = name;
     }
 
+    /**
+     * The model, loaded on first use.
+     *
+     * @throws dev.cir.clip.io.InvalidModelException when the bundle is missing or corrupt
+     */
     public CirModel model() {
       if (released.get()) {
         throw new IllegalStateException("the lease on " + key + " was released");
       }
-      return entry.model;
+      return registry.load(key, entry, name);
     }
 
     @Override

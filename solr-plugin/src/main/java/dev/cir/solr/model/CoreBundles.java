@@ -11,10 +11,10 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One core's bundles: the names its configuration defines and the leases it took on the shared
- * registry. A lease is taken on first use (or at start-up when asked) and released when the core
- * closes, so a reload, which opens the new core before it closes the old one, never loads a bundle
- * twice.
+ * One core's bundles: the names its configuration defines and the leases it holds on the shared
+ * registry. The leases are taken when the core is created (the models load on first use, or at
+ * start-up when asked) and released when the core closes, so a reload, which creates the new core
+ * before it closes the old one, never loads a bundle twice.
  */
 public final class CoreBundles implements AutoCloseable {
   private final Map<String, BundleDefinition> definitions;
@@ -41,6 +41,9 @@ public final class CoreBundles implements AutoCloseable {
     this.definitions = Collections.unmodifiableMap(byName);
     this.withoutPath = Set.copyOf(withoutPath);
     this.defaultName = defaultName;
+    for (BundleDefinition d : definitions) {
+      leases.put(d.name(), registry.reserve(d));
+    }
   }
 
   public String defaultName() {
@@ -71,21 +74,11 @@ public final class CoreBundles implements AutoCloseable {
           "unknown bundle '" + n + "'; " + (known.isEmpty() ? "this core defines none (see the cir query parser's"
               + " 'bundles' in solrconfig.xml)" : "this core defines " + known));
     }
-    if (closed) {
-      throw new IllegalStateException("the core is closing");
-    }
-    CirModelRegistry.Lease lease = leases.computeIfAbsent(n, k -> registry.acquire(d));
-    if (closed) {
-      // lost a race with close(): give the lease back rather than keep a model alive
-      release(n);
+    CirModelRegistry.Lease lease = leases.get(n);
+    if (closed || lease == null) {
       throw new IllegalStateException("the core is closing");
     }
     return lease.model();
-  }
-
-  /** Bundles whose model this core holds now. */
-  public List<String> loaded() {
-    return new ArrayList<>(leases.keySet());
   }
 
   /** The directory of a defined bundle. */
