@@ -51,7 +51,13 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
     ModelBundle bundle = TestBundles.small("small-vit", bundleDir, true);
     images = createTempDir("images");
     Path home = createTempDir("home");
-    CirConfigset.render(home.resolve("collection1"), CirConfigset.Settings.defaults().withDimension(32));
+    Path conf = CirConfigset.render(home.resolve("collection1"), CirConfigset.Settings.defaults().withDimension(32));
+    // a second bundle, of another dimension (48), for the mismatch check
+    ModelBundle rn = TestBundles.small("small-rn", createTempDir("rn"), false);
+    String solrconfig = Files.readString(conf.resolve("solrconfig.xml"));
+    Files.writeString(
+        conf.resolve("solrconfig.xml"),
+        solrconfig.replace("<lst name=\"bundles\">", "<lst name=\"bundles\">\n<lst name=\"rn48\"><str name=\"path\">" + rn.dir() + "</str></lst>"));
     System.setProperty("cir.bundle.default", bundle.dir().toString());
     System.setProperty("cir.image.dir", images.toString());
     System.setProperty("cir.maxTopK", "100");
@@ -213,12 +219,11 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
   @Test
   public void aBundleOfAnotherDimensionIsRefusedNamingBoth() throws Exception {
     indexOnce();
-    // the same schema field (32) searched with the vector of a 64-dimensional field would not fit:
-    // check the message through a field-dimension mismatch on refVector of the wrong size
-    SolrException e =
-        expectThrows(SolrException.class, () -> client.query("collection1", params("q", "{!cir refVector=[" + "1,".repeat(63) + "1]}w3")));
+    SolrException e = expectThrows(SolrException.class, () -> client.query("collection1", params("q", "{!cir bundle=rn48 ref=img1 combine=sum}w3")));
     assertEquals(400, e.code());
-    assertTrue(e.getMessage(), e.getMessage().contains("64 values") && e.getMessage().contains("dimension 32"));
+    assertTrue(e.getMessage(), e.getMessage().contains("bundle 'rn48' makes 48-dimensional vectors but field 'clip_vector' has dimension 32"));
+    e = expectThrows(SolrException.class, () -> client.query("collection1", params("q", "{!cir bundle=rn48 ref=img1}w3")));
+    assertTrue(e.getMessage(), e.getMessage().contains("48-dimensional"));
   }
 
   @Test
@@ -226,11 +231,12 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
     indexOnce();
     client.query("collection1", params("q", "{!cir ref=img1}w3"));
     long loads = CirModelRegistry.shared().loadCount();
+    int loaded = CirModelRegistry.shared().loadedCount();
     h.reload();
     client.close();
     client = new EmbeddedSolrServer(h.getCore());
     assertEquals(5, client.query("collection1", params("q", "{!cir ref=img1 topK=5}w3")).getResults().size());
     assertEquals("no second load after a reload", loads, CirModelRegistry.shared().loadCount());
-    assertEquals(1, CirModelRegistry.shared().loadedCount());
+    assertEquals(loaded, CirModelRegistry.shared().loadedCount());
   }
 }
