@@ -71,7 +71,7 @@ final class ShardReferenceSource implements ReferenceSource {
         for (int i = 0; i < v.length; i++) {
           v[i] = ((Number) values.get(i)).floatValue();
         }
-        return new Reference(v, "document '" + id + "' on " + shortName(r.getShard()));
+        return new Reference(v, "document '" + id + "' on " + describe(r));
       }
       withoutVector |= ReferenceVectorLookup.Status.NO_VECTOR.name().equals(status);
     }
@@ -87,8 +87,17 @@ final class ShardReferenceSource implements ReferenceSource {
     throw LocalReferenceSource.notFound(id, collection);
   }
 
-  private static String shortName(String shard) {
-    String first = shard.split("\\|")[0];
-    return first.substring(first.lastIndexOf('/') + 1);
+  /** The shard's name (in SolrCloud) and the replica that answered. */
+  private String describe(ShardResponse r) {
+    String name = r.getShard();
+    if (rb.slices != null) {
+      for (int i = 0; i < rb.shards.length && i < rb.slices.length; i++) {
+        if (rb.shards[i].equals(r.getShard()) && rb.slices[i] != null) {
+          name = rb.slices[i];
+        }
+      }
+    }
+    String address = r.getShardAddress();
+    return address == null || address.equals(name) ? name : name + " (" + address + ")";
   }
 }
