@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
       ImportCommand.class,
       EmbedCommand.class,
       InfoCommand.class,
+      SolrCommand.class,
+      IndexCommand.class,
       BenchCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class
