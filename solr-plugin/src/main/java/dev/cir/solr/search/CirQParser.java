@@ -132,7 +132,8 @@ public final class CirQParser extends AbstractVectorQParserBase {
       return plugin.bundles().model(name);
     } catch (UnknownBundleException e) {
       throw new SolrException(ErrorCode.BAD_REQUEST, e.getMessage());
-    } catch (InvalidModelException e) {
+    } catch (InvalidModelException | IllegalArgumentException | IllegalStateException e) {
+      // a bundle that is missing or corrupt, or a device that is not there: the server's fault
       throw new SolrException(
           ErrorCode.SERVICE_UNAVAILABLE, "bundle '" + name + "' cannot be loaded: " + e.getMessage() + "; fix the bundle and reload the core");
     }

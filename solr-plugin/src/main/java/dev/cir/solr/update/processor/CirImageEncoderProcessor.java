@@ -50,7 +50,7 @@ final class CirImageEncoderProcessor extends UpdateRequestProcessor {
       model = config.plugin().bundles().model(config.bundle());
     } catch (UnknownBundleException e) {
       throw new SolrException(ErrorCode.BAD_REQUEST, "document '" + id + "': " + e.getMessage());
-    } catch (InvalidModelException e) {
+    } catch (InvalidModelException | IllegalArgumentException | IllegalStateException e) {
       throw new SolrException(ErrorCode.SERVICE_UNAVAILABLE, "document '" + id + "': the bundle cannot be loaded: " + e.getMessage());
     }
     try {
