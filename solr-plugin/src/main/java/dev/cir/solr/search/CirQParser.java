@@ -41,7 +41,7 @@ public final class CirQParser extends AbstractVectorQParserBase {
   /** The checked local parameters. */
   public CirQuerySpec spec() {
     if (spec == null) {
-      spec = CirQuerySpec.parse(localParams, plugin.defaultField(), plugin.maxTopK());
+      spec = CirQuerySpec.parse(localParams, plugin.defaultField(), plugin.defaultTopK(), plugin.maxTopK());
     }
     return spec;
   }

@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
  * <queryParser name="cir" class="dev.cir.solr.search.CirQParserPlugin">
  *   <str name="defaultField">clip_vector</str>
  *   <int name="maxTopK">1000</int>
+ *   <int name="defaultTopK">100</int>             <!-- the beam when a query gives no topK -->
  *   <str name="defaultBundle">default</str>
  *   <lst name="bundles">
  *     <lst name="default">
@@ -54,6 +55,7 @@ public class CirQParserPlugin extends QParserPlugin {
   private CoreBundles bundles;
   private String defaultField = "clip_vector";
   private int maxTopK = DEFAULT_MAX_TOP_K;
+  private int defaultTopK = CirQuerySpec.DEFAULT_TOP_K;
   private boolean loadOnStartup;
   private volatile boolean warmed;
 
@@ -62,6 +64,7 @@ public class CirQParserPlugin extends QParserPlugin {
     SolrParams p = args.toSolrParams();
     defaultField = p.get("defaultField", defaultField);
     maxTopK = positive(p, "maxTopK", DEFAULT_MAX_TOP_K);
+    defaultTopK = positive(p, "defaultTopK", CirQuerySpec.DEFAULT_TOP_K);
     loadOnStartup = p.getBool("loadOnStartup", false);
     String defaultBundle = p.get("defaultBundle", "default");
     List<BundleDefinition> defs = new ArrayList<>();
@@ -161,6 +164,11 @@ public class CirQParserPlugin extends QParserPlugin {
 
   public String defaultField() {
     return defaultField;
+  }
+
+  /** The topK of a query that names none: the HNSW beam, of which {@code rows} are returned. */
+  public int defaultTopK() {
+    return defaultTopK;
   }
 
   public int maxTopK() {

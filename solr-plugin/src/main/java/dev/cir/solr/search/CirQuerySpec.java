@@ -51,11 +51,16 @@ public record CirQuerySpec(
    * @param maxTopK the largest topK this core allows
    */
   public static CirQuerySpec parse(SolrParams localParams, String defaultField, int maxTopK) {
+    return parse(localParams, defaultField, DEFAULT_TOP_K, maxTopK);
+  }
+
+  /** @param defaultTopK the topK of a query that gives none */
+  public static CirQuerySpec parse(SolrParams localParams, String defaultField, int defaultTopK, int maxTopK) {
     String field = localParams.get(QueryParsing.F, defaultField);
     if (field == null || field.isBlank()) {
       throw bad("{!cir} needs the vector field: f=FIELD (for example f=clip_vector)");
     }
-    int topK = topK(localParams.get(TOP_K), maxTopK);
+    int topK = topK(localParams.get(TOP_K), defaultTopK, maxTopK);
     String bundle = localParams.get(BUNDLE);
     String ref = localParams.get(REF);
     String refVector = localParams.get(REF_VECTOR);
@@ -79,9 +84,9 @@ public record CirQuerySpec(
         keepRef(localParams.get(KEEP_REF)), text);
   }
 
-  private static int topK(String s, int maxTopK) {
+  private static int topK(String s, int defaultTopK, int maxTopK) {
     if (s == null) {
-      return Math.min(DEFAULT_TOP_K, maxTopK);
+      return Math.min(defaultTopK, maxTopK);
     }
     int k;
     try {

@@ -43,6 +43,7 @@ class CirQuerySpecTest {
     CirQuerySpec d = CirQuerySpec.parse(local("refVector", "[1, -2.5,3e-2]"), "clip_vector", 5);
     assertEquals("clip_vector", d.field());
     assertEquals(5, d.topK(), "the default topK never exceeds the maximum");
+    assertEquals(100, CirQuerySpec.parse(local("ref", "a"), "f", 100, 1000).topK());
     assertArrayEquals(new float[] {1f, -2.5f, 0.03f}, d.refVector());
     assertEquals(CombineMode.COMBINER, d.combineFor(true));
     assertEquals(CombineMode.SUM, d.combineFor(false));
