@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.lucene.tests.util.QuickPatchThreadsFilter;
 import org.apache.solr.SolrIgnoredThreadsFilter;
+import org.apache.solr.SolrTestCaseJ4;
 import org.apache.solr.client.solrj.SolrClient;
 import org.apache.solr.client.solrj.impl.Http2SolrClient;
 import org.apache.solr.client.solrj.request.CollectionAdminRequest;
@@ -53,6 +54,8 @@ import org.junit.Test;
 @ThreadLeakFilters(
     defaultFilters = true,
     filters = {SolrIgnoredThreadsFilter.class, QuickPatchThreadsFilter.class, DjlThreadsFilter.class})
+// the error-body checks read raw HTTP with the JDK client, which does not trust the test framework's random CA
+@SolrTestCaseJ4.SuppressSSL
 public class CirCloudTest extends SolrCloudTestCase {
   static final String COLLECTION = "cir";
   static CirEncoder encoder;
@@ -117,7 +120,8 @@ public class CirCloudTest extends SolrCloudTestCase {
 
   @Test
   public void cirEqualsKnnAcrossShards() throws Exception {
-    assertEquals(80, cluster.getSolrClient().query(COLLECTION, params("q", "*:*")).getResults().getNumFound());
+    // 80, or 90 once the node-stop test has added its documents
+    assertTrue(cluster.getSolrClient().query(COLLECTION, params("q", "*:*")).getResults().getNumFound() >= 80);
     Random r = new Random(random().nextLong());
     KnnEquivalence eq = new KnnEquivalence(cluster.getSolrClient(), COLLECTION, encoder, raw);
     int returned = 0;
@@ -212,7 +216,8 @@ public class CirCloudTest extends SolrCloudTestCase {
       for (int i = 0; i < 10; i++) {
         SolrInputDocument d = new SolrInputDocument();
         d.addField("id", "late" + i);
-        d.addField("clip_vector", floats(raw.get(ids.get(i))));
+        // new vectors (copies of indexed ones would tie in score, and ties across shards have no fixed order)
+        d.addField("clip_vector", floats(encoder.encodeImage(SyntheticImages.png(new Random(1000 + i), 40), "late" + i)));
         late.add(d);
       }
       c.add(COLLECTION, late);
