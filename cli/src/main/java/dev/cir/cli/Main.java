@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       InfoCommand.class,
       DatasetCommand.class,
       EvalCommand.class,
+      SolrCommand.class,
+      IndexCommand.class,
       BenchCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class

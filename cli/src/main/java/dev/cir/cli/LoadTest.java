@@ -1,0 +1,152 @@
+package dev.cir.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.apache.solr.client.solrj.SolrClient;
+import org.apache.solr.client.solrj.impl.Http2SolrClient;
+import org.apache.solr.client.solrj.response.QueryResponse;
+import org.apache.solr.common.SolrDocument;
+import org.apache.solr.common.params.ModifiableSolrParams;
+
+/**
+ * Concurrent clients sending {@code {!cir}} queries to a running Solr for a fixed time: errors,
+ * latency percentiles, throughput, and the resident memory of the Solr process sampled every
+ * second (flat memory under steady load is the check for native leaks). A third of the captions
+ * repeat, as real traffic does, so the text cache is exercised too.
+ */
+final class LoadTest {
+  record Settings(String solr, String collection, int clients, int seconds, long pid, List<String> words) {}
+
+  private final Settings s;
+  private final Consumer<String> log;
+
+  LoadTest(Settings s, Consumer<String> log) {
+    this.s = s;
+    this.log = log;
+  }
+
+  String run() throws Exception {
+    List<String> ids = new ArrayList<>();
+    try (SolrClient client = new Http2SolrClient.Builder(s.solr()).build()) {
+      ModifiableSolrParams p = new ModifiableSolrParams();
+      p.set("q", "*:*");
+      p.set("fl", "id");
+      p.set("rows", 1000);
+      for (SolrDocument d : client.query(s.collection(), p).getResults()) {
+        ids.add((String) d.getFieldValue("id"));
+      }
+      if (ids.isEmpty()) {
+        throw new IllegalStateException("collection '" + s.collection() + "' is empty; index some images first (cir index)");
+      }
+      ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
+      ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
+      AtomicLong done = new AtomicLong();
+      long end = System.nanoTime() + s.seconds() * 1_000_000_000L;
+      ExecutorService pool = Executors.newFixedThreadPool(s.clients());
+      List<Future<?>> futures = new ArrayList<>();
+      for (int c = 0; c < s.clients(); c++) {
+        Random r = new Random(c);
+        futures.add(
+            pool.submit(
+                () -> {
+                  while (System.nanoTime() < end) {
+                    ModifiableSolrParams q = new ModifiableSolrParams();
+                    String text = r.nextInt(3) == 0 ? s.words().get(r.nextInt(s.words().size())) : caption(r);
+                    q.set("q", "{!cir ref=" + ids.get(r.nextInt(ids.size())) + " topK=10}" + text);
+                    q.set("fl", "id,score");
+                    long a = System.nanoTime();
+                    try {
+                      QueryResponse rsp = client.query(s.collection(), q);
+                      if (rsp.getStatus() != 0) {
+                        errors.add("status " + rsp.getStatus());
+                      }
+                      latencies.add((System.nanoTime() - a) / 1e6);
+                      done.incrementAndGet();
+                    } catch (Exception e) {
+                      errors.add(e.getMessage());
+                    }
+                  }
+                  return null;
+                }));
+      }
+      List<Long> rss = new ArrayList<>();
+      long start = System.nanoTime();
+      while (System.nanoTime() < end) {
+        Thread.sleep(1000);
+        long kb = rssKb(s.pid());
+        rss.add(kb);
+        log.accept(String.format(Locale.ROOT, "%3.0f s: %d queries, %d errors, RSS %s", (System.nanoTime() - start) / 1e9, done.get(), errors.size(),
+            kb < 0 ? "n/a" : kb / 1024 + " MiB"));
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+      pool.shutdown();
+      List<Double> sorted = new ArrayList<>(latencies);
+      Collections.sort(sorted);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      StringBuilder b = new StringBuilder();
+      b.append(String.format(Locale.ROOT, "| clients | seconds | queries | errors | queries/s | p50 ms | p99 ms | RSS first 10 s MiB | RSS last 10 s MiB |%n"));
+      b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+      b.append(String.format(Locale.ROOT, "| %d | %d | %d | %d | %.1f | %.1f | %.1f | %s | %s |%n", s.clients(), s.seconds(), sorted.size(),
+          errors.size(), sorted.size() / seconds, pct(sorted, 50), pct(sorted, 99), window(rss, true), window(rss, false)));
+      if (!errors.isEmpty()) {
+        b.append("\nfirst errors: ").append(errors.stream().limit(5).toList()).append('\n');
+      }
+      return b.toString();
+    }
+  }
+
+  private String caption(Random r) {
+    StringBuilder b = new StringBuilder();
+    int n = 2 + r.nextInt(8);
+    for (int i = 0; i < n; i++) {
+      b.append(i == 0 ? "" : " ").append(s.words().get(r.nextInt(s.words().size())));
+    }
+    return b.toString();
+  }
+
+  private static double pct(List<Double> sorted, double p) {
+    if (sorted.isEmpty()) {
+      return Double.NaN;
+    }
+    int i = (int) Math.ceil(p / 100 * sorted.size()) - 1;
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
+  }
+
+  /** Mean resident memory over the first or last ten samples. */
+  private static String window(List<Long> rss, boolean first) {
+    if (rss.isEmpty() || rss.get(0) < 0) {
+      return "n/a";
+    }
+    List<Long> w = first ? rss.subList(0, Math.min(10, rss.size())) : rss.subList(Math.max(0, rss.size() - 10), rss.size());
+    return Long.toString(Math.round(w.stream().mapToLong(Long::longValue).average().orElse(0) / 1024));
+  }
+
+  static long rssKb(long pid) {
+    if (pid <= 0) {
+      return -1;
+    }
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (Exception e) {
+      return -1;
+    }
+    return -1;
+  }
+}

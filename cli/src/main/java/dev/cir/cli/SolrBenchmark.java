@@ -1,0 +1,363 @@
+package dev.cir.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import dev.cir.clip.bench.MachineDescription;
+import dev.cir.clip.bundle.BundleManifest;
+import dev.cir.clip.bundle.BundleWriter;
+import dev.cir.clip.bundle.ModelBundle;
+import dev.cir.clip.encoder.CirEncoder;
+import dev.cir.clip.encoder.CombineMode;
+import dev.cir.clip.encoder.EncoderOptions;
+import dev.cir.clip.encoder.Engines;
+import dev.cir.clip.io.Tensor;
+import dev.cir.clip.model.ClipConfig;
+import dev.cir.clip.model.ClipModel;
+import dev.cir.clip.model.Combiner;
+import dev.cir.clip.model.RandomWeights;
+import dev.cir.clip.text.CaptionVocabulary;
+import dev.cir.solr.config.EmbeddedSolr;
+import dev.cir.solr.search.FusedVector;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import org.apache.solr.client.solrj.SolrClient;
+import org.apache.solr.client.solrj.impl.Http2SolrClient;
+import org.apache.solr.client.solrj.response.QueryResponse;
+import org.apache.solr.common.SolrDocument;
+import org.apache.solr.common.SolrInputDocument;
+import org.apache.solr.common.params.ModifiableSolrParams;
+
+/**
+ * {@code {!cir}} against {@code {!knn}} on the same vectors, in one run, on a real Solr ({@link
+ * EmbeddedSolr}) with the {@code cir} configset's defaults.
+ *
+ * <p>The index holds synthetic raw image features (a mixture of Gaussian clusters, so that nearest
+ * neighbours mean something, as they do for CLIP features). Each query picks a reference document
+ * and a caption never seen before; the fused vector is computed outside Solr with the same bundle,
+ * and then, in random order, {@code {!knn topK=10}[fused]} (with {@code fq=-id:REF}, what {@code
+ * {!cir}} excludes) and {@code {!cir ref=REF topK=10}caption} run against Solr. The caption's
+ * encoding time outside Solr is the third column: the target is {@code {!cir}} p50 ≤ {@code
+ * {!knn}} p50 + text encoding + 2 ms. Recall@10 compares {@code {!knn}}'s ten with the exact ten
+ * by cosine over all vectors.
+ */
+final class SolrBenchmark {
+  record Settings(List<Integer> sizes, int dimension, int queries, int warmup, int recallQueries, int clusters, Path bundle, Path work) {}
+
+  record Row(int docs, int segments, double indexSeconds, double[] knn, double[] cir, double[] text, double recall, double recall100) {}
+
+  private final Settings s;
+  private final Consumer<String> log;
+
+  SolrBenchmark(Settings s, Consumer<String> log) {
+    this.s = s;
+    this.log = log;
+  }
+
+  String run() throws Exception {
+    Path bundleDir = s.bundle() != null ? s.bundle() : randomBundle(s.work().resolve("bundle"));
+    ModelBundle bundle = ModelBundle.open(bundleDir);
+    if (bundle.manifest().embeddingDim() != s.dimension()) {
+      throw new IllegalArgumentException("the bundle has dimension " + bundle.manifest().embeddingDim() + ", not " + s.dimension());
+    }
+    List<String> words = vocabulary();
+    List<Row> rows = new ArrayList<>();
+    SplittableRandom random = new SplittableRandom(42);
+    float[][] centers = new float[s.clusters()][];
+    for (int c = 0; c < centers.length; c++) {
+      centers[c] = gaussian(random, s.dimension(), 1f);
+    }
+    float[][] vectors = new float[s.sizes().get(s.sizes().size() - 1)][];
+    try (EmbeddedSolr solr = EmbeddedSolr.start(EmbeddedSolr.Options.of(0, bundleDir));
+        SolrClient client = new Http2SolrClient.Builder(solr.baseUrl()).build();
+        CirEncoder encoder = CirEncoder.open(bundle, EncoderOptions.defaults())) {
+      log.accept("Solr at " + solr.baseUrl());
+      int indexed = 0;
+      for (int size : s.sizes()) {
+        long t0 = System.nanoTime();
+        indexed = index(client, vectors, centers, random, indexed, size);
+        double indexSeconds = (System.nanoTime() - t0) / 1e9;
+        waitForMerges();
+        int segments = segments(client);
+        log.accept(String.format(Locale.ROOT, "%d documents indexed (%.0f s, %d segments); querying", size, indexSeconds, segments));
+        rows.add(measure(client, encoder, vectors, size, words, random, indexSeconds, segments));
+      }
+    }
+    return report(rows, bundle);
+  }
+
+  private int index(SolrClient client, float[][] vectors, float[][] centers, SplittableRandom random, int from, int to) throws Exception {
+    ExecutorService senders = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<?>> pending = new ArrayList<>();
+      int batch = 1000;
+      for (int start = from; start < to; start += batch) {
+        List<SolrInputDocument> docs = new ArrayList<>(batch);
+        for (int i = start; i < Math.min(to, start + batch); i++) {
+          float[] c = centers[random.nextInt(centers.length)];
+          float[] v = gaussian(random, s.dimension(), 0.6f);
+          for (int k = 0; k < v.length; k++) {
+            v[k] += c[k];
+          }
+          vectors[i] = v;
+          SolrInputDocument d = new SolrInputDocument();
+          d.addField("id", "d" + i);
+          List<Float> l = new ArrayList<>(v.length);
+          for (float x : v) {
+            l.add(x);
+          }
+          d.addField("clip_vector", l);
+          docs.add(d);
+        }
+        pending.add(senders.submit(() -> client.add(EmbeddedSolr.COLLECTION, docs)));
+        while (pending.size() > 4) {
+          pending.remove(0).get();
+        }
+        if ((start / batch) % 50 == 0) {
+          log.accept("  sent " + start + " documents");
+        }
+      }
+      for (Future<?> f : pending) {
+        f.get();
+      }
+    } finally {
+      senders.shutdown();
+    }
+    client.commit(EmbeddedSolr.COLLECTION);
+    return to;
+  }
+
+  private Row measure(
+      SolrClient client, CirEncoder encoder, float[][] vectors, int n, List<String> words, SplittableRandom random,
+      double indexSeconds, int segments) throws Exception {
+    int total = s.warmup() + s.queries();
+    double[] knn = new double[s.queries()];
+    double[] cir = new double[s.queries()];
+    double[] text = new double[s.queries()];
+    double recallSum = 0;
+    double recall100Sum = 0;
+    int recallCount = 0;
+    for (int q = 0; q < total; q++) {
+      int ref = random.nextInt(n);
+      String caption = caption(words, random) + " " + q; // never seen before: no cache hit anywhere
+      long t0 = System.nanoTime();
+      float[] textFeatures = encoder.encodeText(caption);
+      long textNanos = System.nanoTime() - t0;
+      float[] fused = encoder.combine(new float[][] {vectors[ref]}, new float[][] {textFeatures}, CombineMode.COMBINER).vector(0);
+      ModifiableSolrParams k = new ModifiableSolrParams();
+      k.set("q", "{!knn f=clip_vector topK=10}" + FusedVector.format(fused));
+      k.set("fq", "-id:d" + ref);
+      k.set("fl", "id");
+      ModifiableSolrParams c = new ModifiableSolrParams();
+      c.set("q", "{!cir ref=d" + ref + " topK=10}" + caption);
+      c.set("fl", "id");
+      double kMs;
+      double cMs;
+      QueryResponse kr;
+      if (random.nextBoolean()) {
+        long a = System.nanoTime();
+        kr = client.query(EmbeddedSolr.COLLECTION, k);
+        kMs = (System.nanoTime() - a) / 1e6;
+        a = System.nanoTime();
+        client.query(EmbeddedSolr.COLLECTION, c);
+        cMs = (System.nanoTime() - a) / 1e6;
+      } else {
+        long a = System.nanoTime();
+        client.query(EmbeddedSolr.COLLECTION, c);
+        cMs = (System.nanoTime() - a) / 1e6;
+        a = System.nanoTime();
+        kr = client.query(EmbeddedSolr.COLLECTION, k);
+        kMs = (System.nanoTime() - a) / 1e6;
+      }
+      if (q >= s.warmup()) {
+        knn[q - s.warmup()] = kMs;
+        cir[q - s.warmup()] = cMs;
+        text[q - s.warmup()] = textNanos / 1e6;
+        if (recallCount < s.recallQueries()) {
+          int[] exact = exactTop10(vectors, n, fused, ref);
+          recallSum += recall(kr, exact);
+          // the same query with a wider beam: topK=100, the first ten kept
+          ModifiableSolrParams wide = new ModifiableSolrParams(k);
+          wide.set("q", "{!knn f=clip_vector topK=100}" + FusedVector.format(fused));
+          wide.set("rows", 10);
+          recall100Sum += recall(client.query(EmbeddedSolr.COLLECTION, wide), exact);
+          recallCount++;
+        }
+      }
+    }
+    return new Row(n, segments, indexSeconds, knn, cir, text, recallSum / recallCount, recall100Sum / recallCount);
+  }
+
+  private static double recall(QueryResponse r, int[] exact) {
+    int hit = 0;
+    for (SolrDocument d : r.getResults()) {
+      int doc = Integer.parseInt(((String) d.getFieldValue("id")).substring(1));
+      for (int e : exact) {
+        hit += e == doc ? 1 : 0;
+      }
+    }
+    return hit / (double) exact.length;
+  }
+
+  /** The ten nearest documents by cosine similarity, by brute force (the reference excluded). */
+  static int[] exactTop10(float[][] vectors, int n, float[] query, int exclude) {
+    int[] best = new int[10];
+    double[] score = new double[10];
+    Arrays.fill(score, Double.NEGATIVE_INFINITY);
+    Arrays.fill(best, -1);
+    for (int i = 0; i < n; i++) {
+      if (i == exclude) {
+        continue;
+      }
+      float[] v = vectors[i];
+      double dot = 0;
+      double norm = 0;
+      for (int k = 0; k < v.length; k++) {
+        dot += v[k] * query[k];
+        norm += v[k] * v[k];
+      }
+      double cos = dot / Math.sqrt(norm);
+      if (cos > score[9]) {
+        int j = 9;
+        while (j > 0 && score[j - 1] < cos) {
+          score[j] = score[j - 1];
+          best[j] = best[j - 1];
+          j--;
+        }
+        score[j] = cos;
+        best[j] = i;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Background merges rebuild HNSW graphs and take both cores for minutes after the last commit:
+   * measuring during them would time the merges. Waits until this process is nearly idle.
+   */
+  private void waitForMerges() throws InterruptedException {
+    var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    long deadline = System.nanoTime() + 30L * 60 * 1_000_000_000L;
+    int quiet = 0;
+    while (quiet < 3 && System.nanoTime() < deadline) {
+      long cpu0 = os.getProcessCpuTime();
+      Thread.sleep(2000);
+      double busyCores = (os.getProcessCpuTime() - cpu0) / 2e9;
+      quiet = busyCores < 0.15 ? quiet + 1 : 0;
+    }
+    log.accept("merges done");
+  }
+
+  private static int segments(SolrClient client) throws Exception {
+    var req = new org.apache.solr.client.solrj.request.GenericSolrRequest(
+        org.apache.solr.client.solrj.SolrRequest.METHOD.GET, "/admin/segments", new ModifiableSolrParams());
+    req.setRequiresCollection(true);
+    Object segs = client.request(req, EmbeddedSolr.COLLECTION).get("segments");
+    if (segs instanceof org.apache.solr.common.util.NamedList<?> nl) {
+      return nl.size();
+    }
+    return segs instanceof Map<?, ?> m ? m.size() : -1;
+  }
+
+  private static float[] gaussian(SplittableRandom r, int d, float sigma) {
+    float[] v = new float[d];
+    for (int i = 0; i < d; i++) {
+      // Box-Muller
+      double u = 1 - r.nextDouble();
+      double w = r.nextDouble();
+      v[i] = (float) (sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * w));
+    }
+    return v;
+  }
+
+  private static List<String> vocabulary() {
+    List<String> words = new ArrayList<>();
+    for (String w :
+        ("red blue green black white yellow pink grey striped dotted plain floral short long sleeves collar"
+                + " pocket shirt dress top skirt jacket button zip wool cotton silk darker lighter brighter more less"
+                + " has is with without and the a logo print text larger smaller loose tight v neck round")
+            .split(" ")) {
+      words.add(w);
+    }
+    return words;
+  }
+
+  private static String caption(List<String> words, SplittableRandom r) {
+    StringBuilder b = new StringBuilder();
+    int n = 6 + r.nextInt(8); // 8-15 tokens with the start and end of text
+    for (int i = 0; i < n; i++) {
+      b.append(i == 0 ? "" : " ").append(words.get(r.nextInt(words.size())));
+    }
+    return b.toString();
+  }
+
+  /** ViT-B/32 with OpenAI's random initialisation and a random Combiner: the speed of the real thing. */
+  private Path randomBundle(Path dir) throws IOException {
+    if (Files.isRegularFile(dir.resolve("bundle.json"))) {
+      return dir;
+    }
+    List<String> corpus = new ArrayList<>(vocabulary());
+    for (int i = 0; i < 100000; i++) {
+      corpus.add(Integer.toString(i));
+    }
+    CaptionVocabulary vocab = CaptionVocabulary.builder().build(corpus);
+    Files.createDirectories(s.work());
+    Path tokenizer = s.work().resolve("bench-tokenizer.json");
+    vocab.writeTokenizerJson(tokenizer);
+    ClipConfig config = ClipConfig.named("ViT-B/32").withVocabSize(Math.max(vocab.size(), 49408));
+    int[] sizes = Combiner.defaultSizes(config.embedDim());
+    Map<String, Tensor> clip;
+    Map<String, Tensor> combiner;
+    Engine engine = Engines.pytorch();
+    engine.setRandomSeed(7);
+    try (NDManager m = engine.newBaseManager()) {
+      clip = ClipModel.random(config, m).stateDict();
+      combiner = ClipModel.export(new Combiner(new RandomWeights(m), sizes[0], sizes[1], sizes[2]).namedParameters());
+    }
+    BundleManifest manifest =
+        new BundleManifest(
+                BundleManifest.FORMAT_VERSION, "ViT-B/32", config, "targetpad", 1.25, BundleManifest.CLIP_FILE,
+                BundleManifest.TOKENIZER_FILE, null, null, null, Map.of("created_by", "cir bench solr", "weights", "random initialisation"))
+            .withCombiner(sizes);
+    log.accept("writing a random ViT-B/32 bundle to " + dir);
+    return BundleWriter.write(dir, manifest, clip, tokenizer, combiner).dir();
+  }
+
+  static double percentile(double[] values, double p) {
+    double[] v = values.clone();
+    Arrays.sort(v);
+    int i = (int) Math.ceil(p / 100.0 * v.length) - 1;
+    return v[Math.max(0, Math.min(v.length - 1, i))];
+  }
+
+  private String report(List<Row> rows, ModelBundle bundle) {
+    StringBuilder b = new StringBuilder();
+    b.append("Machine: ").append(MachineDescription.describe()).append("\n\n");
+    b.append(String.format(Locale.ROOT,
+        "Bundle: %s. Index: %d-dimensional synthetic raw features (%d Gaussian clusters), configset defaults"
+            + " (cosine, HNSW M 16, beam width 100). %d timed queries after %d warm-up, one client, topK 10.%n%n",
+        bundle.manifest().architectureName(), s.dimension(), s.clusters(), s.queries(), s.warmup()));
+    b.append("| documents | segments | index s | {!knn} p50 ms | {!knn} p99 ms | {!cir} p50 ms | {!cir} p99 ms | text encoding p50 ms | overhead p50 ms | target: overhead ≤ text + 2 ms | recall@10, topK 10 | recall@10, topK 100 |\n");
+    b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|:--:|---:|---:|\n");
+    for (Row r : rows) {
+      double k50 = percentile(r.knn(), 50);
+      double c50 = percentile(r.cir(), 50);
+      double t50 = percentile(r.text(), 50);
+      double overhead = c50 - k50;
+      b.append(String.format(Locale.ROOT, "| %,d | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %.3f | %.3f |%n",
+          r.docs(), r.segments(), r.indexSeconds(), k50, percentile(r.knn(), 99), c50, percentile(r.cir(), 99), t50, overhead,
+          overhead <= t50 + 2 ? "met" : "not met", r.recall(), r.recall100()));
+    }
+    return b.toString();
+  }
+}

@@ -1,0 +1,67 @@
+package dev.cir.cli;
+
+import dev.cir.solr.config.EmbeddedSolr;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "solr",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a real Solr on 127.0.0.1 with the cir plugin, the cir configset and a collection 'cir'",
+      "(fields id, image_path, clip_vector, dynamic *_s *_ss *_i *_f). The bundle is registered as",
+      "'default'. Prints the base URL, then serves until SIGTERM or Ctrl-C."
+    })
+final class SolrCommand implements Callable<Integer> {
+  @Option(names = "--port", paramLabel = "P", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+  int port = 8983;
+
+  @Option(names = "--bundle", required = true, paramLabel = "DIR", description = "Model bundle served as 'default'.")
+  Path bundle;
+
+  @Option(names = "--home", paramLabel = "DIR", description = "Solr home to keep the index in (default: a temporary one, deleted on exit).")
+  Path home;
+
+  @Option(names = "--images", paramLabel = "DIR", description = "Base directory of index-time image paths (image_path); others are refused.")
+  Path images;
+
+  @Option(names = "--predictors", paramLabel = "N", description = "Forward passes that may run at once (default: the number of cores).")
+  int predictors = Runtime.getRuntime().availableProcessors();
+
+  private final PrintWriter out;
+
+  @Inject
+  SolrCommand(@Named("out") PrintWriter out) {
+    this.out = out;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    EmbeddedSolr.Options o = new EmbeddedSolr.Options(port, bundle, home, images, predictors);
+    EmbeddedSolr solr = EmbeddedSolr.start(o);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              try {
+                solr.close();
+              } catch (Exception e) {
+                System.err.println("cir: stopping Solr: " + e.getMessage());
+              } finally {
+                stopped.countDown();
+              }
+            },
+            "cir-solr-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    out.println(solr.baseUrl());
+    out.flush();
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,54 @@
+package dev.cir.cli.demo;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** What the demo page asks of the search side. */
+public interface DemoBackend {
+  /** A request the user can fix (HTTP 400). */
+  final class BadRequest extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public BadRequest(String message) {
+      super(message);
+    }
+  }
+
+  record FacetValue(String value, long count) {}
+
+  /** An image of the gallery as the page shows it. */
+  record Image(String id, String url, Map<String, Object> meta) {}
+
+  /** A query the page can run with one click: a reference and a text whose answer is known. */
+  record Example(String reference, String referenceUrl, Map<String, Object> referenceMeta, String text, String target) {}
+
+  record Info(
+      String bundle, int dimension, boolean hasCombiner, long galleryCount, Map<String, String> facetLabels,
+      Map<String, List<FacetValue>> facets, List<Example> examples) {}
+
+  record GalleryPage(long total, List<Image> images) {}
+
+  /** reference (a gallery id) or upload (a token from {@link #upload}); filters: field → accepted values. */
+  record SearchRequest(String reference, String upload, String text, String combine, Map<String, List<String>> filters, Integer rows) {}
+
+  record Hit(String id, float score, String url, Map<String, Object> meta) {}
+
+  record Timings(double encodeMillis, double solrMillis) {}
+
+  record SearchResponse(
+      List<Hit> results, Float lambda, Timings timings, Map<String, List<FacetValue>> facets, Map<String, String> solrParams) {}
+
+  Info info() throws Exception;
+
+  GalleryPage gallery(int start, int rows) throws Exception;
+
+  SearchResponse search(SearchRequest request) throws Exception;
+
+  /** Encodes an uploaded image and returns a token that searches can use as their reference. */
+  String upload(byte[] image, String name) throws Exception;
+
+  /** The file of a gallery image, by id. */
+  Optional<Path> imageFile(String id);
+}

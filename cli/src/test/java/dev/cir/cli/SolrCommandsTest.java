@@ -1,0 +1,87 @@
+package dev.cir.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cir.clip.bundle.ModelBundle;
+import dev.cir.clip.testing.TestBundles;
+import dev.cir.eval.data.JsonlReader;
+import dev.cir.eval.synth.SyntheticDataset;
+import dev.cir.solr.config.EmbeddedSolr;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.solr.client.solrj.SolrClient;
+import org.apache.solr.client.solrj.impl.Http2SolrClient;
+import org.apache.solr.client.solrj.response.QueryResponse;
+import org.apache.solr.common.SolrDocument;
+import org.apache.solr.common.params.ModifiableSolrParams;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** cir index and cir bench load against the embedded Solr that cir solr runs. */
+class SolrCommandsTest {
+  @TempDir Path tmp;
+
+  @Test
+  void indexesAJsonlDatasetAndADirectoryThenAnswersComposedQueries() throws Exception {
+    ModelBundle bundle = TestBundles.small("small-vit", tmp.resolve("bundle"), true);
+    Path data = tmp.resolve("data");
+    SyntheticDataset.generate(SyntheticDataset.Options.defaults().withSize(10).withImageSize(48)).writeTo(data);
+    int galleries = 0;
+    Set<String> expectedIds = new HashSet<>();
+    JsonlReader reader = new JsonlReader(data);
+    for (String split : reader.splits()) {
+      reader.readGallery(split).ids().forEach(expectedIds::add);
+    }
+    galleries = expectedIds.size();
+    try (EmbeddedSolr solr = EmbeddedSolr.start(new EmbeddedSolr.Options(0, bundle.dir(), tmp.resolve("home"), data, 1));
+        SolrClient client = new Http2SolrClient.Builder(solr.baseUrl()).build()) {
+      assertTrue(solr.baseUrl().startsWith("http://127.0.0.1:") && solr.baseUrl().endsWith("/solr"), solr.baseUrl());
+      CliTest.Result r = CliTest.cir("index", "--model", bundle.dir().toString(), "--jsonl", data.toString(), "--solr", solr.baseUrl(),
+          "--collection", "cir", "--batch-size", "16");
+      assertEquals(0, r.status(), r.err());
+      assertTrue(r.out().contains("indexed " + galleries + " of " + galleries + " images into 'cir'"), r.out());
+      ModifiableSolrParams all = new ModifiableSolrParams();
+      all.set("q", "*:*");
+      all.set("rows", 1);
+      QueryResponse rsp = client.query("cir", all);
+      assertEquals(galleries, rsp.getResults().getNumFound());
+      SolrDocument d = rsp.getResults().get(0);
+      assertTrue(d.getFieldNames().stream().anyMatch(f -> f.endsWith("_s") || f.endsWith("_ss") || f.endsWith("_i")), d.toString());
+      assertTrue(Files.isRegularFile(data.resolve((String) d.getFieldValue("image_path"))), d.toString());
+
+      ModifiableSolrParams q = new ModifiableSolrParams();
+      q.set("q", "{!cir ref=" + d.getFieldValue("id") + " topK=5}w12 w13");
+      QueryResponse cir = client.query("cir", q);
+      assertEquals(5, cir.getResults().size());
+
+      // a directory with one corrupt file: the others are indexed, the command says which failed
+      Path dir = Files.createDirectories(tmp.resolve("plain"));
+      Files.copy(data.resolve((String) d.getFieldValue("image_path")), dir.resolve("good.png"));
+      Files.writeString(dir.resolve("bad.png"), "not a png");
+      CliTest.Result partial = CliTest.cir("index", "--model", bundle.dir().toString(), "--images", dir.toString(), "--solr", solr.baseUrl());
+      assertEquals(1, partial.status(), partial.out() + partial.err());
+      assertTrue(partial.err().contains("bad.png") && partial.err().contains("1 of 2 images could not be indexed"), partial.err());
+      assertEquals(galleries + 1, client.query("cir", all).getResults().getNumFound());
+
+      CliTest.Result load = CliTest.cir("bench", "load", "--solr", solr.baseUrl(), "--clients", "3", "--seconds", "3", "--words", "w5,w6,w7",
+          "--pid", Long.toString(ProcessHandle.current().pid()));
+      assertEquals(0, load.status(), load.err());
+      assertTrue(load.out().contains("| 3 | 3 |") && load.out().matches("(?s).*\\| 3 \\| 3 \\| \\d+ \\| 0 \\|.*"), load.out());
+    }
+  }
+
+  @Test
+  void badCommandLinesSayWhatToFix() {
+    CliTest.Result noBundle = CliTest.cir("solr", "--port", "0", "--bundle", tmp.resolve("none").toString());
+    assertEquals(1, noBundle.status());
+    assertTrue(noBundle.err().contains("none") && noBundle.err().contains("not found"), noBundle.err());
+    CliTest.Result both = CliTest.cir("index", "--model", "m", "--jsonl", "a", "--images", "b", "--solr", "http://127.0.0.1:1/solr");
+    assertEquals(2, both.status(), both.err());
+    CliTest.Result noSolr = CliTest.cir("index", "--model", "m", "--jsonl", "a");
+    assertEquals(2, noSolr.status());
+    assertTrue(noSolr.err().contains("--solr"), noSolr.err());
+  }
+}

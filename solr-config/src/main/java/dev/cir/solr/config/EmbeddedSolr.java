@@ -1,0 +1,137 @@
+package dev.cir.solr.config;
+
+import dev.cir.clip.bundle.ModelBundle;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.apache.solr.embedded.JettyConfig;
+import org.apache.solr.embedded.JettySolrRunner;
+
+/**
+ * A real Solr on 127.0.0.1 serving the {@code cir} configset with one core, {@code cir}, whose
+ * default bundle is the one given. The plugin and DJL come from this JVM's classpath, which plays
+ * the part of Solr's node-level lib. The solr home holds {@code solr.xml}, {@code
+ * configsets/cir/conf} (rendered for the bundle's dimension) and {@code cir/core.properties}; an
+ * existing home keeps its index.
+ */
+public final class EmbeddedSolr implements AutoCloseable {
+  public static final String COLLECTION = "cir";
+
+  private final JettySolrRunner jetty;
+  private final Path home;
+  private final boolean deleteHome;
+
+  private EmbeddedSolr(JettySolrRunner jetty, Path home, boolean deleteHome) {
+    this.jetty = jetty;
+    this.home = home;
+    this.deleteHome = deleteHome;
+  }
+
+  /**
+   * @param port the port, 0 for any free one
+   * @param bundleDir the bundle registered as {@code default}
+   * @param home the solr home, or null for a temporary one deleted on close
+   * @param imageDir the base directory of index-time image paths, or null
+   */
+  public record Options(int port, Path bundleDir, Path home, Path imageDir, int predictors) {
+    public Options {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
+      }
+      if (predictors < 1) {
+        throw new IllegalArgumentException("predictors must be at least 1, got " + predictors);
+      }
+    }
+
+    public static Options of(int port, Path bundleDir) {
+      return new Options(port, bundleDir, null, null, Runtime.getRuntime().availableProcessors());
+    }
+
+    public Options withHome(Path h) {
+      return new Options(port, bundleDir, h, imageDir, predictors);
+    }
+
+    public Options withImageDir(Path d) {
+      return new Options(port, bundleDir, home, d, predictors);
+    }
+  }
+
+  /**
+   * Starts Solr and waits until the {@code cir} core is loaded.
+   *
+   * @throws dev.cir.clip.io.InvalidModelException when the bundle is missing or corrupt
+   */
+  public static EmbeddedSolr start(Options o) throws Exception {
+    ModelBundle bundle = ModelBundle.open(o.bundleDir());
+    boolean temporary = o.home() == null;
+    Path home = temporary ? Files.createTempDirectory("cir-solr") : Files.createDirectories(o.home().toAbsolutePath());
+    writeHome(home, bundle.manifest().embeddingDim());
+    // read by the configset's solrconfig.xml
+    System.setProperty("cir.bundle.default", bundle.dir().toString());
+    System.setProperty("cir.loadOnStartup", "true");
+    System.setProperty("cir.predictors", Integer.toString(o.predictors()));
+    if (o.imageDir() != null) {
+      System.setProperty("cir.image.dir", o.imageDir().toAbsolutePath().toString());
+    }
+    System.setProperty("solr.log.dir", home.resolve("logs").toString());
+    JettySolrRunner jetty = new JettySolrRunner(home.toString(), JettyConfig.builder().setPort(o.port()).setContext("/solr").build());
+    try {
+      jetty.start();
+    } catch (Exception e) {
+      jetty.stop();
+      throw new IllegalStateException("Solr did not start on port " + o.port() + ": " + e.getMessage(), e);
+    }
+    return new EmbeddedSolr(jetty, home, temporary);
+  }
+
+  static void writeHome(Path home, int dimension) throws IOException {
+    Files.writeString(home.resolve("solr.xml"), SOLR_XML, StandardCharsets.UTF_8);
+    CirConfigset.render(home.resolve("configsets").resolve(CirConfigset.NAME), CirConfigset.Settings.defaults().withDimension(dimension));
+    Path core = Files.createDirectories(home.resolve(COLLECTION));
+    Path props = core.resolve("core.properties");
+    if (!Files.exists(props)) {
+      Files.writeString(props, "name=" + COLLECTION + "\nconfigSet=" + CirConfigset.NAME + "\n", StandardCharsets.UTF_8);
+    }
+  }
+
+  /** {@code http://127.0.0.1:P/solr} */
+  public String baseUrl() {
+    return jetty.getBaseUrl().toString();
+  }
+
+  public int port() {
+    return jetty.getLocalPort();
+  }
+
+  public Path home() {
+    return home;
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      jetty.stop();
+    } finally {
+      if (deleteHome) {
+        try (Stream<Path> files = Files.walk(home)) {
+          files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      }
+    }
+  }
+
+  private static final String SOLR_XML =
+      """
+      <?xml version="1.0" encoding="UTF-8"?>
+      <solr>
+        <int name="maxBooleanClauses">${solr.max.booleanClauses:1024}</int>
+        <shardHandlerFactory name="shardHandlerFactory" class="HttpShardHandlerFactory">
+          <int name="socketTimeout">${socketTimeout:600000}</int>
+          <int name="connTimeout">${connTimeout:60000}</int>
+        </shardHandlerFactory>
+      </solr>
+      """;
+}

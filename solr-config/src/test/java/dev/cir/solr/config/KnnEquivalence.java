@@ -1,0 +1,153 @@
+package dev.cir.solr.config;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+
+import dev.cir.clip.encoder.CirEncoder;
+import dev.cir.clip.encoder.CombineMode;
+import dev.cir.solr.search.FusedVector;
+import dev.cir.solr.testing.SyntheticImages;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.solr.client.solrj.SolrClient;
+import org.apache.solr.client.solrj.response.QueryResponse;
+import org.apache.solr.common.SolrDocument;
+import org.apache.solr.common.params.ModifiableSolrParams;
+
+/**
+ * Runs a random {@code {!cir}} query and the {@code {!knn}} query it must equal: the same filters,
+ * the reference excluded the way {@code {!knn}} users would (a pre-filter {@code -id:REF}), and the
+ * vector fused outside Solr by {@link CirEncoder}. Asserts identical ids and bit-identical scores.
+ */
+final class KnnEquivalence {
+  enum Filtering {
+    NONE,
+    FQ,
+    PRE_FILTER,
+    INCLUDE_TAGS,
+    EXCLUDE_TAGS
+  }
+
+  private final SolrClient client;
+  private final String collection;
+  private final CirEncoder encoder;
+  private final Map<String, float[]> rawVectors;
+
+  KnnEquivalence(SolrClient client, String collection, CirEncoder encoder, Map<String, float[]> rawVectors) {
+    this.client = client;
+    this.collection = collection;
+    this.encoder = encoder;
+    this.rawVectors = rawVectors;
+  }
+
+  /** @return how many documents the query returned */
+  int check(Random random, List<String> ids, Filtering filtering) throws Exception {
+    String ref = ids.get(random.nextInt(ids.size()));
+    String text = SyntheticImages.text(random);
+    int topK = 1 + random.nextInt(random.nextBoolean() ? 5 : 40);
+    CombineMode mode = random.nextInt(3) == 0 ? CombineMode.SUM : CombineMode.COMBINER;
+    boolean keepRef = random.nextInt(5) == 0;
+    String color = SyntheticImages.COLORS[random.nextInt(3)];
+    int rows = 1 + random.nextInt(topK + 5);
+
+    float[] textFeatures = encoder.encodeText(text);
+    float[] vector = encoder.combine(new float[][] {rawVectors.get(ref)}, new float[][] {textFeatures}, mode).vector(0);
+
+    ModifiableSolrParams cir = new ModifiableSolrParams();
+    ModifiableSolrParams knn = new ModifiableSolrParams();
+    for (ModifiableSolrParams p : List.of(cir, knn)) {
+      p.set("rows", rows);
+      p.set("fl", "id,score");
+      p.set("pf", "color_s:" + color);
+      p.set("sf", "size_i:[0 TO 6]");
+    }
+    String cirFilter = "";
+    String knnFilter = "";
+    String exclusion = keepRef ? null : "-id:" + ref;
+    switch (filtering) {
+      case NONE -> {
+        if (exclusion != null) {
+          knn.add("fq", exclusion);
+        }
+      }
+      case FQ -> {
+        boolean both = random.nextBoolean();
+        for (ModifiableSolrParams p : List.of(cir, knn)) {
+          p.add("fq", "{!v=$pf}");
+          if (both) {
+            p.add("fq", "{!v=$sf}");
+          }
+        }
+        if (exclusion != null) {
+          knn.add("fq", exclusion);
+        }
+      }
+      case PRE_FILTER -> {
+        for (ModifiableSolrParams p : List.of(cir, knn)) {
+          p.add("fq", "{!v=$sf}"); // a post-filter now: preFilter replaces the fq as pre-filter
+        }
+        cirFilter = " preFilter=$pf";
+        knn.set("xf", exclusion == null ? "*:*" : exclusion);
+        knnFilter = " preFilter=$pf preFilter=$xf";
+      }
+      case INCLUDE_TAGS -> {
+        for (ModifiableSolrParams p : List.of(cir, knn)) {
+          p.add("fq", "{!tag=c v=$pf}");
+          p.add("fq", "{!tag=s v=$sf}");
+        }
+        cirFilter = " includeTags=c";
+        knnFilter = " includeTags=c,x";
+        if (exclusion != null) {
+          knn.add("fq", "{!tag=x}" + exclusion);
+        }
+      }
+      case EXCLUDE_TAGS -> {
+        for (ModifiableSolrParams p : List.of(cir, knn)) {
+          p.add("fq", "{!tag=c v=$pf}");
+          p.add("fq", "{!tag=s v=$sf}");
+        }
+        cirFilter = " excludeTags=s";
+        knnFilter = " excludeTags=s";
+        if (exclusion != null) {
+          knn.add("fq", exclusion);
+        }
+      }
+    }
+    cir.set("q", "{!cir f=clip_vector topK=" + topK + " ref=" + ref + " combine=" + mode.id() + (keepRef ? " keepRef=true" : "")
+        + cirFilter + "}" + text);
+    knn.set("q", "{!knn f=clip_vector topK=" + topK + knnFilter + "}" + FusedVector.format(vector));
+
+    QueryResponse a = client.query(collection, cir);
+    QueryResponse b = client.query(collection, knn);
+    String what = filtering + " " + cir.get("q");
+    assertEquals(what, b.getResults().getNumFound(), a.getResults().getNumFound());
+    assertEquals(what + "\n" + scored(b) + "\n" + scored(a), ids(b), ids(a));
+    for (int i = 0; i < a.getResults().size(); i++) {
+      float sa = (Float) a.getResults().get(i).getFieldValue("score");
+      float sb = (Float) b.getResults().get(i).getFieldValue("score");
+      assertEquals(what + " score " + i, Float.floatToIntBits(sb), Float.floatToIntBits(sa));
+    }
+    if (!keepRef) {
+      assertFalse(what, ids(a).contains(ref));
+    }
+    return a.getResults().size();
+  }
+
+  static String scored(QueryResponse r) {
+    StringBuilder s = new StringBuilder();
+    for (SolrDocument d : r.getResults()) {
+      s.append(d.getFieldValue("id")).append('=').append(d.getFieldValue("score")).append(' ');
+    }
+    return s.toString();
+  }
+
+  static List<String> ids(QueryResponse r) {
+    List<String> out = new ArrayList<>();
+    for (SolrDocument d : r.getResults()) {
+      out.add((String) d.getFieldValue("id"));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,52 @@
+package dev.cir.solr.model;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * What a configuration says about one bundle: the name queries use, the bundle directory, and how
+ * to run it. Two definitions with the same directory and run options share one loaded model,
+ * whatever their names.
+ *
+ * @param name the name {@code {!cir bundle=...}} and the update processor use
+ * @param dir the bundle directory (absolute, normalized)
+ * @param device cpu, gpu, gpu:N or auto
+ * @param predictors forward passes that may run at once
+ * @param textCacheSize text features kept in the LRU cache (0 disables it)
+ */
+public record BundleDefinition(String name, Path dir, String device, int predictors, int textCacheSize) {
+  public static final int DEFAULT_TEXT_CACHE_SIZE = 1024;
+
+  public BundleDefinition {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(dir, "dir");
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("a bundle needs a name");
+    }
+    dir = dir.toAbsolutePath().normalize();
+    device = device == null || device.isBlank() ? "cpu" : device.trim();
+    if (predictors < 1) {
+      throw new IllegalArgumentException("bundle '" + name + "': predictors must be at least 1, got " + predictors);
+    }
+    if (textCacheSize < 0) {
+      throw new IllegalArgumentException("bundle '" + name + "': textCacheSize must be 0 or more, got " + textCacheSize);
+    }
+  }
+
+  /** A CPU definition with one predictor per core and the default cache. */
+  public static BundleDefinition of(String name, Path dir) {
+    return new BundleDefinition(name, dir, "cpu", Runtime.getRuntime().availableProcessors(), DEFAULT_TEXT_CACHE_SIZE);
+  }
+
+  /** What makes two definitions share one loaded model: everything but the name. */
+  LoadKey loadKey() {
+    return new LoadKey(dir, device, predictors, textCacheSize);
+  }
+
+  record LoadKey(Path dir, String device, int predictors, int textCacheSize) {
+    @Override
+    public String toString() {
+      return dir + " (" + device + ", " + predictors + " predictors)";
+    }
+  }
+}

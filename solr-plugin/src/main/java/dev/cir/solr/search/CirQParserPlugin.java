@@ -1,0 +1,209 @@
+package dev.cir.solr.search;
+
+import dev.cir.solr.model.BundleDefinition;
+import dev.cir.solr.model.CirModelRegistry;
+import dev.cir.solr.model.CoreBundles;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.solr.common.SolrException;
+import org.apache.solr.common.SolrException.ErrorCode;
+import org.apache.solr.common.params.ModifiableSolrParams;
+import org.apache.solr.common.params.SolrParams;
+import org.apache.solr.common.util.NamedList;
+import org.apache.solr.core.SolrCore;
+import org.apache.solr.request.SolrQueryRequest;
+import org.apache.solr.search.QParser;
+import org.apache.solr.search.QParserPlugin;
+import org.apache.solr.search.QueryParsing;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Registers {@code {!cir}} and owns the core's bundle definitions.
+ *
+ * <pre>{@code
+ * <queryParser name="cir" class="dev.cir.solr.search.CirQParserPlugin">
+ *   <str name="defaultField">clip_vector</str>
+ *   <int name="maxTopK">1000</int>
+ *   <int name="defaultTopK">100</int>             <!-- the beam when a query gives no topK -->
+ *   <str name="defaultBundle">default</str>
+ *   <lst name="bundles">
+ *     <lst name="default">
+ *       <str name="path">${cir.bundle.default:}</str>   <!-- an empty path: declared, not usable -->
+ *       <str name="device">cpu</str>
+ *       <int name="predictors">2</int>
+ *       <int name="textCacheSize">1024</int>
+ *     </lst>
+ *   </lst>
+ * </queryParser>
+ * }</pre>
+ *
+ * The search component and the update processor find the bundles through this plugin, by its
+ * registered name. Models live in the JVM-wide {@link CirModelRegistry}; this plugin only holds
+ * leases, released when the core closes.
+ */
+public class CirQParserPlugin extends QParserPlugin {
+  private static final Logger log = LoggerFactory.getLogger(CirQParserPlugin.class);
+  public static final String NAME = "cir";
+  public static final int DEFAULT_MAX_TOP_K = 1000;
+
+  private CoreBundles bundles;
+  private String defaultField = "clip_vector";
+  private int maxTopK = DEFAULT_MAX_TOP_K;
+  private int defaultTopK = CirQuerySpec.DEFAULT_TOP_K;
+  private boolean loadOnStartup;
+  private volatile boolean warmed;
+
+  @Override
+  public void init(NamedList<?> args) {
+    SolrParams p = args.toSolrParams();
+    defaultField = p.get("defaultField", defaultField);
+    maxTopK = positive(p, "maxTopK", DEFAULT_MAX_TOP_K);
+    defaultTopK = positive(p, "defaultTopK", CirQuerySpec.DEFAULT_TOP_K);
+    loadOnStartup = p.getBool("loadOnStartup", false);
+    String defaultBundle = p.get("defaultBundle", "default");
+    List<BundleDefinition> defs = new ArrayList<>();
+    Set<String> withoutPath = new HashSet<>();
+    Object bundleArgs = args.get("bundles");
+    if (bundleArgs instanceof NamedList<?> nl) {
+      for (Map.Entry<String, ?> e : nl) {
+        if (!(e.getValue() instanceof NamedList<?> b)) {
+          throw new SolrException(ErrorCode.SERVER_ERROR, "cir query parser: bundles/" + e.getKey() + " must be a <lst>");
+        }
+        SolrParams bp = b.toSolrParams();
+        String path = bp.get("path", "").trim();
+        if (path.isEmpty()) {
+          withoutPath.add(e.getKey());
+          continue;
+        }
+        try {
+          defs.add(
+              new BundleDefinition(
+                  e.getKey(), Path.of(path), bp.get("device", "cpu"),
+                  positive(bp, "predictors", Runtime.getRuntime().availableProcessors()),
+                  nonNegative(bp, "textCacheSize", BundleDefinition.DEFAULT_TEXT_CACHE_SIZE)));
+        } catch (IllegalArgumentException ex) {
+          throw new SolrException(ErrorCode.SERVER_ERROR, "cir query parser: " + ex.getMessage(), ex);
+        }
+      }
+    }
+    bundles = new CoreBundles(CirModelRegistry.shared(), defs, withoutPath, defaultBundle);
+  }
+
+  private static int positive(SolrParams p, String name, int dflt) {
+    int v = intParam(p, name, dflt);
+    if (v < 1) {
+      throw new SolrException(ErrorCode.SERVER_ERROR, "cir query parser: " + name + " must be at least 1, got " + v);
+    }
+    return v;
+  }
+
+  private static int nonNegative(SolrParams p, String name, int dflt) {
+    int v = intParam(p, name, dflt);
+    if (v < 0) {
+      throw new SolrException(ErrorCode.SERVER_ERROR, "cir query parser: " + name + " must be 0 or more, got " + v);
+    }
+    return v;
+  }
+
+  private static int intParam(SolrParams p, String name, int dflt) {
+    String s = p.get(name);
+    if (s == null || s.isBlank()) {
+      return dflt;
+    }
+    try {
+      return Integer.parseInt(s.trim());
+    } catch (NumberFormatException e) {
+      throw new SolrException(ErrorCode.SERVER_ERROR, "cir query parser: " + name + " must be a whole number, got '" + s + "'");
+    }
+  }
+
+  @Override
+  public QParser createParser(String qstr, SolrParams localParams, SolrParams params, SolrQueryRequest req) {
+    SolrParams local = localParams;
+    if (local == null || local.get(QueryParsing.F) == null) {
+      // {!cir} without f= searches the configured default field; the text may come without local params
+      ModifiableSolrParams m = local == null ? new ModifiableSolrParams() : new ModifiableSolrParams(local);
+      m.set(QueryParsing.F, defaultField);
+      if (m.get(QueryParsing.V) == null) {
+        m.set(QueryParsing.V, qstr == null ? "" : qstr);
+      }
+      local = m;
+    }
+    return new CirQParser(qstr, local, params, req, this);
+  }
+
+  private void loadNow() {
+    try {
+      bundles.model(null);
+    } catch (RuntimeException e) {
+      // queries report it with their request; a core without a usable bundle still serves others
+      log.warn("cir: the default bundle could not be loaded: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * Called by the search component, which is told when its core is ready: loads the default
+   * bundle then, when {@code loadOnStartup} is set, so the first query does not wait for it.
+   */
+  void coreReady() {
+    if (loadOnStartup && !warmed) {
+      warmed = true;
+      loadNow();
+    }
+  }
+
+  public CoreBundles bundles() {
+    return bundles;
+  }
+
+  public String defaultField() {
+    return defaultField;
+  }
+
+  /** The topK of a query that names none: the HNSW beam, of which {@code rows} are returned. */
+  public int defaultTopK() {
+    return defaultTopK;
+  }
+
+  public int maxTopK() {
+    return maxTopK;
+  }
+
+  /**
+   * The {@code {!cir}} plugin of {@code core} registered as {@code name}.
+   *
+   * @throws SolrException naming what to add to solrconfig.xml when there is none
+   */
+  public static CirQParserPlugin of(SolrCore core, String name) {
+    QParserPlugin p = core.getQueryPlugin(name);
+    if (p instanceof CirQParserPlugin c) {
+      return c;
+    }
+    throw new SolrException(
+        ErrorCode.SERVER_ERROR,
+        "core '" + core.getName() + "' has no query parser '" + name + "' of class " + CirQParserPlugin.class.getName()
+            + "; register it in solrconfig.xml (it defines the bundles)");
+  }
+
+  @Override
+  public String getDescription() {
+    return "{!cir}: composed image retrieval (reference image + modification text) over a vector field";
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      if (bundles != null) {
+        bundles.close();
+      }
+    } finally {
+      super.close();
+    }
+  }
+}
