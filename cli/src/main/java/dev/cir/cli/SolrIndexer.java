@@ -26,20 +26,20 @@ import org.apache.solr.common.SolrInputDocument;
  * clip_vector} (the update processor keeps a vector it is given) and their metadata. An image that
  * cannot be decoded is reported and skipped; the batch goes on.
  */
-final class SolrIndexer {
+public final class SolrIndexer {
   static final Set<String> IMAGE_EXTENSIONS = Set.of("png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp");
 
   /** One image to index: its id, file, the path stored in image_path, and metadata by field name. */
-  record Image(String id, Path file, String storedPath, Map<String, Object> fields) {}
+  public record Image(String id, Path file, String storedPath, Map<String, Object> fields) {}
 
-  record Report(int indexed, List<String> failures) {}
+  public record Report(int indexed, List<String> failures) {}
 
   private final CirEncoder encoder;
   private final SolrClient client;
   private final String collection;
   private final int batchSize;
 
-  SolrIndexer(CirEncoder encoder, SolrClient client, String collection, int batchSize) {
+  public SolrIndexer(CirEncoder encoder, SolrClient client, String collection, int batchSize) {
     this.encoder = encoder;
     this.client = client;
     this.collection = collection;
@@ -47,7 +47,7 @@ final class SolrIndexer {
   }
 
   /** A JSONL dataset's galleries (one split, or all; an id seen twice is indexed once). */
-  static List<Image> fromJsonl(Path root, String split) {
+  public static List<Image> fromJsonl(Path root, String split) {
     JsonlReader reader = new JsonlReader(root);
     List<String> splits = split != null ? List.of(split) : reader.splits();
     if (splits.isEmpty()) {
@@ -68,7 +68,7 @@ final class SolrIndexer {
   }
 
   /** Every image file under {@code dir}; its id and image_path are its path relative to {@code dir}. */
-  static List<Image> fromDirectory(Path dir) throws IOException {
+  public static List<Image> fromDirectory(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException(dir + ": no such directory");
     }
@@ -111,7 +111,7 @@ final class SolrIndexer {
     return name + "_s";
   }
 
-  Report index(List<Image> images, PrintWriter err) throws IOException, SolrServerException {
+  public Report index(List<Image> images, PrintWriter err) throws IOException, SolrServerException {
     int indexed = 0;
     List<String> failures = new ArrayList<>();
     for (int start = 0; start < images.size(); start += batchSize) {

@@ -1,0 +1,196 @@
+package dev.cir.cli.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cir.cli.SolrIndexer;
+import dev.cir.clip.bundle.ModelBundle;
+import dev.cir.clip.encoder.CirEncoder;
+import dev.cir.clip.encoder.EncoderOptions;
+import dev.cir.clip.testing.TestBundles;
+import dev.cir.eval.data.CirDataset;
+import dev.cir.eval.data.JsonlReader;
+import dev.cir.eval.data.Triplet;
+import dev.cir.eval.synth.SyntheticDataset;
+import dev.cir.solr.config.EmbeddedSolr;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.solr.client.solrj.SolrClient;
+import org.apache.solr.client.solrj.SolrRequest;
+import org.apache.solr.client.solrj.impl.Http2SolrClient;
+import org.apache.solr.common.SolrDocument;
+import org.apache.solr.common.params.ModifiableSolrParams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The demo page in a real browser against a real Solr: what the page shows is what {@code {!cir}}
+ * answers, filters restrict the results, uploads work, and errors are shown.
+ */
+class DemoPageTest {
+  @TempDir static Path tmp;
+  static DemoSite site;
+  static SolrClient solr;
+  static WebDriver browser;
+  static CirDataset test;
+  static ModelBundle bundle;
+  static List<DemoBackend.Example> examples = new ArrayList<>();
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path data = tmp.resolve("synth");
+    SyntheticDataset.generate(SyntheticDataset.Options.defaults().withSize(300).withSeed(11).withImageSize(48)).writeTo(data);
+    bundle = TestBundles.small("small-vit", tmp.resolve("bundle"), true);
+    test = new JsonlReader(data).read("test");
+    for (Triplet t : test.triplets().subList(0, 3)) {
+      examples.add(new DemoBackend.Example(t.reference(), SolrDemoBackend.imageUrl(t.reference()), Map.of(), t.captions().get(0), t.target()));
+    }
+    List<SolrIndexer.Image> gallery = SolrIndexer.fromJsonl(data, "test");
+    site = DemoSite.start(bundle, tmp.resolve("solr"), 0, gallery, examples, 0, new PrintWriter(new StringWriter()));
+    solr = new Http2SolrClient.Builder(site.solrUrl()).build();
+    browser = Browser.start(tmp.resolve("chromium-profile"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (browser != null) {
+      browser.quit();
+    }
+    if (solr != null) {
+      solr.close();
+    }
+    if (site != null) {
+      site.close();
+    }
+  }
+
+  private static WebDriverWait waiting() {
+    return new WebDriverWait(browser, Duration.ofSeconds(30));
+  }
+
+  private static void open() {
+    browser.get(site.uri().toString());
+    waiting().until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#gallery button"), 0));
+  }
+
+  /** The ids {@code {!cir}} returns for a reference id and text, asked of Solr directly. */
+  private static List<String> direct(String refParam, String refValue, String text, String... fqs) throws Exception {
+    ModifiableSolrParams p = new ModifiableSolrParams();
+    p.set("q", "{!cir " + refParam + "=$r combine=combiner topK=100 v=$t}");
+    p.set("r", refValue);
+    p.set("t", text);
+    p.set("rows", 12);
+    p.set("fl", "id");
+    for (String fq : fqs) {
+      p.add("fq", fq);
+    }
+    List<String> ids = new ArrayList<>();
+    for (SolrDocument d : solr.query(EmbeddedSolr.COLLECTION, p, SolrRequest.METHOD.POST).getResults()) {
+      ids.add((String) d.getFieldValue("id"));
+    }
+    return ids;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String> shownResults() {
+    // read in one script call: the list may be re-rendered between element lookups
+    return new ArrayList<>((List<String>) ((org.openqa.selenium.JavascriptExecutor) browser)
+        .executeScript("return [...document.querySelectorAll('#results li')].map(li => li.dataset.id);"));
+  }
+
+  private static void awaitResults(List<String> before) {
+    waiting().until(d -> !shownResults().isEmpty() && !shownResults().equals(before));
+  }
+
+  @Test
+  void aComposedQueryShowsWhatCirAnswers() throws Exception {
+    Triplet t = test.triplets().get(5);
+    open();
+    // choose the reference as a user would: the gallery lists images in id order, page by page
+    By thumb = By.cssSelector("#gallery button[data-id='" + t.reference() + "']");
+    while (browser.findElements(thumb).isEmpty()) {
+      int shown = browser.findElements(By.cssSelector("#gallery button")).size();
+      browser.findElement(By.id("gallery-more")).click();
+      waiting().until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#gallery button"), shown));
+    }
+    browser.findElement(thumb).click();
+    assertTrue(browser.findElement(By.cssSelector("[data-testid=reference-image]")).isDisplayed());
+    browser.findElement(By.id("text")).sendKeys(t.captions().get(0));
+    browser.findElement(By.id("search")).click();
+    awaitResults(List.of());
+    List<String> shown = shownResults();
+    assertEquals(direct("ref", t.reference(), t.captions().get(0)), shown, "the page shows {!cir}'s answer, in order");
+    assertEquals(12, shown.size());
+    assertTrue(!shown.contains(t.reference()), "the reference is not its own answer");
+    WebElement lambda = browser.findElement(By.id("lambda-text"));
+    assertTrue(lambda.isDisplayed() && lambda.getText().contains("λ = 0."), lambda.getText());
+    Browser.screenshot(browser, "demo-composed-query");
+  }
+
+  @Test
+  void aFacetFilterRestrictsEveryResult() throws Exception {
+    open();
+    browser.findElements(By.cssSelector(".examples button")).get(0).click();
+    awaitResults(List.of());
+    List<String> unfiltered = shownResults();
+    Triplet t = test.triplets().get(0);
+    // the first colour facet value
+    WebElement red = browser.findElement(By.cssSelector(".facet[data-field='colors_ss'] input"));
+    String color = red.getAttribute("value");
+    red.click();
+    awaitResults(unfiltered);
+    List<String> filtered = shownResults();
+    assertEquals(direct("ref", t.reference(), t.captions().get(0), "{!terms f=colors_ss tag=colors_ss}" + color), filtered);
+    for (String id : filtered) {
+      @SuppressWarnings("unchecked")
+      List<String> colors = (List<String>) test.gallery().get(id).metadata().get("colors_ss");
+      assertTrue(colors.contains(color), id + " has colours " + colors + ", not " + color);
+    }
+    assertTrue(browser.findElement(By.id("debug-request")).getAttribute("textContent").contains("{!terms f=colors_ss tag=colors_ss}" + color));
+    Browser.screenshot(browser, "demo-filtered");
+    browser.findElement(By.id("clear-filters")).click();
+  }
+
+  @Test
+  void anUploadedImageIsTheReference() throws Exception {
+    open();
+    Path file = test.gallery().images().get(7).path();
+    browser.findElement(By.id("upload")).sendKeys(file.toAbsolutePath().toString());
+    waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "Uploaded"));
+    browser.findElement(By.id("text")).sendKeys("make it red");
+    browser.findElement(By.id("search")).click();
+    awaitResults(List.of());
+    float[] features;
+    try (CirEncoder enc = CirEncoder.open(bundle, EncoderOptions.defaults())) {
+      features = enc.encodeImage(file);
+    }
+    StringBuilder v = new StringBuilder("[");
+    for (int i = 0; i < features.length; i++) {
+      v.append(i == 0 ? "" : ",").append(features[i]);
+    }
+    assertEquals(direct("refVector", v.append(']').toString(), "make it red"), shownResults());
+    Browser.screenshot(browser, "demo-upload");
+  }
+
+  @Test
+  void aRejectedQueryIsExplainedOnThePage() throws Exception {
+    open();
+    browser.findElements(By.cssSelector("#gallery button")).get(0).click();
+    browser.findElement(By.id("text")).clear();
+    browser.findElement(By.id("search")).click();
+    waiting().until(ExpectedConditions.attributeContains(By.id("status"), "class", "error"));
+    assertTrue(browser.findElement(By.id("status")).getText().contains("text is empty"), browser.findElement(By.id("status")).getText());
+  }
+}
