@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       InfoCommand.class,
       DatasetCommand.class,
       EvalCommand.class,
+      TrainCommand.class,
       BenchCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class
