@@ -139,7 +139,7 @@ public final class ClipTraining {
             ClipModel model = o.start().load(checkpoint, o.settings().seed(), manager);
             return o.objective() == Objective.CAPTIONS
                 ? new CaptionsTask(o.start(), model, manager, finalPairs, pixels, o.weightDecay(), o.decayAll(), o.beta2(), o.eps())
-                : new ComposedTask(o.start(), model, manager, finalTriplets, pixels, o.encoders(), o.settings().lr(),
+                : new ComposedTask(o.start(), model, manager, finalTriplets, pixels, o.encoders(),
                     o.weightDecay(), o.decayAll());
           } catch (RuntimeException e) {
             manager.close();

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
 import dev.cir.clip.encoder.Engines;
 import dev.cir.clip.model.ClipModel;
 import dev.cir.clip.model.Combiner;
@@ -25,7 +26,7 @@ import java.util.SplittableRandom;
  * mode (BatchNorm statistics frozen). With only the text tower training, every image's features
  * are computed once up front.
  */
-final class ComposedTask extends ClipTask {
+public final class ComposedTask extends ClipTask {
   static final float LOGIT_SCALE = 100f;
 
   private final CirDataset data;
@@ -38,7 +39,7 @@ final class ComposedTask extends ClipTask {
   private NDArray frozenImageFeatures;
 
   ComposedTask(ClipStart start, ClipModel model, NDManager manager, CirDataset data, PixelCache pixels, Encoders encoders,
-      double lr, double weightDecay, boolean decayAll) {
+      double weightDecay, boolean decayAll) {
     super(start, model, manager);
     this.data = data;
     this.pixels = pixels;
@@ -115,23 +116,29 @@ final class ComposedTask extends ClipTask {
       tgts[i] = target[p];
       rows[i] = variants[p][data.captions().drawTrainingVariant(triplets.get(p), random)];
     }
-    NDArray refFeatures;
-    NDArray targetFeatures;
     if (frozenImageFeatures != null) {
-      refFeatures = take(step, refs);
-      targetFeatures = take(step, tgts);
-    } else {
-      int[] both = new int[2 * b];
-      System.arraycopy(refs, 0, both, 0, b);
-      System.arraycopy(tgts, 0, both, b, b);
-      // one pass over references and targets: each image is encoded on its own, so this equals two passes
-      NDList split = model.encodeImage(ps, pixels.batch(step, both), true).split(2);
-      refFeatures = split.get(0);
-      targetFeatures = split.get(1);
+      return loss(take(step, refs), model.encodeText(ps, tokens(step, rows), true), take(step, tgts));
     }
-    NDArray text = model.encodeText(ps, tokens(step, rows), true);
-    NDArray query = Combiner.normalize(refFeatures.add(text));
-    return ContrastiveLoss.crossEntropyOnDiagonal(ContrastiveLoss.logits(query, targetFeatures, LOGIT_SCALE));
+    int[] both = new int[2 * b];
+    System.arraycopy(refs, 0, both, 0, b);
+    System.arraycopy(tgts, 0, both, b, b);
+    return loss(model, ps, pixels.batch(step, both), tokens(step, rows));
+  }
+
+  /**
+   * Stage 1's loss from pixels: references and targets stacked [2b, 3, R, R] go through the image
+   * tower in one pass (each image is encoded on its own, so this equals two passes), captions [b,
+   * n] through the text tower.
+   */
+  public static NDArray loss(ClipModel model, ParameterStore ps, NDArray referencesThenTargets, NDArray tokens) {
+    NDList split = model.encodeImage(ps, referencesThenTargets, true).split(2);
+    return loss(split.get(0), model.encodeText(ps, tokens, true), split.get(1));
+  }
+
+  /** loss = CE(100 · normalize(reference + text) · normalize(target)ᵀ, diagonal). */
+  static NDArray loss(NDArray reference, NDArray text, NDArray target) {
+    NDArray query = Combiner.normalize(reference.add(text));
+    return ContrastiveLoss.crossEntropyOnDiagonal(ContrastiveLoss.logits(query, target, LOGIT_SCALE));
   }
 
   private NDArray take(NDManager step, int[] rows) {

@@ -92,9 +92,14 @@ public final class CombinerTask implements TrainingTask {
       System.arraycopy(features.target(p), 0, tgt, i * d, d);
     }
     Shape shape = new Shape(b, d);
-    NDList out = combiner.combine(ps, step.create(ref, shape), step.create(txt, shape), dropout);
-    NDArray logits = ContrastiveLoss.logits(out.get(0), step.create(tgt, shape), Combiner.LOGIT_SCALE);
-    return ContrastiveLoss.crossEntropyOnDiagonal(logits);
+    return loss(combiner, ps, step.create(ref, shape), step.create(txt, shape), step.create(tgt, shape), dropout);
+  }
+
+  /** Stage 2's loss: CE(100 · Combiner(reference, text) · normalize(target)ᵀ, diagonal). */
+  public static NDArray loss(
+      Combiner combiner, ParameterStore ps, NDArray reference, NDArray text, NDArray target, boolean dropout) {
+    NDList out = combiner.combine(ps, reference, text, dropout);
+    return ContrastiveLoss.crossEntropyOnDiagonal(ContrastiveLoss.logits(out.get(0), target, Combiner.LOGIT_SCALE));
   }
 
   @Override
