@@ -28,7 +28,7 @@ class TrainResumeAfterKillTest {
   @Test
   void killedAndResumedRunsRepeatTheUninterruptedLossCurve() throws Exception {
     Path data = tmp.resolve("synth");
-    SyntheticDataset.generate(SyntheticDataset.Options.defaults().withSize(80).withSeed(4).withImageSize(32)).writeTo(data);
+    SyntheticDataset.generate(SyntheticDataset.Options.defaults().withSize(80).withSeed(4).withImageSize(48)).writeTo(data);
     long seed = Long.getLong("tests.seed", System.nanoTime());
     Random random = new Random(seed);
     System.out.println("kill moments drawn with seed " + seed);

@@ -1,7 +1,6 @@
 package dev.cir.train.clip;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
@@ -131,8 +130,9 @@ public final class ComposedTask extends ClipTask {
    * n] through the text tower.
    */
   public static NDArray loss(ClipModel model, ParameterStore ps, NDArray referencesThenTargets, NDArray tokens) {
-    NDList split = model.encodeImage(ps, referencesThenTargets, true).split(2);
-    return loss(split.get(0), model.encodeText(ps, tokens, true), split.get(1));
+    long b = referencesThenTargets.getShape().get(0) / 2;
+    NDArray features = model.encodeImage(ps, referencesThenTargets, true);
+    return loss(features.get(":" + b), model.encodeText(ps, tokens, true), features.get(b + ":"));
   }
 
   /** loss = CE(100 · normalize(reference + text) · normalize(target)ᵀ, diagonal). */

@@ -42,6 +42,7 @@ public final class StepLog implements AutoCloseable {
             file + " has " + (kept.size() - 1) + " steps but the checkpoint is at step " + keepSteps);
       }
     }
+    Files.createDirectories(file.toAbsolutePath().getParent());
     Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
     Files.write(tmp, kept, StandardCharsets.UTF_8);
     dev.cir.clip.io.AtomicFiles.moveIntoPlace(tmp, file);
