@@ -217,15 +217,6 @@ public final class TrainingLoop {
             grads.put(e.getKey(), g);
           }
         }
-        if (System.getenv("CIR_DEBUG_GRADS") != null) {
-          grads.forEach((k, g) -> {
-            float[] f = g.toFloatArray();
-            double mx = 0;
-            int bad = 0;
-            for (float x : f) { if (!Float.isFinite(x)) bad++; else mx = Math.max(mx, Math.abs(x)); }
-            if (bad > 0 || mx > 1e6) System.err.println("GRAD " + k + " bad=" + bad + " max=" + mx + " shape=" + g.getShape());
-          });
-        }
         norm = GradientClipping.clipGlobalNorm(grads, clipNorm);
         optimizer.step(grads, lr);
         for (NDArray g : grads.values()) {
