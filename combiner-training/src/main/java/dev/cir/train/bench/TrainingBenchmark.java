@@ -68,7 +68,8 @@ public final class TrainingBenchmark {
 
   public record Report(
       String machine, String data, int triplets, int combinerBatch, double featureSeconds, double cachedEpochSeconds,
-      double recomputeEpochSeconds, String stage1Arch, int stage1Batch, double[] stage1StepSeconds, long stage1Parameters) {
+      double recomputeEpochSeconds, int[] bigSizes, double bigCachedEpochSeconds, double bigRecomputeEpochSeconds, int bigTimedBatches,
+      String stage1Arch, int stage1Batch, double[] stage1StepSeconds, long stage1Parameters) {
 
     public double speedup() {
       return recomputeEpochSeconds / cachedEpochSeconds;
@@ -83,9 +84,14 @@ public final class TrainingBenchmark {
       md.append(String.format(Locale.ROOT, "| recomputing CLIP features every step (CLIP4Cir) | %.2f | %.0f |%n", recomputeEpochSeconds,
           triplets / recomputeEpochSeconds));
       md.append(String.format(Locale.ROOT, "| on cached features | %.3f | %.0f |%n", cachedEpochSeconds, triplets / cachedEpochSeconds));
-      md.append(String.format(Locale.ROOT, "%nCached epochs are **%.0fx** faster. Computing the cache once (every training image"
-          + " and caption variant, decoding included) took %.1f s, i.e. %.1f recomputing epochs.%n%n", speedup(), featureSeconds,
-          featureSeconds / recomputeEpochSeconds));
+      md.append(String.format(Locale.ROOT, "| %s CLIP and Combiner %d/%d/%d, recomputing (timed on %d batches) | %.1f | %.0f |%n",
+          stage1Arch, bigSizes[0], bigSizes[1], bigSizes[2], bigTimedBatches, bigRecomputeEpochSeconds, triplets / bigRecomputeEpochSeconds));
+      md.append(String.format(Locale.ROOT, "| %s CLIP and Combiner %d/%d/%d, on cached features | %.2f | %.0f |%n", stage1Arch,
+          bigSizes[0], bigSizes[1], bigSizes[2], bigCachedEpochSeconds, triplets / bigCachedEpochSeconds));
+      md.append(String.format(Locale.ROOT, "%nCached epochs are **%.1fx** faster with the tiny CLIP and **%.0fx** with %s. Computing the"
+          + " tiny cache once (every training image and caption variant, decoding included) took %.1f s, i.e. %.1f recomputing"
+          + " epochs. Each mode ran one warm-up pass first.%n%n", speedup(), bigRecomputeEpochSeconds / bigCachedEpochSeconds,
+          stage1Arch, featureSeconds, featureSeconds / recomputeEpochSeconds));
       md.append(String.format(Locale.ROOT, "Stage-1 update (both towers, AdamW) at %s size (%,d trainable parameters), batch %d"
           + " (%d images and %d captions of 15 tokens per update): median %.2f s over %d updates (min %.2f, max %.2f), %.1f"
           + " triplets/s.%n", stage1Arch, stage1Parameters, stage1Batch, 2 * stage1Batch, stage1Batch, s[s.length / 2], s.length, s[0],
@@ -130,7 +136,8 @@ public final class TrainingBenchmark {
       engine.setRandomSeed(1);
       Combiner c = new Combiner(new RandomWeights(m), sizes[0], sizes[1], sizes[2]);
       CombinerTask task = new CombinerTask(c, m, features, train.triplets(), train.captions(), bundle, true);
-      cached = epoch(m, task, settings.combinerBatch());
+      epoch(m, task, settings.combinerBatch(), Integer.MAX_VALUE); // warm-up: kernels and JIT, as for the baseline
+      cached = epoch(m, task, settings.combinerBatch(), Integer.MAX_VALUE);
     }
     log.accept(String.format(Locale.ROOT, "Combiner epoch on cached features: %.3f s", cached));
     // (1c) the same epoch, the frozen CLIP recomputing the features of every batch
@@ -145,9 +152,57 @@ public final class TrainingBenchmark {
       engine.setRandomSeed(1);
       Combiner c = new Combiner(new RandomWeights(m), sizes[0], sizes[1], sizes[2]);
       RecomputingCombinerTask task = new RecomputingCombinerTask(clip, c, m, train, pixels, tok);
-      recompute = epoch(m, task, settings.combinerBatch());
+      epoch(m, task, settings.combinerBatch(), 3);
+      recompute = epoch(m, task, settings.combinerBatch(), Integer.MAX_VALUE);
     }
     log.accept(String.format(Locale.ROOT, "Combiner epoch recomputing features: %.2f s", recompute));
+
+    // (1d) the same comparison with the stage-1 architecture's CLIP and its Combiner (d, 4d, 8d): the
+    // cached epoch on features of that width, the recomputing epoch timed on a few batches of real images
+    ClipConfig bigConfig = ClipConfig.named(settings.stage1Arch()).withVocabSize(vocab.size());
+    int bd = bigConfig.embedDim();
+    int[] bigSizes = Combiner.defaultSizes(bd);
+    double bigCached;
+    double bigRecompute;
+    int bigBatches = 2;
+    try (NDManager m = engine.newBaseManager()) {
+      java.util.Random r = new java.util.Random(5);
+      int n = features.triplets();
+      float[][][] rows = new float[3][n][bd];
+      for (float[][] block : rows) {
+        for (float[] row : block) {
+          for (int k = 0; k < bd; k++) {
+            row[k] = (float) r.nextGaussian();
+          }
+        }
+      }
+      engine.setRandomSeed(3);
+      Combiner c = new Combiner(new RandomWeights(m), bigSizes[0], bigSizes[1], bigSizes[2]);
+      CombinerTask task = new CombinerTask(c, m, TripletFeatures.of(rows[0], rows[1], rows[2]), null, train.captions(), null, true);
+      epoch(m, task, settings.combinerBatch(), 3);
+      bigCached = epoch(m, task, settings.combinerBatch(), Integer.MAX_VALUE);
+    }
+    log.accept(String.format(Locale.ROOT, "%s-size Combiner epoch on cached features: %.2f s", settings.stage1Arch(), bigCached));
+    ImagePreprocessor bigPre =
+        new ImagePreprocessor(new ImageDecoder(), ImageTransform.forName("targetpad", bigConfig.imageResolution(), 1.25));
+    CirDataset subset =
+        new CirDataset(train.name(), train.split(),
+            train.triplets().subList(0, Math.min(train.triplets().size(), (bigBatches + 1) * settings.combinerBatch())),
+            train.gallery(), train.captions());
+    PixelCache bigPixels = PixelCache.load(tripletImages(subset), bigPre, bigConfig.imageResolution(),
+        Runtime.getRuntime().availableProcessors(), ProgressReporter.none());
+    try (NDManager m = engine.newBaseManager();
+        ClipTokenizer tok = ClipTokenizer.load(tokenizer, bigConfig.contextLength())) {
+      engine.setRandomSeed(4);
+      ClipModel clip = ClipModel.random(bigConfig, m);
+      Combiner c = new Combiner(new RandomWeights(m), bigSizes[0], bigSizes[1], bigSizes[2]);
+      RecomputingCombinerTask task = new RecomputingCombinerTask(clip, c, m, subset, bigPixels, tok);
+      epoch(m, task, settings.combinerBatch(), 1);
+      double perBatch = epoch(m, task, settings.combinerBatch(), bigBatches) / EpochOrder.batches(task.examples(), settings.combinerBatch());
+      bigRecompute = perBatch * EpochOrder.batches(features.triplets(), settings.combinerBatch());
+    }
+    log.accept(String.format(Locale.ROOT, "%s-size Combiner epoch recomputing features (from %d batches): %.1f s", settings.stage1Arch(),
+        bigBatches, bigRecompute));
 
     // (2) a stage-1 update at full size
     ClipConfig big = ClipConfig.named(settings.stage1Arch());
@@ -175,24 +230,27 @@ public final class TrainingBenchmark {
     return new Report(
         MachineDescription.describe(), "synthetic dataset, " + settings.size() + " triplets, seed " + settings.seed() + "; tiny CLIP ("
             + bundle.manifest().config() + "), Combiner " + sizes[0] + "/" + sizes[1] + "/" + sizes[2],
-        features.triplets(), settings.combinerBatch(), featureSeconds, cached, recompute, settings.stage1Arch(), settings.stage1Batch(), steps,
-        params);
+        features.triplets(), settings.combinerBatch(), featureSeconds, cached, recompute, bigSizes, bigCached, bigRecompute, bigBatches,
+        settings.stage1Arch(), settings.stage1Batch(), steps, params);
   }
 
-  private static double epoch(NDManager m, TrainingTask task, int batchSize) {
+  /**
+   * Seconds of one epoch of {@code task}; when {@code maxBatches} is smaller than the epoch, the
+   * time of that many batches scaled to the whole epoch.
+   */
+  private static double epoch(NDManager m, TrainingTask task, int batchSize, int maxBatches) {
     AdamW opt = task.optimizer();
     Map<String, Parameter> trainable = opt.parameters();
     trainable.values().forEach(p -> p.getArray().setRequiresGradient(true));
     int[] order = EpochOrder.permutation(0, 0, task.examples());
     int n = EpochOrder.batches(task.examples(), batchSize);
+    int timed = Math.min(n, maxBatches);
     long t = System.nanoTime();
-    for (int b = 0; b < n; b++) {
+    for (int b = 0; b < timed; b++) {
       int[] batch = Arrays.copyOfRange(order, b * batchSize, (b + 1) * batchSize);
       TrainingLoop.update(m, task, opt, trainable, batch, 2e-5, EpochOrder.batchRandom(0, 0, b), 0);
     }
-    double s = (System.nanoTime() - t) / 1e9;
-    opt.close();
-    return s;
+    return (System.nanoTime() - t) / 1e9 * n / timed;
   }
 
   private static List<GalleryImage> tripletImages(CirDataset train) {

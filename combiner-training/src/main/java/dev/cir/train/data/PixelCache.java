@@ -77,6 +77,10 @@ public final class PixelCache {
     return pixels.length;
   }
 
+  public boolean contains(String id) {
+    return index.containsKey(id);
+  }
+
   /** The position of image {@code id}. */
   public int indexOf(String id) {
     Integer i = index.get(id);
