@@ -17,13 +17,13 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks, each measured in one run against a baseline on the same machine.",
-    subcommands = {BenchCommand.Encode.class, BenchCommand.Eval.class, BenchCommand.Solr.class, BenchCommand.Load.class})
+    subcommands = {BenchCommand.Encode.class, BenchCommand.Eval.class, BenchCommand.Solr.class, BenchCommand.Load.class, BenchCommand.Train.class})
 final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a benchmark is required: encode, eval, solr or load");
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a benchmark is required: encode, eval, solr, load or train");
   }
 
   @Command(
@@ -263,6 +263,67 @@ final class BenchCommand implements Runnable {
                     err.flush();
                   })
               .run();
+      out.println(md);
+      out.flush();
+      if (outFile != null) {
+        AtomicFiles.writeString(outFile, md);
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "train",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Training speed, in one run on the synthetic dataset: a Combiner epoch on cached features against the same",
+        "epoch recomputing the frozen CLIP features of every batch (CLIP4Cir's way), and one stage-1 update at",
+        "full ViT-B/32 size."
+      })
+  static final class Train implements Callable<Integer> {
+    @Option(names = "--work", paramLabel = "DIR", description = "Folder for the dataset and the bundle (default: ${DEFAULT-VALUE}).")
+    Path work = Path.of("work", "bench-train");
+
+    @Option(names = "--size", paramLabel = "N", description = "Triplets of the synthetic dataset (default: ${DEFAULT-VALUE}).")
+    int size = dev.cir.eval.synth.SyntheticDataset.DEFAULT_SIZE;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of the dataset and the weights (default: ${DEFAULT-VALUE}).")
+    long seed = 0;
+
+    @Option(names = "--combiner-batch", paramLabel = "B", description = "Combiner batch size (default: ${DEFAULT-VALUE}).")
+    int combinerBatch = 128;
+
+    @Option(names = "--stage1-arch", paramLabel = "NAME", description = "Architecture of the stage-1 update (default: ${DEFAULT-VALUE}).")
+    String stage1Arch = "ViT-B/32";
+
+    @Option(names = "--stage1-batch", paramLabel = "B", description = "Stage-1 batch size (default: ${DEFAULT-VALUE}).")
+    int stage1Batch = 32;
+
+    @Option(names = "--stage1-runs", paramLabel = "N", description = "Timed stage-1 updates after one warm-up (default: ${DEFAULT-VALUE}).")
+    int stage1Runs = 3;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Also write the report as Markdown.")
+    Path outFile;
+
+    private final PrintWriter out;
+    private final PrintWriter err;
+
+    @Inject
+    Train(@Named("out") PrintWriter out, @Named("err") PrintWriter err) {
+      this.out = out;
+      this.err = err;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+      dev.cir.train.bench.TrainingBenchmark.Report r =
+          dev.cir.train.bench.TrainingBenchmark.run(
+              new dev.cir.train.bench.TrainingBenchmark.Settings(work, size, seed, combinerBatch, stage1Batch, stage1Runs, stage1Arch),
+              line -> {
+                err.println(line);
+                err.flush();
+              });
+      String md = r.toMarkdown();
       out.println(md);
       out.flush();
       if (outFile != null) {

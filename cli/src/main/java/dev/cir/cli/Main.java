@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       EvalCommand.class,
       SolrCommand.class,
       IndexCommand.class,
+      TrainCommand.class,
       BenchCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class

@@ -1,0 +1,253 @@
+package dev.cir.cli;
+
+import dev.cir.clip.bundle.ModelBundle;
+import dev.cir.eval.data.FashionIqReader;
+import dev.cir.eval.progress.ProgressReporter;
+import dev.cir.eval.validate.DatasetValidation;
+import dev.cir.train.TrainingDefaults;
+import dev.cir.train.clip.ClipStart;
+import dev.cir.train.clip.ClipTraining;
+import dev.cir.train.clip.Encoders;
+import dev.cir.train.combiner.CombinerTraining;
+import dev.cir.train.data.TrainingData;
+import dev.cir.train.loop.TrainingLoop;
+import dev.cir.train.loop.TrainingSettings;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description = "Train CLIP (CLIP4Cir stage 1, or from scratch on captions) and the Combiner (stage 2), resumably.",
+    subcommands = {TrainCommand.Clip.class, TrainCommand.CombinerCommand.class})
+final class TrainCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a training is required: clip or combiner");
+  }
+
+  /** What both trainings take. */
+  static final class Common {
+    @Option(names = "--dataset", required = true, paramLabel = "NAME", description = "fashioniq, cirr or jsonl.")
+    String dataset;
+
+    @Option(names = "--root", required = true, paramLabel = "DIR", description = "The dataset's folder (as for cir eval).")
+    Path root;
+
+    @Option(names = "--categories", split = ",", paramLabel = "CAT", description = "FashionIQ categories trained together (default: dress,shirt,toptee).")
+    List<String> categories = FashionIqReader.CATEGORIES;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output: the bundle, steps.csv, metrics.csv, loss.png, validation.png, checkpoints/.")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue from the newest checkpoint in --out (start afresh if there is none).")
+    boolean resume;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default: see below).")
+    Integer epochs;
+
+    @Option(names = "--batch-size", paramLabel = "B", description = "Examples per update; the other examples of a batch are the negatives (default: see below).")
+    Integer batchSize;
+
+    @Option(names = "--lr", paramLabel = "X", description = "Peak learning rate (default: see below).")
+    Double lr;
+
+    @Option(names = "--warmup", paramLabel = "STEPS", description = "Linear warm-up updates (default: see below).")
+    Long warmup;
+
+    @Option(names = "--schedule", paramLabel = "NAME", description = "constant or cosine (decay to 0 at the last update) after the warm-up (default: see below).")
+    String schedule;
+
+    @Option(names = "--clip-norm", paramLabel = "X", description = "Clip the global gradient norm to X; 0 turns clipping off (default: see below).")
+    Double clipNorm;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of the initialisation, data order and dropout (default: ${DEFAULT-VALUE}).")
+    long seed = 0;
+
+    @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, gpu, gpu:N or auto (default: ${DEFAULT-VALUE}).")
+    String device = "cpu";
+
+    @Option(names = "--workers", paramLabel = "N", description = "Threads decoding images and encoding for validation (default: the number of cores).")
+    int workers = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "Also checkpoint every this many updates, besides every epoch (default: ${DEFAULT-VALUE}; 0: epochs only).")
+    int checkpointEvery = 200;
+
+    @Option(names = "--validate-every", paramLabel = "EPOCHS", description = "Validate every this many epochs; the last epoch always (default: ${DEFAULT-VALUE}).")
+    int validateEvery = 1;
+
+    @Option(names = "--keep-checkpoints", paramLabel = "N", description = "Newest checkpoints kept (default: ${DEFAULT-VALUE}).")
+    int keep = 2;
+
+    TrainingData data() {
+      DatasetValidation.Kind kind = DatasetValidation.Kind.parse(dataset);
+      return new TrainingData(kind, root.toAbsolutePath().normalize(), categories);
+    }
+
+    TrainingSettings settings(TrainingDefaults d) {
+      boolean cosine = schedule == null ? d.cosine() : parseSchedule(schedule);
+      return new TrainingSettings(
+          epochs != null ? epochs : d.epochs(), batchSize != null ? batchSize : d.batchSize(), lr != null ? lr : d.lr(),
+          warmup != null ? warmup : d.warmupSteps(), cosine, clipNorm != null ? clipNorm : d.clipNorm(), seed,
+          checkpointEvery, validateEvery, keep, resume);
+    }
+
+    private static boolean parseSchedule(String s) {
+      return switch (s.trim().toLowerCase(Locale.ROOT)) {
+        case "cosine" -> true;
+        case "constant" -> false;
+        default -> throw new IllegalArgumentException("unknown --schedule '" + s + "'; use constant or cosine");
+      };
+    }
+
+    Map<String, String> facts(String command) {
+      Map<String, String> f = new LinkedHashMap<>();
+      f.put("command", command);
+      f.put("root", root.toAbsolutePath().normalize().toString());
+      if (dataset.equalsIgnoreCase("fashioniq")) {
+        f.put("categories", String.join(",", categories));
+      }
+      return f;
+    }
+  }
+
+  static void report(PrintWriter out, TrainingLoop.Result r) {
+    out.printf(Locale.ROOT, "wrote %s (best epoch %d of %d, criterion %.2f) in %.1f s%n", r.bundle().dir(), r.state().bestEpoch,
+        r.state().epochs.size(), r.state().bestCriterion, r.seconds());
+    out.flush();
+  }
+
+  @Command(
+      name = "clip",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Train CLIP. --objective composed (default): CLIP4Cir stage 1 on triplets, query = normalize(image + text),",
+        "logit scale 100, cross-entropy over the batch, AdamW, encoders in eval mode. --objective captions: CLIP's",
+        "symmetric image-text loss with a learned temperature on the image-caption pairs of a JSONL dataset.",
+        "Validation: the composed task with the normalized sum, through eval; the best epoch (CLIP4Cir's",
+        "criterion) becomes the bundle in --out.",
+        "",
+        "Defaults for OpenAI-size models (CLIP4Cir): composed 100 epochs, batch 128, lr 2e-6, constant, no",
+        "clipping, weight decay 0.01; captions 32 epochs, batch 256, lr 5e-4, warm-up 2000, cosine, decay 0.2.",
+        "Defaults for --arch tiny (or a bundle named tiny), tuned on the synthetic dataset: composed 6 epochs,",
+        "batch 128, lr 1e-4, warm-up 20, cosine, clip-norm 1; captions 8 epochs, batch 128, lr 1e-3, warm-up",
+        "100, cosine, clip-norm 1, decay 0.1.",
+        "Weight decay skips biases, norms, embeddings and the logit scale unless --decay-all (CLIP4Cir's AdamW",
+        "decays every parameter)."
+      })
+  static final class Clip implements Callable<Integer> {
+    @Mixin Common common;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Start start;
+
+    static final class Start {
+      @Option(names = "--model", paramLabel = "DIR", description = "Start from this bundle.")
+      Path model;
+
+      @Option(names = "--arch", paramLabel = "NAME", description = "Start from random weights: tiny, or an OpenAI name (ViT-B/32, RN50, ...).")
+      String arch;
+    }
+
+    @Option(names = "--objective", paramLabel = "NAME", description = "composed or captions (default: ${DEFAULT-VALUE}).")
+    String objective = "composed";
+
+    @Option(names = "--encoder", paramLabel = "WHICH", description = "Towers stage 1 trains: both, text or image (default: ${DEFAULT-VALUE}).")
+    String encoder = "both";
+
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer.json for --arch (default: a word-level vocabulary of the training texts).")
+    Path tokenizer;
+
+    @Option(names = "--weight-decay", paramLabel = "X", description = "AdamW weight decay (default: see above).")
+    Double weightDecay;
+
+    @Option(names = "--decay-all", description = "Decay every parameter, as CLIP4Cir does.")
+    boolean decayAll;
+
+    private final PrintWriter out;
+
+    @Inject
+    Clip(@Named("out") PrintWriter out) {
+      this.out = out;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+      TrainingData data = common.data();
+      ClipTraining.Objective obj = ClipTraining.Objective.parse(objective);
+      Encoders enc = Encoders.parse(encoder);
+      ClipStart s =
+          start.model != null
+              ? ClipStart.of(ModelBundle.open(start.model))
+              : ClipStart.random(start.arch, tokenizer, data, common.out.resolve("checkpoints").resolve("tokenizer.json"));
+      boolean tiny = "tiny".equalsIgnoreCase(s.name());
+      TrainingDefaults d = obj == ClipTraining.Objective.CAPTIONS ? TrainingDefaults.captions(tiny) : TrainingDefaults.composed(tiny);
+      ClipTraining.Options o =
+          new ClipTraining.Options(
+              data, obj, enc, s, common.out, common.settings(d), weightDecay != null ? weightDecay : d.weightDecay(), decayAll,
+              d.beta2(), d.eps(), common.device, common.workers, common.facts("cir train clip"));
+      report(out, ClipTraining.run(o, ProgressReporter.console(System.err), new PrintWriter(System.err, true)));
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "combiner",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Train the Combiner (CLIP4Cir stage 2) on a bundle's frozen encoders. Their features of every training",
+        "triplet (every caption variant) are computed once and cached under --out/checkpoints/features; the",
+        "Combiner (p = 4d, h = 8d, dropout 0.5) trains with Adam and logit scale 100. Validation fuses with the",
+        "Combiner through eval; the bundle with the best epoch's Combiner is written to --out.",
+        "",
+        "Defaults for OpenAI-size models (CLIP4Cir): 300 epochs, batch 4096, lr 2e-5, constant. For a bundle",
+        "named tiny (the synthetic recipe): 40 epochs, batch 128, lr 1e-3, cosine."
+      })
+  static final class CombinerCommand implements Callable<Integer> {
+    @Mixin Common common;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "The bundle whose encoders feed the Combiner.")
+    Path model;
+
+    @Option(names = "--projection-dim", paramLabel = "P", description = "Combiner projection size (default: 4 x the embedding).")
+    int projection;
+
+    @Option(names = "--hidden-dim", paramLabel = "H", description = "Combiner hidden size (default: 8 x the embedding).")
+    int hidden;
+
+    private final PrintWriter out;
+
+    @Inject
+    CombinerCommand(@Named("out") PrintWriter out) {
+      this.out = out;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+      ModelBundle bundle = ModelBundle.open(model);
+      boolean tiny = "tiny".equalsIgnoreCase(bundle.manifest().architectureName());
+      CombinerTraining.Options o =
+          new CombinerTraining.Options(
+              common.data(), bundle, common.out, common.settings(TrainingDefaults.combiner(tiny)), projection, hidden,
+              common.device, common.workers, common.facts("cir train combiner"));
+      report(out, CombinerTraining.run(o, ProgressReporter.console(System.err), new PrintWriter(System.err, true)));
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package dev.cir.train;
+
+/**
+ * The default hyper-parameters of each command, in two sets: CLIP4Cir's published values for
+ * OpenAI-size models (and FashionIQ / CIRR), and the values that train the {@code tiny}
+ * architecture on the synthetic dataset on a CPU in minutes (docs/training.md has the
+ * measurements). A run uses the tiny set when it trains {@code --arch tiny} or a bundle whose
+ * architecture is named {@code tiny}.
+ *
+ * @param warmupSteps linear warm-up updates
+ * @param cosine cosine decay to 0 after the warm-up (else constant, as CLIP4Cir)
+ * @param clipNorm global gradient-norm bound, 0 for none
+ */
+public record TrainingDefaults(
+    int epochs, int batchSize, double lr, long warmupSteps, boolean cosine, double clipNorm, double weightDecay,
+    double beta2, double eps) {
+
+  /** {@code cir train clip --objective composed} (CLIP4Cir stage 1). */
+  public static TrainingDefaults composed(boolean tiny) {
+    return tiny
+        ? new TrainingDefaults(6, 128, 1e-4, 20, true, 1.0, 0.01, 0.999, 1e-7)
+        // clip_fine_tune.py: AdamW(lr 2e-6, betas (0.9, 0.999), eps 1e-7, weight decay 0.01), batch 128 in the README
+        : new TrainingDefaults(100, 128, 2e-6, 0, false, 0, 0.01, 0.999, 1e-7);
+  }
+
+  /** {@code cir train clip --objective captions} (CLIP's objective). */
+  public static TrainingDefaults captions(boolean tiny) {
+    return tiny
+        ? new TrainingDefaults(8, 128, 1e-3, 100, true, 1.0, 0.1, 0.98, 1e-6)
+        // Radford et al. 2021: AdamW betas (0.9, 0.98), eps 1e-6, decoupled decay 0.2, warm-up then cosine
+        : new TrainingDefaults(32, 256, 5e-4, 2000, true, 0, 0.2, 0.98, 1e-6);
+  }
+
+  /** {@code cir train combiner} (CLIP4Cir stage 2). */
+  public static TrainingDefaults combiner(boolean tiny) {
+    return tiny
+        ? new TrainingDefaults(40, 128, 1e-3, 0, true, 0, 0, 0.999, 1e-8)
+        // combiner_train.py: Adam(lr 2e-5), batch 4096 and 300 epochs in the README
+        : new TrainingDefaults(300, 4096, 2e-5, 0, false, 0, 0, 0.999, 1e-8);
+  }
+}

@@ -1,0 +1,151 @@
+package dev.cir.train.clip;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import dev.cir.clip.encoder.CombineMode;
+import dev.cir.clip.encoder.EncoderOptions;
+import dev.cir.clip.encoder.Engines;
+import dev.cir.clip.image.ImageDecoder;
+import dev.cir.clip.image.ImagePreprocessor;
+import dev.cir.clip.image.ImageTransform;
+import dev.cir.clip.model.ClipModel;
+import dev.cir.eval.data.CirDataset;
+import dev.cir.eval.data.GalleryImage;
+import dev.cir.eval.data.ImageCaption;
+import dev.cir.eval.data.Triplet;
+import dev.cir.eval.progress.ProgressReporter;
+import dev.cir.train.data.PixelCache;
+import dev.cir.train.data.TrainingData;
+import dev.cir.train.loop.TrainingLoop;
+import dev.cir.train.loop.TrainingSettings;
+import dev.cir.train.loop.Validation;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code cir train clip}: CLIP4Cir's stage-1 fine-tuning on composed triplets, or CLIP's own
+ * image–caption objective (from a bundle or from scratch). Both validate the composed task with
+ * the normalized sum of image and text features, as CLIP4Cir validates stage 1.
+ */
+public final class ClipTraining {
+  private ClipTraining() {}
+
+  /** The two objectives. */
+  public enum Objective {
+    /** CLIP4Cir stage 1 on triplets. */
+    COMPOSED,
+    /** CLIP's symmetric image–text contrastive loss on image–caption pairs. */
+    CAPTIONS;
+
+    public static Objective parse(String s) {
+      try {
+        return valueOf(s.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("unknown --objective '" + s + "'; use composed or captions", e);
+      }
+    }
+
+    public String id() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * @param start the bundle or architecture to train
+   * @param weightDecay AdamW's decoupled weight decay
+   * @param decayAll decay every parameter as CLIP4Cir does, not only matrices
+   * @param beta2 AdamW's second-moment decay
+   * @param eps AdamW's epsilon
+   */
+  public record Options(
+      TrainingData data,
+      Objective objective,
+      Encoders encoders,
+      ClipStart start,
+      Path out,
+      TrainingSettings settings,
+      double weightDecay,
+      boolean decayAll,
+      double beta2,
+      double eps,
+      String device,
+      int workers,
+      Map<String, String> facts) {}
+
+  public static TrainingLoop.Result run(Options o, ProgressReporter progress, PrintWriter log) throws IOException {
+    Device device = Engines.device(o.device());
+    Map<String, String> facts = new LinkedHashMap<>(o.facts());
+    facts.put("objective", o.objective().id());
+    if (o.objective() == Objective.COMPOSED) {
+      facts.put("encoder", o.encoders().id());
+    }
+    facts.put("dataset", o.data().kind().id());
+    facts.put("start", o.start().describe());
+    TrainingLoop loop = new TrainingLoop(o.settings(), o.out(), facts, progress, log);
+    loop.checkOutput();
+
+    long t0 = System.nanoTime();
+    ImagePreprocessor pre =
+        new ImagePreprocessor(
+            new ImageDecoder(),
+            ImageTransform.forName(o.start().preprocess(), o.start().config().imageResolution(), o.start().targetRatio()));
+    List<ImageCaption> pairs = null;
+    CirDataset triplets = null;
+    List<GalleryImage> images;
+    if (o.objective() == Objective.CAPTIONS) {
+      pairs = o.data().captions("train");
+      Set<String> used = new LinkedHashSet<>();
+      pairs.forEach(p -> used.add(p.image()));
+      images = o.data().gallery("train").images().stream().filter(i -> used.contains(i.id())).toList();
+    } else {
+      triplets = o.data().triplets("train");
+      Set<String> used = new LinkedHashSet<>();
+      for (Triplet t : triplets.triplets()) {
+        used.add(t.reference());
+        if (t.target() != null) {
+          used.add(t.target());
+        }
+      }
+      images = new ArrayList<>();
+      for (GalleryImage i : triplets.gallery().images()) {
+        if (used.contains(i.id())) {
+          images.add(i);
+        }
+      }
+    }
+    PixelCache pixels = PixelCache.load(images, pre, o.start().config().imageResolution(), o.workers(), progress);
+    log.printf(Locale.ROOT, "%d training images preprocessed in %.1f s%n", pixels.size(), (System.nanoTime() - t0) / 1e9);
+    log.flush();
+
+    Validation validation =
+        new Validation(
+            o.data().kind(), o.data().root(), "val", o.data().categories(), CombineMode.SUM,
+            EncoderOptions.defaults().withDevice(o.device()).withPredictors(Math.max(1, o.workers())).withBatchSize(64),
+            null);
+    List<ImageCaption> finalPairs = pairs;
+    CirDataset finalTriplets = triplets;
+    return loop.run(
+        checkpoint -> {
+          NDManager manager = Engines.pytorch().newBaseManager(device);
+          try {
+            ClipModel model = o.start().load(checkpoint, o.settings().seed(), manager);
+            return o.objective() == Objective.CAPTIONS
+                ? new CaptionsTask(o.start(), model, manager, finalPairs, pixels, o.weightDecay(), o.decayAll(), o.beta2(), o.eps())
+                : new ComposedTask(o.start(), model, manager, finalTriplets, pixels, o.encoders(),
+                    o.weightDecay(), o.decayAll());
+          } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+          }
+        },
+        validation);
+  }
+}

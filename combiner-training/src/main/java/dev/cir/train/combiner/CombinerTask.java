@@ -1,0 +1,126 @@
+package dev.cir.train.combiner;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import dev.cir.clip.bundle.BundleWriter;
+import dev.cir.clip.bundle.ModelBundle;
+import dev.cir.clip.io.SafeTensors;
+import dev.cir.clip.io.StateDict;
+import dev.cir.clip.io.Tensor;
+import dev.cir.clip.model.ClipModel;
+import dev.cir.clip.model.Combiner;
+import dev.cir.clip.model.ContrastiveLoss;
+import dev.cir.eval.data.CaptionStyle;
+import dev.cir.eval.data.Triplet;
+import dev.cir.train.loop.TrainingTask;
+import dev.cir.train.optim.AdamW;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * CLIP4Cir stage 2 ({@code combiner_train.py}) on cached features: the Combiner fuses reference
+ * image and caption features (dropout 0.5 while training), logits = 100 · combined ·
+ * normalize(target)ᵀ, cross-entropy against the diagonal, Adam. The CLIP encoders take no part:
+ * their features were computed once ({@link TripletFeatures}).
+ */
+public final class CombinerTask implements TrainingTask {
+  private final Combiner combiner;
+  private final NDManager manager;
+  private final ParameterStore ps;
+  private final TripletFeatures features;
+  private final List<Triplet> triplets;
+  private final CaptionStyle captions;
+  private final boolean dropout;
+  private final AdamW optimizer;
+  private final ModelBundle base;
+
+  /**
+   * @param triplets the triplets behind {@code features}, in the same order (for caption draws), or
+   *     null when each has one caption variant
+   * @param base the bundle whose CLIP weights and tokenizer the written bundles carry, or null
+   * @param dropout whether the Combiner's dropout is on (always, except in tests of the arithmetic)
+   */
+  public CombinerTask(
+      Combiner combiner, NDManager manager, TripletFeatures features, List<Triplet> triplets, CaptionStyle captions,
+      ModelBundle base, boolean dropout) {
+    this.combiner = combiner;
+    this.manager = manager;
+    this.ps = new ParameterStore(manager, false);
+    this.features = features;
+    this.triplets = triplets;
+    this.captions = captions;
+    this.base = base;
+    this.dropout = dropout;
+    Map<String, Parameter> trainable = new LinkedHashMap<>(combiner.namedParameters());
+    this.optimizer = AdamW.adam(trainable, manager);
+  }
+
+  public Combiner combiner() {
+    return combiner;
+  }
+
+  @Override
+  public int examples() {
+    return features.triplets();
+  }
+
+  @Override
+  public AdamW optimizer() {
+    return optimizer;
+  }
+
+  @Override
+  public NDArray loss(NDManager step, int[] positions, SplittableRandom random) {
+    int b = positions.length;
+    int d = features.dim();
+    float[] ref = new float[b * d];
+    float[] txt = new float[b * d];
+    float[] tgt = new float[b * d];
+    for (int i = 0; i < b; i++) {
+      int p = positions[i];
+      int k = features.variants(p) == 1 ? 0 : captions.drawTrainingVariant(triplets.get(p), random);
+      System.arraycopy(features.reference(p), 0, ref, i * d, d);
+      System.arraycopy(features.text(p, k), 0, txt, i * d, d);
+      System.arraycopy(features.target(p), 0, tgt, i * d, d);
+    }
+    Shape shape = new Shape(b, d);
+    return loss(combiner, ps, step.create(ref, shape), step.create(txt, shape), step.create(tgt, shape), dropout);
+  }
+
+  /** Stage 2's loss: CE(100 · Combiner(reference, text) · normalize(target)ᵀ, diagonal). */
+  public static NDArray loss(
+      Combiner combiner, ParameterStore ps, NDArray reference, NDArray text, NDArray target, boolean dropout) {
+    NDList out = combiner.combine(ps, reference, text, dropout);
+    return ContrastiveLoss.crossEntropyOnDiagonal(ContrastiveLoss.logits(out.get(0), target, Combiner.LOGIT_SCALE));
+  }
+
+  @Override
+  public Map<String, Tensor> weights() {
+    return ClipModel.export(combiner.namedParameters());
+  }
+
+  @Override
+  public ModelBundle writeBundle(Path dir, Map<String, String> provenance) throws IOException {
+    if (base == null) {
+      throw new IllegalStateException("this Combiner has no CLIP bundle to be written with");
+    }
+    StateDict clip = SafeTensors.read(base.clipFile());
+    int[] sizes = {combiner.featureDim(), combiner.projectionDim(), combiner.hiddenDim()};
+    return BundleWriter.write(
+        dir, base.manifest().withCombiner(sizes).withProvenance(provenance), clip.tensors(), base.tokenizerFile(), weights());
+  }
+
+  @Override
+  public void close() {
+    optimizer.close();
+    manager.close();
+  }
+}

@@ -1,0 +1,109 @@
+package dev.cir.train.combiner;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import dev.cir.clip.bundle.ModelBundle;
+import dev.cir.clip.encoder.CirEncoder;
+import dev.cir.clip.encoder.CombineMode;
+import dev.cir.clip.encoder.EncoderOptions;
+import dev.cir.clip.encoder.Engines;
+import dev.cir.clip.io.StateDict;
+import dev.cir.clip.model.Combiner;
+import dev.cir.clip.model.RandomWeights;
+import dev.cir.clip.model.StateDictWeights;
+import dev.cir.eval.data.CirDataset;
+import dev.cir.eval.progress.ProgressReporter;
+import dev.cir.train.data.TrainingData;
+import dev.cir.train.loop.TrainingLoop;
+import dev.cir.train.loop.TrainingSettings;
+import dev.cir.train.loop.Validation;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code cir train combiner}: CLIP4Cir's stage 2. The bundle's encoders stay frozen; their features
+ * of every training triplet (every caption variant) are computed once and cached, and the Combiner
+ * trains on them. Validation fuses with the Combiner through eval; the gallery features are cached
+ * by the CLIP weights, which never change here. The output is the bundle with the best Combiner.
+ */
+public final class CombinerTraining {
+  private CombinerTraining() {}
+
+  /**
+   * @param projectionDim the Combiner's p (0: 4d)
+   * @param hiddenDim the Combiner's h (0: 8d)
+   */
+  public record Options(
+      TrainingData data,
+      ModelBundle model,
+      Path out,
+      TrainingSettings settings,
+      int projectionDim,
+      int hiddenDim,
+      String device,
+      int workers,
+      Map<String, String> facts) {}
+
+  public static TrainingLoop.Result run(Options o, ProgressReporter progress, PrintWriter log) throws IOException {
+    Device device = Engines.device(o.device());
+    int d = o.model().manifest().embeddingDim();
+    int p = o.projectionDim() > 0 ? o.projectionDim() : 4 * d;
+    int h = o.hiddenDim() > 0 ? o.hiddenDim() : 8 * d;
+    Map<String, String> facts = new LinkedHashMap<>(o.facts());
+    facts.put("objective", "combiner");
+    facts.put("dataset", o.data().kind().id());
+    facts.put("start", o.model().dir().toString());
+    facts.put("combiner_sizes", d + "/" + p + "/" + h);
+    TrainingLoop loop = new TrainingLoop(o.settings(), o.out(), facts, progress, log);
+    loop.checkOutput();
+    Path cacheDir = loop.checkpointDir().resolve("features");
+    EncoderOptions encoderOptions =
+        EncoderOptions.defaults().withDevice(o.device()).withPredictors(Math.max(1, o.workers())).withBatchSize(64);
+
+    long t0 = System.nanoTime();
+    CirDataset train = o.data().triplets("train");
+    TripletFeatures features;
+    try (CirEncoder enc = CirEncoder.open(o.model(), encoderOptions)) {
+      features = TripletFeatures.compute(enc, o.model(), train, cacheDir, progress);
+    }
+    log.printf(Locale.ROOT, "features of %d training triplets ready in %.1f s%n", features.triplets(), (System.nanoTime() - t0) / 1e9);
+    log.flush();
+
+    Validation validation =
+        new Validation(
+            o.data().kind(), o.data().root(), "val", o.data().categories(), CombineMode.COMBINER, encoderOptions,
+            b -> TripletFeatures.imageCache(b, cacheDir));
+    return loop.run(
+        checkpoint -> {
+          NDManager manager = Engines.pytorch().newBaseManager(device);
+          try {
+            Combiner c;
+            if (checkpoint.isPresent()) {
+              StateDictWeights w = new StateDictWeights(checkpoint.get(), manager);
+              c = new Combiner(w, d, p, h);
+              w.checkAllUsed();
+            } else {
+              Engines.pytorch().setRandomSeed((int) (o.settings().seed() & 0x7fffffff));
+              c = new Combiner(new RandomWeights(manager), d, p, h);
+            }
+            return new CombinerTask(c, manager, features, train.triplets(), train.captions(), o.model(), true);
+          } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+          }
+        },
+        validation);
+  }
+
+  /** The Combiner of a checkpoint's weights (for tests and tools). */
+  static Combiner fromWeights(StateDict weights, int d, int p, int h, NDManager manager) {
+    StateDictWeights w = new StateDictWeights(weights, manager);
+    Combiner c = new Combiner(w, d, p, h);
+    w.checkAllUsed();
+    return c;
+  }
+}

@@ -1,0 +1,176 @@
+package dev.cir.train.combiner;
+
+import dev.cir.clip.bundle.ModelBundle;
+import dev.cir.clip.encoder.CirEncoder;
+import dev.cir.eval.data.CirDataset;
+import dev.cir.eval.data.GalleryImage;
+import dev.cir.eval.data.Triplet;
+import dev.cir.eval.progress.Progress;
+import dev.cir.eval.progress.ProgressReporter;
+import dev.cir.eval.validate.CompositionEvaluator;
+import dev.cir.eval.validate.FeatureCache;
+import dev.cir.eval.validate.GalleryEncoder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The frozen encoders' features of every training triplet, computed once: reference and target
+ * image features, and the text features of every caption variant a step may draw (FashionIQ's
+ * four). Stage 2 then trains on these rows alone. Image and text features are also kept on disk,
+ * keyed by the CLIP weights and the content, so a resumed or repeated run encodes nothing.
+ */
+public final class TripletFeatures {
+  private final int dim;
+  private final float[][] images;
+  private final float[][] texts;
+  private final int[] reference;
+  private final int[] target;
+  private final int[][] variants;
+
+  TripletFeatures(int dim, float[][] images, float[][] texts, int[] reference, int[] target, int[][] variants) {
+    this.dim = dim;
+    this.images = images;
+    this.texts = texts;
+    this.reference = reference;
+    this.target = target;
+    this.variants = variants;
+  }
+
+  /** Encodes (or reads from {@code cacheDir}) the features of {@code data}'s triplets. */
+  public static TripletFeatures compute(
+      CirEncoder encoder, ModelBundle bundle, CirDataset data, Path cacheDir, ProgressReporter progress) throws IOException {
+    Map<String, Integer> imageIndex = new LinkedHashMap<>();
+    List<Triplet> triplets = data.triplets();
+    int[] reference = new int[triplets.size()];
+    int[] target = new int[triplets.size()];
+    int[][] variants = new int[triplets.size()][];
+    Map<String, Integer> textIndex = new LinkedHashMap<>();
+    for (int i = 0; i < triplets.size(); i++) {
+      Triplet t = triplets.get(i);
+      if (!t.hasTarget()) {
+        throw new IllegalArgumentException("training triplet '" + t.id() + "' has no target");
+      }
+      reference[i] = imageIndex.computeIfAbsent(t.reference(), k -> imageIndex.size());
+      target[i] = imageIndex.computeIfAbsent(t.target(), k -> imageIndex.size());
+      List<String> v = data.captions().trainingVariants(t);
+      variants[i] = new int[v.size()];
+      for (int k = 0; k < v.size(); k++) {
+        variants[i][k] = textIndex.computeIfAbsent(v.get(k), x -> textIndex.size());
+      }
+    }
+    List<Path> files = new ArrayList<>();
+    for (String id : imageIndex.keySet()) {
+      GalleryImage g = data.gallery().get(id);
+      files.add(g.path());
+    }
+    float[][] images =
+        new GalleryEncoder(encoder, imageCache(bundle, cacheDir), progress).encode(files, "training image features").features();
+    float[][] texts = encodeTexts(encoder, new ArrayList<>(textIndex.keySet()), textCache(bundle, cacheDir), progress);
+    return new TripletFeatures(encoder.dimension(), images, texts, reference, target, variants);
+  }
+
+  /** The cache of image features of this bundle's CLIP weights (validation shares it: stage 2 never changes them). */
+  public static FeatureCache imageCache(ModelBundle bundle, Path dir) {
+    return new FeatureCache(dir, CompositionEvaluator.modelKey(clipKey(bundle), bundle.manifest().preprocess(), bundle.manifest().targetRatio()));
+  }
+
+  private static FeatureCache textCache(ModelBundle bundle, Path dir) {
+    return new FeatureCache(dir, "text|" + clipKey(bundle) + "|" + bundle.manifest().tokenizerFile()
+        + "|" + bundle.manifest().checksums().getOrDefault(bundle.manifest().tokenizerFile(), ModelBundle.checksum(bundle.tokenizerFile())));
+  }
+
+  /** Identifies the CLIP weights alone (a Combiner added to the bundle does not change them). */
+  static String clipKey(ModelBundle bundle) {
+    String sum = bundle.manifest().checksums().get(bundle.manifest().clipFile());
+    return "clip " + (sum != null ? sum : ModelBundle.checksum(bundle.clipFile()));
+  }
+
+  private static float[][] encodeTexts(CirEncoder encoder, List<String> texts, FeatureCache cache, ProgressReporter progress)
+      throws IOException {
+    float[][] out = new float[texts.size()][];
+    List<Integer> todo = new ArrayList<>();
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < texts.size(); i++) {
+      String key = sha256(texts.get(i));
+      keys.add(key);
+      int k = i;
+      cache.get(key).ifPresent(f -> out[k] = f);
+      if (out[i] == null) {
+        todo.add(i);
+      }
+    }
+    try (Progress bar = todo.isEmpty() ? Progress.none() : progress.start("training text features", todo.size())) {
+      for (int s = 0; s < todo.size(); s += 256) {
+        List<Integer> part = todo.subList(s, Math.min(todo.size(), s + 256));
+        float[][] f = encoder.encodeTexts(part.stream().map(texts::get).toList());
+        for (int j = 0; j < part.size(); j++) {
+          out[part.get(j)] = f[j];
+          cache.put(keys.get(part.get(j)), f[j]);
+        }
+        bar.step(part.size());
+      }
+    }
+    cache.flush();
+    return out;
+  }
+
+  private static String sha256(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public int dim() {
+    return dim;
+  }
+
+  public int triplets() {
+    return reference.length;
+  }
+
+  /** Raw features of the reference image of triplet {@code i}. */
+  public float[] reference(int i) {
+    return images[reference[i]];
+  }
+
+  public float[] target(int i) {
+    return images[target[i]];
+  }
+
+  /** How many caption variants triplet {@code i} has. */
+  public int variants(int i) {
+    return variants[i].length;
+  }
+
+  /** Text features of caption variant {@code k} of triplet {@code i}. */
+  public float[] text(int i, int k) {
+    return texts[variants[i][k]];
+  }
+
+  /** Features given directly (tests, benchmarks): one reference, target and text row per triplet. */
+  public static TripletFeatures of(float[][] reference, float[][] text, float[][] target) {
+    int n = reference.length;
+    float[][] images = new float[2 * n][];
+    int[] ref = new int[n];
+    int[] tgt = new int[n];
+    int[][] var = new int[n][];
+    for (int i = 0; i < n; i++) {
+      images[i] = reference[i];
+      images[n + i] = target[i];
+      ref[i] = i;
+      tgt[i] = n + i;
+      var[i] = new int[] {i};
+    }
+    return new TripletFeatures(reference[0].length, images, text, ref, tgt, var);
+  }
+}

@@ -1,0 +1,102 @@
+package dev.cir.train.data;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.cir.clip.image.ImagePreprocessor;
+import dev.cir.clip.image.PreprocessedImage;
+import dev.cir.eval.data.GalleryImage;
+import dev.cir.eval.progress.Progress;
+import dev.cir.eval.progress.ProgressReporter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The training images decoded and preprocessed once and kept in memory as model inputs, so an
+ * epoch costs only the forward and backward passes. (No augmentation: CLIP4Cir's training
+ * transform is its validation transform.)
+ */
+public final class PixelCache {
+  private final Map<String, Integer> index = new LinkedHashMap<>();
+  private final float[][] pixels;
+  private final int resolution;
+
+  private PixelCache(List<String> ids, float[][] pixels, int resolution) {
+    for (int i = 0; i < ids.size(); i++) {
+      index.put(ids.get(i), i);
+    }
+    this.pixels = pixels;
+    this.resolution = resolution;
+  }
+
+  /**
+   * Preprocesses {@code images} with {@code workers} threads.
+   *
+   * @throws IllegalArgumentException listing the images that cannot be decoded
+   */
+  public static PixelCache load(
+      List<GalleryImage> images, ImagePreprocessor preprocessor, int resolution, int workers, ProgressReporter progress) {
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, workers), r -> {
+      Thread t = new Thread(r, "cir-preprocess");
+      t.setDaemon(true);
+      return t;
+    });
+    float[][] out = new float[images.size()][];
+    List<String> failures = new ArrayList<>();
+    try (Progress bar = progress.start("preprocess images", images.size())) {
+      int chunk = 512;
+      for (int s = 0; s < images.size(); s += chunk) {
+        List<GalleryImage> part = images.subList(s, Math.min(images.size(), s + chunk));
+        List<Path> files = part.stream().map(GalleryImage::path).toList();
+        List<PreprocessedImage> pre = preprocessor.preprocessAll(files, pool);
+        for (int i = 0; i < pre.size(); i++) {
+          if (pre.get(i).succeeded()) {
+            out[s + i] = pre.get(i).pixels();
+          } else {
+            failures.add(pre.get(i).failure().get().getMessage());
+          }
+        }
+        bar.step(part.size());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    if (!failures.isEmpty()) {
+      throw new IllegalArgumentException(
+          failures.size() + " training image(s) cannot be decoded: " + String.join("; ", failures.subList(0, Math.min(5, failures.size()))));
+    }
+    return new PixelCache(images.stream().map(GalleryImage::id).toList(), out, resolution);
+  }
+
+  public int size() {
+    return pixels.length;
+  }
+
+  public boolean contains(String id) {
+    return index.containsKey(id);
+  }
+
+  /** The position of image {@code id}. */
+  public int indexOf(String id) {
+    Integer i = index.get(id);
+    if (i == null) {
+      throw new IllegalArgumentException("image '" + id + "' was not preprocessed");
+    }
+    return i;
+  }
+
+  /** The images at {@code positions} as one batch [n, 3, R, R] on {@code manager}. */
+  public NDArray batch(NDManager manager, int[] positions) {
+    int per = 3 * resolution * resolution;
+    float[] flat = new float[positions.length * per];
+    for (int i = 0; i < positions.length; i++) {
+      System.arraycopy(pixels[positions[i]], 0, flat, i * per, per);
+    }
+    return manager.create(flat, new Shape(positions.length, 3, resolution, resolution));
+  }
+}

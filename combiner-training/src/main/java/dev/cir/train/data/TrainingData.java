@@ -1,0 +1,76 @@
+package dev.cir.train.data;
+
+import dev.cir.eval.data.CirDataset;
+import dev.cir.eval.data.CirrReader;
+import dev.cir.eval.data.FashionIqReader;
+import dev.cir.eval.data.Gallery;
+import dev.cir.eval.data.GalleryImage;
+import dev.cir.eval.data.ImageCaption;
+import dev.cir.eval.data.JsonlReader;
+import dev.cir.eval.data.Triplet;
+import dev.cir.eval.validate.DatasetValidation.Kind;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The training side of a dataset: its triplets, read by eval's readers, with FashionIQ's categories
+ * trained together as CLIP4Cir trains them; and the image–caption pairs of a JSONL dataset.
+ */
+public record TrainingData(Kind kind, Path root, List<String> categories) {
+  public TrainingData {
+    categories = List.copyOf(categories);
+  }
+
+  /** Triplets of {@code split}; for FashionIQ every category's, over the union of their galleries. */
+  public CirDataset triplets(String split) {
+    return switch (kind) {
+      case JSONL -> new JsonlReader(root).read(split);
+      case CIRR -> new CirrReader(root).read(split);
+      case FASHIONIQ -> {
+        List<CirDataset> parts = new FashionIqReader(root).read(categories, split);
+        List<Triplet> triplets = new ArrayList<>();
+        Map<String, GalleryImage> images = new LinkedHashMap<>();
+        for (CirDataset d : parts) {
+          triplets.addAll(d.triplets());
+          d.gallery().images().forEach(i -> images.putIfAbsent(i.id(), i));
+        }
+        yield new CirDataset("fashioniq", split, triplets, Gallery.of(new ArrayList<>(images.values())), parts.get(0).captions());
+      }
+    };
+  }
+
+  /**
+   * Image–caption pairs of {@code split} and the gallery they refer to.
+   *
+   * @throws IllegalArgumentException for FashionIQ and CIRR, which have no image captions
+   */
+  public List<ImageCaption> captions(String split) {
+    if (kind != Kind.JSONL) {
+      throw new IllegalArgumentException(
+          "the captions objective needs image captions, which only the JSONL format has ("
+              + JsonlReader.CAPTIONS + "); " + kind.id() + " has none: use --objective composed");
+    }
+    return new JsonlReader(root).readCaptions(split);
+  }
+
+  public Gallery gallery(String split) {
+    if (kind != Kind.JSONL) {
+      return triplets(split).gallery();
+    }
+    return new JsonlReader(root).readGallery(split);
+  }
+
+  /** Every text a model trained on {@code split} reads (for building a vocabulary from scratch). */
+  public List<String> texts(String split) {
+    List<String> texts = new ArrayList<>();
+    if (kind == Kind.JSONL) {
+      captions(split).forEach(c -> texts.add(c.caption()));
+    }
+    CirDataset ds = triplets(split);
+    ds.triplets().forEach(t -> texts.addAll(ds.captions().trainingVariants(t)));
+    return texts;
+  }
+}

@@ -1,0 +1,2 @@
+/** The epoch loop shared by every objective: updates, checkpoints, validation through eval, logs. */
+package dev.cir.train.loop;
