@@ -1,180 +1,302 @@
 package dev.cir.cli;
 
-import dev.cir.clip.bundle.BundleWriter;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.inject.Injector;
+import dev.cir.cli.demo.DemoBackend;
+import dev.cir.cli.demo.DemoSite;
 import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.clip.encoder.CirEncoder;
-import dev.cir.clip.encoder.Combination;
 import dev.cir.clip.encoder.CombineMode;
 import dev.cir.clip.encoder.EncoderOptions;
-import dev.cir.clip.model.ClipConfig;
-import dev.cir.clip.text.CaptionVocabulary;
+import dev.cir.clip.io.AtomicFiles;
+import dev.cir.eval.metrics.ComparisonTable;
+import dev.cir.eval.metrics.RecallReport;
+import dev.cir.eval.progress.ProgressReporter;
+import dev.cir.eval.synth.SyntheticDataset;
+import dev.cir.eval.validate.CompositionEvaluator;
+import dev.cir.eval.validate.DatasetValidation;
+import dev.cir.eval.validate.FeatureCache;
+import dev.cir.train.checkpoint.CheckpointStore;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.Polygon;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
-import javax.imageio.ImageIO;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * A self-contained run of the encoding pipeline: draws images, builds a small CLIP with a
- * Combiner and a word-level tokenizer, writes them as a bundle, reads the bundle back, encodes the
- * images and their captions, and composes one query. Nothing is read from outside the work folder.
+ * The main job: composed image search end to end on data the command makes itself. It generates
+ * the synthetic dataset, trains a tiny CLIP from scratch (captions objective), fine-tunes it
+ * (CLIP4Cir stage 1), trains the Combiner (stage 2), prints the evaluation table, starts a real
+ * Solr with the plugin, indexes the test gallery with its metadata and serves the search page.
+ * Every step leaves its result in the work folder and is skipped when that result is there, so a
+ * second run is ready in seconds and an interrupted one continues where it stopped.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
+    sortOptions = false,
     description = {
-      "Run the pipeline end to end on data it draws itself: bundle written and read back, images and",
-      "captions encoded, a composed query ranked. Needs no download and no GPU."
+      "Composed image search end to end, with nothing downloaded: generate the synthetic dataset, train a tiny",
+      "CLIP from scratch (captions), fine-tune it (stage 1), train the Combiner (stage 2), print the evaluation",
+      "table, start Solr with the cir plugin, index the test gallery and serve the search page. Results stay in",
+      "--work; a later run reuses them (delete a folder under --work/runs to retrain that stage). Stops on",
+      "SIGTERM / Ctrl-C. With --model and --images: the same page over your bundle and images, no training."
     })
 final class DemoCommand implements Callable<Integer> {
-  private static final Map<String, Color> COLORS =
-      mapOf("red", new Color(220, 40, 40), "green", new Color(40, 170, 60), "blue", new Color(40, 80, 220));
-  private static final List<String> SHAPES = List.of("circle", "square", "triangle", "cross");
+  /** Test triplets shown as one-click examples: the first of each kind of edit. */
+  static final int EXAMPLES_PER_KIND = 1;
 
-  @Option(names = "--work", paramLabel = "DIR", description = "Folder for the images and the bundle (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--work", paramLabel = "DIR", description = "Folder for the dataset, the models, the index (default: ${DEFAULT-VALUE}).")
   Path work = Path.of("work", "demo");
 
-  @Option(names = "--seed", paramLabel = "S", description = "Seed of the random weights (default: ${DEFAULT-VALUE}).")
-  int seed = 42;
+  @Option(names = "--port", paramLabel = "P", description = "Port of the web page on 127.0.0.1; 0 for any free port (default: ${DEFAULT-VALUE}).")
+  int port = 8080;
+
+  @Option(names = "--solr-port", paramLabel = "P", description = "Port of Solr on 127.0.0.1; 0 for any free port (default: ${DEFAULT-VALUE}).")
+  int solrPort = 0;
+
+  @ArgGroup(exclusive = false)
+  OwnData own;
+
+  static final class OwnData {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Your bundle (with --images): no dataset, no training.")
+    Path model;
+
+    @Option(names = "--images", required = true, paramLabel = "DIR", description = "Your images, indexed with the bundle (with --model).")
+    Path images;
+  }
+
+  @Option(names = "--size", paramLabel = "N", description = "Triplets of the synthetic dataset (default: ${DEFAULT-VALUE}).")
+  int size = SyntheticDataset.DEFAULT_SIZE;
+
+  @Option(names = "--seed", paramLabel = "S", description = "Seed of the dataset and the training runs (default: ${DEFAULT-VALUE}).")
+  long seed = 0;
+
+  @Option(names = "--captions-epochs", paramLabel = "N", description = "Epochs of the captions stage (default: cir train clip's).")
+  Integer captionsEpochs;
+
+  @Option(names = "--stage1-epochs", paramLabel = "N", description = "Epochs of stage 1 (default: cir train clip's).")
+  Integer stage1Epochs;
+
+  @Option(names = "--combiner-epochs", paramLabel = "N", description = "Epochs of stage 2 (default: cir train combiner's).")
+  Integer combinerEpochs;
+
+  @Option(names = "--no-serve", description = "Stop after the evaluation table (no Solr, no page).")
+  boolean noServe;
 
   private final PrintWriter out;
+  private final PrintWriter err;
+  private final Injector injector;
 
   @Inject
-  DemoCommand(@Named("out") PrintWriter out) {
+  DemoCommand(@Named("out") PrintWriter out, @Named("err") PrintWriter err, Injector injector) {
     this.out = out;
+    this.err = err;
+    this.injector = injector;
   }
 
   @Override
-  public Integer call() throws IOException {
+  public Integer call() throws Exception {
     long start = System.nanoTime();
-    Path images = Files.createDirectories(work.resolve("images"));
-    List<Path> files = new ArrayList<>();
-    List<String> captions = new ArrayList<>();
-    for (String shape : SHAPES) {
-      for (Map.Entry<String, Color> c : COLORS.entrySet()) {
-        Path f = images.resolve(c.getKey() + "_" + shape + ".png");
-        ImageIO.write(draw(shape, c.getValue()), "png", f.toFile());
-        files.add(f);
-        captions.add("a " + c.getKey() + " " + shape);
-      }
+    ModelBundle bundle;
+    List<SolrIndexer.Image> gallery;
+    List<DemoBackend.Example> examples;
+    if (own != null) {
+      bundle = ModelBundle.open(own.model);
+      gallery = SolrIndexer.fromDirectory(own.images);
+      examples = List.of();
+    } else {
+      Path data = dataset();
+      Path captions = train("captions", "the captions stage: a tiny CLIP from random weights on image-caption pairs",
+          List.of("clip", "--arch", "tiny", "--objective", "captions"), captionsEpochs, null);
+      Path stage1 = train("stage1", "stage 1: both encoders fine-tuned on composed triplets (normalized sum)",
+          List.of("clip"), stage1Epochs, captions);
+      Path stage2 = train("combiner", "stage 2: the Combiner on cached features of the frozen encoders",
+          List.of("combiner"), combinerEpochs, stage1);
+      bundle = ModelBundle.open(stage2);
+      evaluation(data, ModelBundle.open(captions), bundle);
+      gallery = SolrIndexer.fromJsonl(data, "test");
+      examples = examples(data, gallery);
     }
-    out.printf(Locale.ROOT, "drew %d images in %s%n", files.size(), images);
-
-    List<String> corpus = new ArrayList<>(captions);
-    corpus.add("make it blue");
-    CaptionVocabulary vocab = CaptionVocabulary.builder().build(corpus);
-    Path tokenizer = work.resolve("tokenizer.json");
-    vocab.writeTokenizerJson(tokenizer);
-    ClipConfig config = ClipConfig.tiny(vocab.size());
-    ModelBundle bundle =
-        BundleWriter.writeRandom(work.resolve("bundle"), "tiny", config, tokenizer, true, seed, Map.of("created_by", "cir demo"));
-    out.printf(Locale.ROOT, "wrote the bundle %s%n", bundle);
-
-    try (CirEncoder enc = CirEncoder.open(ModelBundle.open(bundle.dir()), EncoderOptions.defaults())) {
-      float[][] img = enc.encodeImages(files);
-      float[][] txt = enc.encodeTexts(captions);
-      out.printf(Locale.ROOT, "%nencoded %d images and %d captions into %d-dimensional features%n", img.length, txt.length, enc.dimension());
-      out.println("cosine similarity, image (rows) x caption (columns):");
-      StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-16s", ""));
-      for (int j = 0; j < captions.size(); j++) {
-        head.append(String.format(Locale.ROOT, " %6s", "c" + j));
-      }
-      out.println(head);
-      for (int i = 0; i < files.size(); i++) {
-        StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-16s", name(files.get(i))));
-        for (int j = 0; j < captions.size(); j++) {
-          row.append(String.format(Locale.ROOT, " %6.3f", cosine(img[i], txt[j])));
-        }
-        out.println(row);
-      }
-      for (int j = 0; j < captions.size(); j++) {
-        out.printf(Locale.ROOT, "  c%-3d %s%n", j, captions.get(j));
-      }
-      int ref = 0;
-      String mod = "make it blue";
-      float[] text = enc.encodeText(mod);
-      out.printf(Locale.ROOT, "%ncomposed query: %s + \"%s\"%n", name(files.get(ref)), mod);
-      for (CombineMode mode : new CombineMode[] {CombineMode.COMBINER, CombineMode.SUM}) {
-        Combination q = enc.combine(new float[][] {img[ref]}, new float[][] {text}, mode);
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < files.size(); i++) {
-          order.add(i);
-        }
-        float[] query = q.vector(0);
-        order.sort((a, b) -> Double.compare(cosine(query, img[b]), cosine(query, img[a])));
-        StringBuilder top = new StringBuilder();
-        for (int k = 0; k < 3; k++) {
-          top.append(String.format(Locale.ROOT, " %s (%.3f)", name(files.get(order.get(k))), cosine(query, img[order.get(k)])));
-        }
-        out.printf(Locale.ROOT, "  %-8s top 3:%s%s%n", mode.id(), top,
-            Float.isNaN(q.lambda(0)) ? "" : String.format(Locale.ROOT, "   λ = %.3f", q.lambda(0)));
-      }
+    if (noServe) {
+      out.printf(Locale.ROOT, "done in %.1f s%n", seconds(start));
+      out.flush();
+      return 0;
     }
-    out.printf(Locale.ROOT, "%nThe weights are random: this run checks the pipeline end to end (%.1f s), not what a"
-        + " trained model retrieves.%n", (System.nanoTime() - start) / 1e9);
+    return serve(bundle, gallery, examples, start);
+  }
+
+  private Path dataset() throws IOException {
+    Path data = work.resolve("data");
+    if (Files.isRegularFile(data.resolve("test").resolve("triplets.jsonl"))) {
+      note("dataset: reusing %s", data);
+      return data;
+    }
+    Path partial = work.resolve("data.partial");
+    CheckpointStore.deleteTree(partial);
+    Files.createDirectories(work);
+    note("dataset: generating %d synthetic triplets into %s", size, data);
+    run("dataset", "synth", "--out", partial.toString(), "--size", Integer.toString(size), "--seed", Long.toString(seed));
+    Files.move(partial, data, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    return data;
+  }
+
+  /**
+   * Runs one training stage with {@code cir train}, unless its bundle is already there; an
+   * interrupted stage continues from its newest checkpoint.
+   */
+  private Path train(String name, String what, List<String> command, Integer epochs, Path from) throws IOException {
+    Path dir = work.resolve("runs").resolve(name);
+    if (Files.isRegularFile(dir.resolve(dev.cir.clip.bundle.BundleManifest.FILE_NAME))) {
+      note("%s: reusing %s", what, dir);
+      return dir;
+    }
+    note("%s", what);
+    List<String> args = new ArrayList<>(List.of("train"));
+    args.addAll(command);
+    args.addAll(List.of("--dataset", "jsonl", "--root", work.resolve("data").toString(), "--out", dir.toString(), "--resume",
+        "--seed", Long.toString(seed)));
+    if (from != null) {
+      args.addAll(List.of("--model", from.toString()));
+    }
+    if (epochs != null) {
+      args.addAll(List.of("--epochs", Integer.toString(epochs)));
+    }
+    run(args.toArray(String[]::new));
+    return dir;
+  }
+
+  private void run(String... args) {
+    out.printf(Locale.ROOT, "$ cir %s%n", String.join(" ", args));
     out.flush();
+    CommandLine cl = Main.commandLine(injector);
+    cl.setOut(out);
+    cl.setErr(err);
+    int status = cl.execute(args);
+    if (status != 0) {
+      throw new IllegalStateException(
+          "'cir " + args[0] + " " + args[1] + "' failed (above); run cir demo again to continue from the last checkpoint");
+    }
+  }
+
+  /**
+   * The ablation on the test split, as CLIP4Cir reports it: each encoder alone and the sum before
+   * fine-tuning, the sum after stage 1 and the Combiner. Kept in the work folder next to the
+   * models it describes, and printed again by later runs.
+   */
+  private void evaluation(Path data, ModelBundle captions, ModelBundle combiner) throws IOException {
+    Path file = work.resolve("evaluation.md");
+    String key = "<!-- " + captions.fingerprint() + " " + combiner.fingerprint() + " -->";
+    if (Files.isRegularFile(file)) {
+      String saved = Files.readString(file, StandardCharsets.UTF_8);
+      if (saved.startsWith(key)) {
+        note("evaluation: as measured when the models were trained (%s)", file);
+        out.print(saved.substring(key.length()).stripLeading());
+        out.flush();
+        return;
+      }
+    }
+    note("evaluation on the test split: baselines against the Combiner");
+    ComparisonTable table = new ComparisonTable();
+    Map<CombineMode, RecallReport> before = evaluate(data, captions, List.of(CombineMode.IMAGE, CombineMode.TEXT, CombineMode.SUM));
+    Map<CombineMode, RecallReport> after = evaluate(data, combiner, List.of(CombineMode.SUM, CombineMode.COMBINER));
+    table.row("image only (captions model)", before.get(CombineMode.IMAGE).metrics());
+    table.row("text only (captions model)", before.get(CombineMode.TEXT).metrics());
+    table.row("sum before fine-tuning", before.get(CombineMode.SUM).metrics());
+    table.row("sum after stage 1", after.get(CombineMode.SUM).metrics());
+    table.row("Combiner (stage 2)", after.get(CombineMode.COMBINER).metrics());
+    int queries = after.get(CombineMode.COMBINER).queries();
+    String text =
+        "Test split, " + queries + " queries; Recall@K in percent (Rs@K: among the reference's near variants)\n\n"
+            + table.markdown();
+    AtomicFiles.writeString(file, key + "\n" + text);
+    out.print(text);
+    out.flush();
+  }
+
+  private Map<CombineMode, RecallReport> evaluate(Path data, ModelBundle bundle, List<CombineMode> modes) throws IOException {
+    try (CirEncoder enc = CirEncoder.open(bundle, EncoderOptions.defaults())) {
+      FeatureCache cache =
+          new FeatureCache(
+              work.resolve("cache"),
+              CompositionEvaluator.modelKey(bundle.fingerprint(), bundle.manifest().preprocess(), bundle.manifest().targetRatio()));
+      return new DatasetValidation(enc, cache, ProgressReporter.console(System.err))
+          .run(DatasetValidation.Kind.JSONL, data, "test", List.of(), modes, null)
+          .reports();
+    }
+  }
+
+  /** The first test triplet of each kind of edit, whose answer the dataset knows. */
+  static List<DemoBackend.Example> examples(Path data, List<SolrIndexer.Image> gallery) throws IOException {
+    Map<String, SolrIndexer.Image> byId = new LinkedHashMap<>();
+    gallery.forEach(i -> byId.put(i.id(), i));
+    Map<String, Integer> perKind = new LinkedHashMap<>();
+    List<DemoBackend.Example> out = new ArrayList<>();
+    Set<String> texts = new LinkedHashSet<>();
+    for (String line : Files.readAllLines(data.resolve("test").resolve("triplets.jsonl"), StandardCharsets.UTF_8)) {
+      if (line.isBlank()) {
+        continue;
+      }
+      JsonObject t = JsonParser.parseString(line).getAsJsonObject();
+      String kind = t.has("edit") ? t.get("edit").getAsString() : "";
+      String reference = t.get("reference").getAsString();
+      String caption = t.get("caption").getAsString();
+      if (perKind.merge(kind, 1, Integer::sum) > EXAMPLES_PER_KIND || !byId.containsKey(reference) || !texts.add(caption)) {
+        continue;
+      }
+      out.add(new DemoBackend.Example(
+          reference, DemoBackend.imageUrl(reference), byId.get(reference).fields(),
+          caption, t.get("target").getAsString()));
+    }
+    return out;
+  }
+
+  private int serve(ModelBundle bundle, List<SolrIndexer.Image> gallery, List<DemoBackend.Example> examples, long start)
+      throws Exception {
+    note("search: Solr with the cir plugin, the gallery (%d images) and the page", gallery.size());
+    DemoSite site = DemoSite.start(bundle, work.resolve("solr"), solrPort, gallery, examples, port, out);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    site.close();
+                  } catch (Exception e) {
+                    System.err.println("cir: stopping the demo: " + e.getMessage());
+                  } finally {
+                    stopped.countDown();
+                  }
+                },
+                "cir-demo-shutdown"));
+    out.printf(Locale.ROOT, "%nready in %.1f s. Open %s  (Solr: %s; stop with Ctrl-C)%n", seconds(start), site.uri(), site.solrUrl());
+    out.flush();
+    stopped.await();
     return 0;
   }
 
-  private static String name(Path p) {
-    String f = p.getFileName().toString();
-    return f.substring(0, f.lastIndexOf('.'));
+  private void note(String format, Object... args) {
+    out.printf(Locale.ROOT, "%n== " + format + "%n", args);
+    out.flush();
   }
 
-  static double cosine(float[] a, float[] b) {
-    double dot = 0;
-    double na = 0;
-    double nb = 0;
-    for (int i = 0; i < a.length; i++) {
-      dot += (double) a[i] * b[i];
-      na += (double) a[i] * a[i];
-      nb += (double) b[i] * b[i];
-    }
-    return dot / Math.sqrt(na * nb);
-  }
-
-  static BufferedImage draw(String shape, Color color) {
-    BufferedImage im = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = im.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setColor(Color.WHITE);
-    g.fillRect(0, 0, 64, 64);
-    g.setColor(color);
-    switch (shape) {
-      case "circle" -> g.fillOval(12, 12, 40, 40);
-      case "square" -> g.fillRect(14, 14, 36, 36);
-      case "triangle" -> g.fillPolygon(new Polygon(new int[] {32, 52, 12}, new int[] {10, 52, 52}, 3));
-      default -> {
-        g.setStroke(new BasicStroke(10));
-        g.drawLine(14, 14, 50, 50);
-        g.drawLine(50, 14, 14, 50);
-      }
-    }
-    g.dispose();
-    return im;
-  }
-
-  private static Map<String, Color> mapOf(Object... kv) {
-    Map<String, Color> m = new LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) {
-      m.put((String) kv[i], (Color) kv[i + 1]);
-    }
-    return m;
+  private static double seconds(long since) {
+    return (System.nanoTime() - since) / 1e9;
   }
 }

@@ -148,12 +148,23 @@ class CliTest {
   }
 
   @Test
-  void demoRunsOnItsOwnData() {
-    Result r = cir("demo", "--work", tmp.resolve("demo").toString());
+  void demoTrainsEvaluatesAndReusesWhatItKept() {
+    String[] args = {"demo", "--work", tmp.resolve("demo").toString(), "--size", "300", "--captions-epochs", "1",
+        "--stage1-epochs", "1", "--combiner-epochs", "1", "--no-serve"};
+    Result r = cir(args);
     assertEquals(0, r.status(), r.err());
-    assertTrue(r.out().contains("encoded 12 images and 12 captions"), r.out());
-    assertTrue(r.out().contains("combiner top 3:") && r.out().contains("λ = "), r.out());
-    assertTrue(Files.isRegularFile(tmp.resolve("demo/bundle/bundle.json")));
+    for (String stage : new String[] {"captions", "stage1", "combiner"}) {
+      assertTrue(Files.isRegularFile(tmp.resolve("demo/runs/" + stage + "/bundle.json")), stage);
+    }
+    for (String row : new String[] {"image only", "text only", "sum before fine-tuning", "sum after stage 1", "Combiner (stage 2)"}) {
+      assertTrue(r.out().contains("| " + row), row + " in\n" + r.out());
+    }
+    Result again = cir(args);
+    assertEquals(0, again.status(), again.err());
+    assertTrue(!again.out().contains("$ cir "), "nothing runs twice:\n" + again.out());
+    assertTrue(again.out().contains("as measured when the models were trained"), again.out());
+    String table = r.out().substring(r.out().indexOf("| model"), r.out().indexOf("done in"));
+    assertTrue(again.out().contains(table), "the same table:\n" + again.out());
   }
 
   /** A PNG signature and IHDR chunk (with a correct CRC) for a w x h RGB image, and nothing else. */

@@ -40,6 +40,11 @@ public interface DemoBackend {
   record SearchResponse(
       List<Hit> results, Float lambda, Timings timings, Map<String, List<FacetValue>> facets, Map<String, String> solrParams) {}
 
+  /** The page's address of a gallery image. */
+  static String imageUrl(String id) {
+    return "/images/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
   Info info() throws Exception;
 
   GalleryPage gallery(int start, int rows) throws Exception;

@@ -73,7 +73,7 @@ final class SolrDemoBackend implements DemoBackend {
   }
 
   static String imageUrl(String id) {
-    return "/images/" + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20");
+    return DemoBackend.imageUrl(id);
   }
 
   @Override

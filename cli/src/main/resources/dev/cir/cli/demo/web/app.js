@@ -1,7 +1,7 @@
 'use strict';
 // Composed image search: a plain page over the demo server's small JSON API, which sends {!cir} queries to Solr.
 
-const state = { reference: null, upload: null, start: 0, rows: 48, filters: {}, facetLabels: {} };
+const state = { reference: null, upload: null, expected: null, start: 0, rows: 48, filters: {}, facetLabels: {} };
 const $ = (id) => document.getElementById(id);
 
 async function api(path, options) {
@@ -42,6 +42,7 @@ function showReference(src, label, meta) {
 
 function selectReference(image) {
   state.reference = image.id;
+  state.expected = null;
   state.upload = null;
   for (const b of document.querySelectorAll('#gallery button')) b.classList.toggle('selected', b.dataset.id === image.id);
   showReference(image.url, image.id, image.meta);
@@ -94,7 +95,12 @@ async function search(event) {
     });
     renderResults(r);
     renderFacets(r.facets);
-    status(r.results.length + ' results · encode ' + r.timings.encodeMillis.toFixed(1) + ' ms · Solr ' + r.timings.solrMillis.toFixed(1) + ' ms');
+    let expected = '';
+    if (state.expected) {
+      const rank = r.results.findIndex((hit) => hit.id === state.expected);
+      expected = rank >= 0 ? ' · the known target is #' + (rank + 1) : ' · the known target is not in the top ' + r.results.length;
+    }
+    status(r.results.length + ' results · encode ' + r.timings.encodeMillis.toFixed(1) + ' ms · Solr ' + r.timings.solrMillis.toFixed(1) + ' ms' + expected);
   } catch (e) {
     status(e.message, true);
   } finally {
@@ -106,8 +112,10 @@ function renderResults(r) {
   const list = $('results');
   list.replaceChildren();
   r.results.forEach((hit, i) => {
-    list.appendChild(el('li', { 'data-id': hit.id, 'data-testid': 'result' }, [
+    const isTarget = hit.id === state.expected;
+    list.appendChild(el('li', { 'data-id': hit.id, 'data-testid': 'result', class: isTarget ? 'expected' : '' }, [
       el('img', { src: hit.url, alt: hit.id }),
+      ...(isTarget ? [el('div', { class: 'badge', text: 'known target' })] : []),
       el('div', {}, [el('span', { class: 'rank', text: '#' + (i + 1) }), el('span', { class: 'score', text: hit.score.toFixed(4) })]),
       el('div', { class: 'tags', text: hit.id }),
       el('div', { class: 'tags', text: describe(hit.meta) })]));
@@ -131,6 +139,7 @@ async function upload() {
     const r = await api('/api/upload', { method: 'POST', headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-File-Name': file.name }, body: file });
     state.upload = r.token;
     state.reference = null;
+    state.expected = null;
     for (const b of document.querySelectorAll('#gallery button')) b.classList.remove('selected');
     showReference(URL.createObjectURL(file), file.name + ' (uploaded)', {});
     status('Uploaded ' + file.name + '. Now say what should change.');
@@ -147,6 +156,7 @@ async function init() {
       $('examples').appendChild(el('button', { type: 'button', text: ex.text, title: 'reference ' + ex.reference, onclick: async () => {
         selectReference({ id: ex.reference, url: ex.referenceUrl, meta: ex.referenceMeta });
         $('text').value = ex.text;
+        state.expected = ex.target;
         await search();
       } }));
     }
@@ -162,5 +172,6 @@ async function init() {
 $('search-form').addEventListener('submit', search);
 $('gallery-more').addEventListener('click', () => loadGallery(true));
 $('upload').addEventListener('change', upload);
+$('text').addEventListener('input', () => { state.expected = null; });
 $('clear-filters').addEventListener('click', () => { state.filters = {}; for (const c of document.querySelectorAll('#facets input')) c.checked = false; if (state.reference || state.upload) search(); });
 init();
