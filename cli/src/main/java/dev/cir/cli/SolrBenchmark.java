@@ -80,6 +80,10 @@ final class SolrBenchmark {
       centers[c] = gaussian(random, s.dimension(), 1f);
     }
     float[][] vectors = new float[s.sizes().get(s.sizes().size() - 1)][];
+    // a bulk load, configured as the admin guide advises: a large indexing buffer and no timed hard
+    // commits, so the index is flushed in a few large segments instead of many small ones to merge
+    System.setProperty("solr.ramBufferSizeMB", System.getProperty("solr.ramBufferSizeMB", "1024"));
+    System.setProperty("solr.autoCommit.maxTime", System.getProperty("solr.autoCommit.maxTime", "-1"));
     try (EmbeddedSolr solr = EmbeddedSolr.start(EmbeddedSolr.Options.of(0, bundleDir));
         SolrClient client = new Http2SolrClient.Builder(solr.baseUrl()).build();
         CirEncoder encoder = CirEncoder.open(bundle, EncoderOptions.defaults())) {
