@@ -10,10 +10,20 @@ package dev.cir.train;
  * @param warmupSteps linear warm-up updates
  * @param cosine cosine decay to 0 after the warm-up (else constant, as CLIP4Cir)
  * @param clipNorm global gradient-norm bound, 0 for none
+ * @param hardNegatives member images per triplet added to a batch's candidates as extra negatives
+ *     (0: CLIP4Cir's objective, the batch's other targets only)
+ * @param validateEvery validate every this many epochs (the last one always)
  */
 public record TrainingDefaults(
     int epochs, int batchSize, double lr, long warmupSteps, boolean cosine, double clipNorm, double weightDecay,
-    double beta2, double eps) {
+    double beta2, double eps, int hardNegatives, int validateEvery) {
+
+  /** Without hard negatives, validating every epoch. */
+  public TrainingDefaults(
+      int epochs, int batchSize, double lr, long warmupSteps, boolean cosine, double clipNorm, double weightDecay,
+      double beta2, double eps) {
+    this(epochs, batchSize, lr, warmupSteps, cosine, clipNorm, weightDecay, beta2, eps, 0, 1);
+  }
 
   /** {@code cir train clip --objective composed} (CLIP4Cir stage 1). */
   public static TrainingDefaults composed(boolean tiny) {
