@@ -87,8 +87,8 @@ final class TrainCommand implements Runnable {
     @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "Also checkpoint every this many updates, besides every epoch (default: ${DEFAULT-VALUE}; 0: epochs only).")
     int checkpointEvery = 200;
 
-    @Option(names = "--validate-every", paramLabel = "EPOCHS", description = "Validate every this many epochs; the last epoch always (default: ${DEFAULT-VALUE}).")
-    int validateEvery = 1;
+    @Option(names = "--validate-every", paramLabel = "EPOCHS", description = "Validate every this many epochs; the last epoch always (default: 1; see below).")
+    Integer validateEvery;
 
     @Option(names = "--keep-checkpoints", paramLabel = "N", description = "Newest checkpoints kept (default: ${DEFAULT-VALUE}).")
     int keep = 2;
@@ -103,7 +103,7 @@ final class TrainCommand implements Runnable {
       return new TrainingSettings(
           epochs != null ? epochs : d.epochs(), batchSize != null ? batchSize : d.batchSize(), lr != null ? lr : d.lr(),
           warmup != null ? warmup : d.warmupSteps(), cosine, clipNorm != null ? clipNorm : d.clipNorm(), seed,
-          checkpointEvery, validateEvery, keep, resume);
+          checkpointEvery, validateEvery != null ? validateEvery : d.validateEvery(), keep, resume);
     }
 
     private static boolean parseSchedule(String s) {
@@ -179,6 +179,9 @@ final class TrainCommand implements Runnable {
     @Option(names = "--decay-all", description = "Decay every parameter, as CLIP4Cir does.")
     boolean decayAll;
 
+    @Option(names = "--hard-negatives", paramLabel = "N", description = "composed: add up to N of each triplet's member images (not its reference or target) to the batch's candidates as negatives; captions: add up to N pairs per pair whose images share a triplet's member set with it (default: see above).")
+    Integer hardNegatives;
+
     private final PrintWriter out;
 
     @Inject
@@ -200,7 +203,8 @@ final class TrainCommand implements Runnable {
       ClipTraining.Options o =
           new ClipTraining.Options(
               data, obj, enc, s, common.out, common.settings(d), weightDecay != null ? weightDecay : d.weightDecay(), decayAll,
-              d.beta2(), d.eps(), common.device, common.workers, common.facts("cir train clip"));
+              d.beta2(), d.eps(), common.device, common.workers, common.facts("cir train clip"),
+              hardNegatives != null ? hardNegatives : d.hardNegatives());
       report(out, ClipTraining.run(o, ProgressReporter.console(System.err), new PrintWriter(System.err, true)));
       return 0;
     }
@@ -231,6 +235,9 @@ final class TrainCommand implements Runnable {
     @Option(names = "--hidden-dim", paramLabel = "H", description = "Combiner hidden size (default: 8 x the embedding).")
     int hidden;
 
+    @Option(names = "--hard-negatives", paramLabel = "N", description = "Add up to N of each triplet's member images (not its reference or target) to the batch's candidates as negatives (default: see above).")
+    Integer hardNegatives;
+
     private final PrintWriter out;
 
     @Inject
@@ -242,10 +249,12 @@ final class TrainCommand implements Runnable {
     public Integer call() throws IOException {
       ModelBundle bundle = ModelBundle.open(model);
       boolean tiny = "tiny".equalsIgnoreCase(bundle.manifest().architectureName());
+      TrainingDefaults d = TrainingDefaults.combiner(tiny);
       CombinerTraining.Options o =
           new CombinerTraining.Options(
-              common.data(), bundle, common.out, common.settings(TrainingDefaults.combiner(tiny)), projection, hidden,
-              common.device, common.workers, common.facts("cir train combiner"));
+              common.data(), bundle, common.out, common.settings(d), projection, hidden,
+              common.device, common.workers, common.facts("cir train combiner"),
+              hardNegatives != null ? hardNegatives : d.hardNegatives());
       report(out, CombinerTraining.run(o, ProgressReporter.console(System.err), new PrintWriter(System.err, true)));
       return 0;
     }

@@ -10,15 +10,25 @@ package dev.cir.train;
  * @param warmupSteps linear warm-up updates
  * @param cosine cosine decay to 0 after the warm-up (else constant, as CLIP4Cir)
  * @param clipNorm global gradient-norm bound, 0 for none
+ * @param hardNegatives member images per triplet added to a batch's candidates as extra negatives
+ *     (0: CLIP4Cir's objective, the batch's other targets only)
+ * @param validateEvery validate every this many epochs (the last one always)
  */
 public record TrainingDefaults(
     int epochs, int batchSize, double lr, long warmupSteps, boolean cosine, double clipNorm, double weightDecay,
-    double beta2, double eps) {
+    double beta2, double eps, int hardNegatives, int validateEvery) {
+
+  /** Without hard negatives, validating every epoch. */
+  public TrainingDefaults(
+      int epochs, int batchSize, double lr, long warmupSteps, boolean cosine, double clipNorm, double weightDecay,
+      double beta2, double eps) {
+    this(epochs, batchSize, lr, warmupSteps, cosine, clipNorm, weightDecay, beta2, eps, 0, 1);
+  }
 
   /** {@code cir train clip --objective composed} (CLIP4Cir stage 1). */
   public static TrainingDefaults composed(boolean tiny) {
     return tiny
-        ? new TrainingDefaults(6, 128, 1e-4, 20, true, 1.0, 0.01, 0.999, 1e-7)
+        ? new TrainingDefaults(12, 128, 3e-4, 20, true, 1.0, 0.01, 0.999, 1e-7, 4, 4)
         // clip_fine_tune.py: AdamW(lr 2e-6, betas (0.9, 0.999), eps 1e-7, weight decay 0.01), batch 128 in the README
         : new TrainingDefaults(100, 128, 2e-6, 0, false, 0, 0.01, 0.999, 1e-7);
   }
@@ -26,7 +36,7 @@ public record TrainingDefaults(
   /** {@code cir train clip --objective captions} (CLIP's objective). */
   public static TrainingDefaults captions(boolean tiny) {
     return tiny
-        ? new TrainingDefaults(8, 128, 1e-3, 100, true, 1.0, 0.1, 0.98, 1e-6)
+        ? new TrainingDefaults(3, 128, 1e-3, 100, true, 1.0, 0.1, 0.98, 1e-6, 0, 3)
         // Radford et al. 2021: AdamW betas (0.9, 0.98), eps 1e-6, decoupled decay 0.2, warm-up then cosine
         : new TrainingDefaults(32, 256, 5e-4, 2000, true, 0, 0.2, 0.98, 1e-6);
   }
@@ -34,7 +44,7 @@ public record TrainingDefaults(
   /** {@code cir train combiner} (CLIP4Cir stage 2). */
   public static TrainingDefaults combiner(boolean tiny) {
     return tiny
-        ? new TrainingDefaults(40, 128, 1e-3, 0, true, 0, 0, 0.999, 1e-8)
+        ? new TrainingDefaults(40, 128, 1e-3, 0, true, 0, 0, 0.999, 1e-8, 4, 5)
         // combiner_train.py: Adam(lr 2e-5), batch 4096 and 300 epochs in the README
         : new TrainingDefaults(300, 4096, 2e-5, 0, false, 0, 0, 0.999, 1e-8);
   }

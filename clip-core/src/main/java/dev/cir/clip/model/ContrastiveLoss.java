@@ -20,10 +20,16 @@ public final class ContrastiveLoss {
     return queries.mul(scale).matMul(Combiner.normalize(targets).transpose());
   }
 
-  /** Mean cross-entropy of {@code logits} [b, b] against the targets 0..b-1 (the diagonal). */
+  /**
+   * Mean cross-entropy of {@code logits} [b, c] (c ≥ b) against the targets 0..b-1 (the diagonal);
+   * columns past b are candidates that are no query's target (extra negatives).
+   */
   public static NDArray crossEntropyOnDiagonal(NDArray logits) {
     long b = logits.getShape().get(0);
     NDArray logProbs = logits.logSoftmax(1);
+    if (logits.getShape().get(1) > b) {
+      logProbs = logProbs.get(":, :" + b);
+    }
     NDArray eye = logits.getManager().eye((int) b).toType(logProbs.getDataType(), false);
     return logProbs.mul(eye).sum().div(-b);
   }

@@ -9,9 +9,15 @@ import dev.cir.eval.data.ImageCaption;
 import dev.cir.train.data.PixelCache;
 import dev.cir.train.optim.AdamW;
 import dev.cir.train.optim.ParameterGroup;
+import dev.cir.eval.data.Triplet;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -26,15 +32,26 @@ final class CaptionsTask extends ClipTask {
   private final PixelCache pixels;
   private final int[] imageOf;
   private final long[][] tokenRows;
+  /** For each pair, the pairs of the images that share a triplet's member set with its image. */
+  private final int[][] related;
+  private final int hardNegatives;
 
+  /**
+   * @param triplets the training triplets whose member sets relate images (may be empty)
+   * @param hardNegatives how many related pairs each pair of a batch brings into it
+   */
   CaptionsTask(ClipStart start, ClipModel model, NDManager manager, List<ImageCaption> pairs, PixelCache pixels,
-      double weightDecay, boolean decayAll, double beta2, double eps) {
+      List<Triplet> triplets, int hardNegatives, double weightDecay, boolean decayAll, double beta2, double eps) {
     super(start, model, manager);
     this.pixels = pixels;
+    this.hardNegatives = hardNegatives;
     this.imageOf = new int[pairs.size()];
+    Map<String, Integer> firstPair = new HashMap<>();
     for (int i = 0; i < pairs.size(); i++) {
       imageOf[i] = pixels.indexOf(pairs.get(i).image());
+      firstPair.putIfAbsent(pairs.get(i).image(), i);
     }
+    this.related = relate(pairs, firstPair, hardNegatives > 0 ? triplets : List.of());
     this.tokenRows = tokenizer.encodeBatch(pairs.stream().map(ImageCaption::caption).toList());
     Map<String, Parameter> trainable = new LinkedHashMap<>();
     model.namedParameters().forEach((n, p) -> {
@@ -45,13 +62,75 @@ final class CaptionsTask extends ClipTask {
     this.optimizer = new AdamW(ParameterGroup.split(trainable, weightDecay, decayAll), 0.9, beta2, eps, manager);
   }
 
+  /** Pairs whose images appear together in a member set (the reference, the target and their near variants). */
+  private static int[][] relate(List<ImageCaption> pairs, Map<String, Integer> firstPair, List<Triplet> triplets) {
+    Map<String, Set<Integer>> byImage = new HashMap<>();
+    for (Triplet t : triplets) {
+      List<Integer> set = new ArrayList<>();
+      List<String> ids = new ArrayList<>(t.members());
+      ids.add(t.reference());
+      if (t.target() != null) {
+        ids.add(t.target());
+      }
+      for (String id : ids) {
+        Integer p = firstPair.get(id);
+        if (p != null && !set.contains(p)) {
+          set.add(p);
+        }
+      }
+      for (String id : ids) {
+        if (firstPair.containsKey(id)) {
+          byImage.computeIfAbsent(id, k -> new LinkedHashSet<>()).addAll(set);
+        }
+      }
+    }
+    int[][] out = new int[pairs.size()][];
+    for (int i = 0; i < pairs.size(); i++) {
+      Set<Integer> r = byImage.getOrDefault(pairs.get(i).image(), Set.of());
+      String image = pairs.get(i).image();
+      out[i] = r.stream().mapToInt(Integer::intValue).filter(p -> !pairs.get(p).image().equals(image)).toArray();
+    }
+    return out;
+  }
+
   @Override
   public int examples() {
     return imageOf.length;
   }
 
+  /**
+   * The batch's pairs, then up to {@link #hardNegatives} related pairs for each (drawn with the
+   * batch's generator), no image twice: images that differ from a batch image in one object, whose
+   * captions differ in one phrase, make the batch's hardest negatives.
+   */
+  int[] expand(int[] positions, SplittableRandom random) {
+    if (hardNegatives == 0) {
+      return positions;
+    }
+    Set<Integer> images = new HashSet<>();
+    List<Integer> out = new ArrayList<>();
+    for (int p : positions) {
+      if (images.add(imageOf[p])) {
+        out.add(p);
+      }
+    }
+    for (int p : positions) {
+      int[] r = related[p];
+      int added = 0;
+      for (int tries = 0; tries < 2 * r.length && added < hardNegatives; tries++) {
+        int q = r[random.nextInt(r.length)];
+        if (images.add(imageOf[q])) {
+          out.add(q);
+          added++;
+        }
+      }
+    }
+    return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
   @Override
-  public NDArray loss(NDManager step, int[] positions, SplittableRandom random) {
+  public NDArray loss(NDManager step, int[] batch, SplittableRandom random) {
+    int[] positions = expand(batch, random);
     int[] images = new int[positions.length];
     long[][] rows = new long[positions.length][];
     for (int i = 0; i < positions.length; i++) {

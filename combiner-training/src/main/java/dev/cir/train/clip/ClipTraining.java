@@ -64,6 +64,9 @@ public final class ClipTraining {
    * @param decayAll decay every parameter as CLIP4Cir does, not only matrices
    * @param beta2 AdamW's second-moment decay
    * @param eps AdamW's epsilon
+   * @param hardNegatives composed: how many of each triplet's member images (other than its reference
+   *     and target) join the batch's candidates as extra negatives, 0 for CLIP4Cir's objective;
+   *     captions: how many pairs of images sharing a member set with each pair's image join the batch
    */
   public record Options(
       TrainingData data,
@@ -78,7 +81,23 @@ public final class ClipTraining {
       double eps,
       String device,
       int workers,
-      Map<String, String> facts) {}
+      Map<String, String> facts,
+      int hardNegatives) {
+
+    public Options {
+      if (hardNegatives < 0) {
+        throw new IllegalArgumentException("--hard-negatives must not be negative, got " + hardNegatives);
+      }
+    }
+
+    /** Without hard negatives (CLIP4Cir's objective). */
+    public Options(
+        TrainingData data, Objective objective, Encoders encoders, ClipStart start, Path out, TrainingSettings settings,
+        double weightDecay, boolean decayAll, double beta2, double eps, String device, int workers,
+        Map<String, String> facts) {
+      this(data, objective, encoders, start, out, settings, weightDecay, decayAll, beta2, eps, device, workers, facts, 0);
+    }
+  }
 
   public static TrainingLoop.Result run(Options o, ProgressReporter progress, PrintWriter log) throws IOException {
     Device device = Engines.device(o.device());
@@ -87,6 +106,7 @@ public final class ClipTraining {
     if (o.objective() == Objective.COMPOSED) {
       facts.put("encoder", o.encoders().id());
     }
+    facts.put("hard_negatives", Integer.toString(o.hardNegatives()));
     facts.put("dataset", o.data().kind().id());
     facts.put("start", o.start().describe());
     TrainingLoop loop = new TrainingLoop(o.settings(), o.out(), facts, progress, log);
@@ -102,6 +122,7 @@ public final class ClipTraining {
     List<GalleryImage> images;
     if (o.objective() == Objective.CAPTIONS) {
       pairs = o.data().captions("train");
+      triplets = o.hardNegatives() > 0 ? o.data().triplets("train") : null;
       Set<String> used = new LinkedHashSet<>();
       pairs.forEach(p -> used.add(p.image()));
       images = o.data().gallery("train").images().stream().filter(i -> used.contains(i.id())).toList();
@@ -113,6 +134,7 @@ public final class ClipTraining {
         if (t.target() != null) {
           used.add(t.target());
         }
+        used.addAll(ComposedTask.hardNegatives(t, o.hardNegatives()));
       }
       images = new ArrayList<>();
       for (GalleryImage i : triplets.gallery().images()) {
@@ -138,9 +160,11 @@ public final class ClipTraining {
           try {
             ClipModel model = o.start().load(checkpoint, o.settings().seed(), manager);
             return o.objective() == Objective.CAPTIONS
-                ? new CaptionsTask(o.start(), model, manager, finalPairs, pixels, o.weightDecay(), o.decayAll(), o.beta2(), o.eps())
+                ? new CaptionsTask(o.start(), model, manager, finalPairs, pixels,
+                    finalTriplets == null ? List.of() : finalTriplets.triplets(), o.hardNegatives(), o.weightDecay(),
+                    o.decayAll(), o.beta2(), o.eps())
                 : new ComposedTask(o.start(), model, manager, finalTriplets, pixels, o.encoders(),
-                    o.weightDecay(), o.decayAll());
+                    o.weightDecay(), o.decayAll(), o.hardNegatives());
           } catch (RuntimeException e) {
             manager.close();
             throw e;

@@ -33,12 +33,14 @@ public final class ComposedTask extends ClipTask {
   private final Encoders encoders;
   private final int[] reference;
   private final int[] target;
+  /** Each triplet's hard negatives: its member images other than the reference and the target. */
+  private final int[][] negatives;
   /** Each triplet's caption variants as token rows. */
   private final long[][][] variants;
   private NDArray frozenImageFeatures;
 
   ComposedTask(ClipStart start, ClipModel model, NDManager manager, CirDataset data, PixelCache pixels, Encoders encoders,
-      double weightDecay, boolean decayAll) {
+      double weightDecay, boolean decayAll, int hardNegatives) {
     super(start, model, manager);
     this.data = data;
     this.pixels = pixels;
@@ -47,6 +49,7 @@ public final class ComposedTask extends ClipTask {
     this.reference = new int[triplets.size()];
     this.target = new int[triplets.size()];
     this.variants = new long[triplets.size()][][];
+    this.negatives = new int[triplets.size()][];
     Map<String, long[]> tokenized = new HashMap<>();
     for (int i = 0; i < triplets.size(); i++) {
       Triplet t = triplets.get(i);
@@ -55,6 +58,7 @@ public final class ComposedTask extends ClipTask {
       }
       reference[i] = pixels.indexOf(t.reference());
       target[i] = pixels.indexOf(t.target());
+      negatives[i] = hardNegatives(t, hardNegatives).stream().mapToInt(pixels::indexOf).toArray();
       List<String> texts = data.captions().trainingVariants(t);
       variants[i] = new long[texts.size()][];
       for (int k = 0; k < texts.size(); k++) {
@@ -102,6 +106,21 @@ public final class ComposedTask extends ClipTask {
     return reference.length;
   }
 
+  /**
+   * Up to {@code k} of a triplet's member images that are neither its reference nor its target, in
+   * the dataset's order: images close to the target that the query must not retrieve (CIRR's and the
+   * synthetic dataset's candidate sets).
+   */
+  public static List<String> hardNegatives(Triplet t, int k) {
+    List<String> out = new java.util.ArrayList<>();
+    for (String m : t.members()) {
+      if (out.size() < k && !m.equals(t.reference()) && !m.equals(t.target()) && !out.contains(m)) {
+        out.add(m);
+      }
+    }
+    return out;
+  }
+
   @Override
   public NDArray loss(NDManager step, int[] positions, SplittableRandom random) {
     int b = positions.length;
@@ -109,19 +128,30 @@ public final class ComposedTask extends ClipTask {
     int[] tgts = new int[b];
     long[][] rows = new long[b][];
     List<Triplet> triplets = data.triplets();
+    int n = 0;
     for (int i = 0; i < b; i++) {
       int p = positions[i];
       refs[i] = reference[p];
       tgts[i] = target[p];
       rows[i] = variants[p][data.captions().drawTrainingVariant(triplets.get(p), random)];
+      n += negatives[p].length;
+    }
+    // candidates: the batch's targets, then every triplet's hard negatives
+    int[] candidates = new int[b + n];
+    System.arraycopy(tgts, 0, candidates, 0, b);
+    int c = b;
+    for (int i = 0; i < b; i++) {
+      for (int x : negatives[positions[i]]) {
+        candidates[c++] = x;
+      }
     }
     if (frozenImageFeatures != null) {
-      return loss(take(step, refs), model.encodeText(ps, tokens(step, rows), true), take(step, tgts));
+      return loss(take(step, refs), model.encodeText(ps, tokens(step, rows), true), take(step, candidates));
     }
-    int[] both = new int[2 * b];
-    System.arraycopy(refs, 0, both, 0, b);
-    System.arraycopy(tgts, 0, both, b, b);
-    return loss(model, ps, pixels.batch(step, both), tokens(step, rows));
+    int[] all = new int[b + candidates.length];
+    System.arraycopy(refs, 0, all, 0, b);
+    System.arraycopy(candidates, 0, all, b, candidates.length);
+    return loss(model, ps, pixels.batch(step, all), b, tokens(step, rows));
   }
 
   /**
@@ -130,15 +160,23 @@ public final class ComposedTask extends ClipTask {
    * n] through the text tower.
    */
   public static NDArray loss(ClipModel model, ParameterStore ps, NDArray referencesThenTargets, NDArray tokens) {
-    long b = referencesThenTargets.getShape().get(0) / 2;
-    NDArray features = model.encodeImage(ps, referencesThenTargets, true);
+    return loss(model, ps, referencesThenTargets, referencesThenTargets.getShape().get(0) / 2, tokens);
+  }
+
+  /**
+   * The same with extra negatives: {@code images} holds the b references, then the b targets, then
+   * any further candidates [b + c, 3, R, R]; each query's target is its own, every other candidate a
+   * negative.
+   */
+  static NDArray loss(ClipModel model, ParameterStore ps, NDArray images, long b, NDArray tokens) {
+    NDArray features = model.encodeImage(ps, images, true);
     return loss(features.get(":" + b), model.encodeText(ps, tokens, true), features.get(b + ":"));
   }
 
-  /** loss = CE(100 · normalize(reference + text) · normalize(target)ᵀ, diagonal). */
-  static NDArray loss(NDArray reference, NDArray text, NDArray target) {
+  /** loss = CE(100 · normalize(reference + text) · normalize(candidates)ᵀ, diagonal); candidates start with the targets. */
+  static NDArray loss(NDArray reference, NDArray text, NDArray candidates) {
     NDArray query = Combiner.normalize(reference.add(text));
-    return ContrastiveLoss.crossEntropyOnDiagonal(ContrastiveLoss.logits(query, target, LOGIT_SCALE));
+    return ContrastiveLoss.crossEntropyOnDiagonal(ContrastiveLoss.logits(query, candidates, LOGIT_SCALE));
   }
 
   private NDArray take(NDManager step, int[] rows) {

@@ -81,21 +81,33 @@ public final class CombinerTask implements TrainingTask {
   public NDArray loss(NDManager step, int[] positions, SplittableRandom random) {
     int b = positions.length;
     int d = features.dim();
+    int n = 0;
+    for (int p : positions) {
+      n += features.negatives(p).length;
+    }
     float[] ref = new float[b * d];
     float[] txt = new float[b * d];
-    float[] tgt = new float[b * d];
+    // candidates: the batch's targets, then every triplet's hard negatives
+    float[] tgt = new float[(b + n) * d];
+    int c = b;
     for (int i = 0; i < b; i++) {
       int p = positions[i];
       int k = features.variants(p) == 1 ? 0 : captions.drawTrainingVariant(triplets.get(p), random);
       System.arraycopy(features.reference(p), 0, ref, i * d, d);
       System.arraycopy(features.text(p, k), 0, txt, i * d, d);
       System.arraycopy(features.target(p), 0, tgt, i * d, d);
+      for (float[] x : features.negatives(p)) {
+        System.arraycopy(x, 0, tgt, c++ * d, d);
+      }
     }
     Shape shape = new Shape(b, d);
-    return loss(combiner, ps, step.create(ref, shape), step.create(txt, shape), step.create(tgt, shape), dropout);
+    return loss(combiner, ps, step.create(ref, shape), step.create(txt, shape), step.create(tgt, new Shape(b + n, d)), dropout);
   }
 
-  /** Stage 2's loss: CE(100 · Combiner(reference, text) · normalize(target)ᵀ, diagonal). */
+  /**
+   * Stage 2's loss: CE(100 · Combiner(reference, text) · normalize(candidates)ᵀ, diagonal); the
+   * candidates are the b targets, then any extra negatives.
+   */
   public static NDArray loss(
       Combiner combiner, ParameterStore ps, NDArray reference, NDArray text, NDArray target, boolean dropout) {
     NDList out = combiner.combine(ps, reference, text, dropout);

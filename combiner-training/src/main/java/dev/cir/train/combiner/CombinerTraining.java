@@ -36,6 +36,8 @@ public final class CombinerTraining {
   /**
    * @param projectionDim the Combiner's p (0: 4d)
    * @param hiddenDim the Combiner's h (0: 8d)
+   * @param hardNegatives how many of each triplet's member images (other than its reference and
+   *     target) join the batch's candidates as extra negatives; 0 for CLIP4Cir's objective
    */
   public record Options(
       TrainingData data,
@@ -46,7 +48,22 @@ public final class CombinerTraining {
       int hiddenDim,
       String device,
       int workers,
-      Map<String, String> facts) {}
+      Map<String, String> facts,
+      int hardNegatives) {
+
+    public Options {
+      if (hardNegatives < 0) {
+        throw new IllegalArgumentException("--hard-negatives must not be negative, got " + hardNegatives);
+      }
+    }
+
+    /** Without hard negatives (CLIP4Cir's objective). */
+    public Options(
+        TrainingData data, ModelBundle model, Path out, TrainingSettings settings, int projectionDim, int hiddenDim,
+        String device, int workers, Map<String, String> facts) {
+      this(data, model, out, settings, projectionDim, hiddenDim, device, workers, facts, 0);
+    }
+  }
 
   public static TrainingLoop.Result run(Options o, ProgressReporter progress, PrintWriter log) throws IOException {
     Device device = Engines.device(o.device());
@@ -58,6 +75,7 @@ public final class CombinerTraining {
     facts.put("dataset", o.data().kind().id());
     facts.put("start", o.model().dir().toString());
     facts.put("combiner_sizes", d + "/" + p + "/" + h);
+    facts.put("hard_negatives", Integer.toString(o.hardNegatives()));
     TrainingLoop loop = new TrainingLoop(o.settings(), o.out(), facts, progress, log);
     loop.checkOutput();
     Path cacheDir = loop.checkpointDir().resolve("features");
@@ -68,7 +86,7 @@ public final class CombinerTraining {
     CirDataset train = o.data().triplets("train");
     TripletFeatures features;
     try (CirEncoder enc = CirEncoder.open(o.model(), encoderOptions)) {
-      features = TripletFeatures.compute(enc, o.model(), train, cacheDir, progress);
+      features = TripletFeatures.compute(enc, o.model(), train, cacheDir, o.hardNegatives(), progress);
     }
     log.printf(Locale.ROOT, "features of %d training triplets ready in %.1f s%n", features.triplets(), (System.nanoTime() - t0) / 1e9);
     log.flush();

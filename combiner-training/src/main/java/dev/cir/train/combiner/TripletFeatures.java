@@ -10,6 +10,7 @@ import dev.cir.eval.progress.ProgressReporter;
 import dev.cir.eval.validate.CompositionEvaluator;
 import dev.cir.eval.validate.FeatureCache;
 import dev.cir.eval.validate.GalleryEncoder;
+import dev.cir.train.clip.ComposedTask;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -34,24 +35,47 @@ public final class TripletFeatures {
   private final int[] reference;
   private final int[] target;
   private final int[][] variants;
+  private final int[][] negatives;
 
   TripletFeatures(int dim, float[][] images, float[][] texts, int[] reference, int[] target, int[][] variants) {
+    this(dim, images, texts, reference, target, variants, new int[reference.length][]);
+  }
+
+  TripletFeatures(
+      int dim, float[][] images, float[][] texts, int[] reference, int[] target, int[][] variants, int[][] negatives) {
     this.dim = dim;
     this.images = images;
     this.texts = texts;
     this.reference = reference;
     this.target = target;
     this.variants = variants;
+    this.negatives = negatives;
+    for (int i = 0; i < negatives.length; i++) {
+      if (negatives[i] == null) {
+        negatives[i] = new int[0];
+      }
+    }
   }
 
   /** Encodes (or reads from {@code cacheDir}) the features of {@code data}'s triplets. */
   public static TripletFeatures compute(
       CirEncoder encoder, ModelBundle bundle, CirDataset data, Path cacheDir, ProgressReporter progress) throws IOException {
+    return compute(encoder, bundle, data, cacheDir, 0, progress);
+  }
+
+  /**
+   * The same, with the features of up to {@code hardNegatives} member images per triplet (other
+   * than its reference and target), stage 2's extra negatives.
+   */
+  public static TripletFeatures compute(
+      CirEncoder encoder, ModelBundle bundle, CirDataset data, Path cacheDir, int hardNegatives, ProgressReporter progress)
+      throws IOException {
     Map<String, Integer> imageIndex = new LinkedHashMap<>();
     List<Triplet> triplets = data.triplets();
     int[] reference = new int[triplets.size()];
     int[] target = new int[triplets.size()];
     int[][] variants = new int[triplets.size()][];
+    int[][] negatives = new int[triplets.size()][];
     Map<String, Integer> textIndex = new LinkedHashMap<>();
     for (int i = 0; i < triplets.size(); i++) {
       Triplet t = triplets.get(i);
@@ -60,6 +84,10 @@ public final class TripletFeatures {
       }
       reference[i] = imageIndex.computeIfAbsent(t.reference(), k -> imageIndex.size());
       target[i] = imageIndex.computeIfAbsent(t.target(), k -> imageIndex.size());
+      negatives[i] =
+          ComposedTask.hardNegatives(t, hardNegatives).stream()
+              .mapToInt(id -> imageIndex.computeIfAbsent(id, k -> imageIndex.size()))
+              .toArray();
       List<String> v = data.captions().trainingVariants(t);
       variants[i] = new int[v.size()];
       for (int k = 0; k < v.size(); k++) {
@@ -74,7 +102,7 @@ public final class TripletFeatures {
     float[][] images =
         new GalleryEncoder(encoder, imageCache(bundle, cacheDir), progress).encode(files, "training image features").features();
     float[][] texts = encodeTexts(encoder, new ArrayList<>(textIndex.keySet()), textCache(bundle, cacheDir), progress);
-    return new TripletFeatures(encoder.dimension(), images, texts, reference, target, variants);
+    return new TripletFeatures(encoder.dimension(), images, texts, reference, target, variants, negatives);
   }
 
   /** The cache of image features of this bundle's CLIP weights (validation shares it: stage 2 never changes them). */
@@ -145,6 +173,15 @@ public final class TripletFeatures {
 
   public float[] target(int i) {
     return images[target[i]];
+  }
+
+  /** Raw features of the hard negatives of triplet {@code i} (none unless asked for). */
+  public float[][] negatives(int i) {
+    float[][] out = new float[negatives[i].length][];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = images[negatives[i][k]];
+    }
+    return out;
   }
 
   /** How many caption variants triplet {@code i} has. */

@@ -58,6 +58,9 @@ public final class TrainingLoop {
     TrainingTask create(Optional<StateDict> checkpointWeights) throws IOException;
   }
 
+  /** Updates skipped for a non-finite gradient before a run gives up. */
+  static final int MAX_SKIPPED = 10;
+
   private final TrainingSettings settings;
   private final Path out;
   private final Map<String, String> facts;
@@ -135,6 +138,7 @@ public final class TrainingLoop {
       LearningRateSchedule schedule =
           new LearningRateSchedule(settings.lr(), settings.warmupSteps(), totalSteps, settings.cosine());
       NDManager base = engine.newBaseManager();
+      int skipped = 0;
       try {
         for (int epoch = state.epoch; epoch < settings.epochs(); epoch++) {
           long epochStart = System.nanoTime();
@@ -156,6 +160,16 @@ public final class TrainingLoop {
               bar.step(1);
               bar.status(String.format(Locale.ROOT, "loss %.4f | %.0f ex/s | lr %.2e", lossAndNorm[0],
                   windowSteps * settings.batchSize() / secs, lr));
+              if (Double.isFinite(lossAndNorm[0]) && !Double.isFinite(lossAndNorm[1])) {
+                skipped++;
+                log.printf(Locale.ROOT, "%nstep %d: the gradient norm is %s with a finite loss: update skipped%n", state.step, lossAndNorm[1]);
+                log.flush();
+                if (skipped > MAX_SKIPPED) {
+                  throw new IllegalStateException(
+                      "the gradient became non-finite " + skipped + " times; lower --lr or set --clip-norm"
+                          + " (the last checkpoint is in " + checkpointDir() + ")");
+                }
+              }
               if (!Double.isFinite(lossAndNorm[0])) {
                 throw new IllegalStateException(
                     "the loss became " + lossAndNorm[0] + " at step " + state.step + "; lower --lr or set --clip-norm"
@@ -218,11 +232,19 @@ public final class TrainingLoop {
           }
         }
         norm = GradientClipping.clipGlobalNorm(grads, clipNorm);
-        optimizer.step(grads, lr);
-        for (NDArray g : grads.values()) {
-          g.subi(g); // PyTorch accumulates gradients: clear them for the next step
+        if (Double.isFinite(norm) || !Float.isFinite(loss)) {
+          optimizer.step(grads, lr);
+          for (NDArray g : grads.values()) {
+            g.subi(g); // PyTorch accumulates gradients: clear them for the next step
+          }
+          task.afterUpdate();
+        } else {
+          // a finite loss with a non-finite gradient: skip the update (as a gradient scaler does),
+          // leaving the weights and the optimizer's moments as they were
+          for (NDArray g : grads.values()) {
+            g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
+          }
         }
-        task.afterUpdate();
       } catch (RuntimeException e) {
         throw e;
       } catch (Exception e) {

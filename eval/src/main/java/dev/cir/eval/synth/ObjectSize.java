@@ -2,7 +2,7 @@ package dev.cir.eval.synth;
 
 import java.util.Locale;
 
-/** Two sizes, far enough apart to tell at 64 pixels. */
+/** Two sizes, far enough apart to tell at 48 pixels. */
 public enum ObjectSize {
   SMALL,
   LARGE;

@@ -46,7 +46,7 @@ import java.util.stream.Stream;
 public final class SyntheticDataset {
   public static final int DEFAULT_SIZE = 5000;
   public static final long DEFAULT_SEED = 0;
-  public static final int DEFAULT_IMAGE_SIZE = 64;
+  public static final int DEFAULT_IMAGE_SIZE = 48;
   public static final List<String> SPLITS = List.of("train", "val", "test");
 
   /** Near-reference variants per query, of which {@value #MEMBER_SIBLINGS} join the members. */
