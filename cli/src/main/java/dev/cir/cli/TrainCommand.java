@@ -144,9 +144,10 @@ final class TrainCommand implements Runnable {
         "",
         "Defaults for OpenAI-size models (CLIP4Cir): composed 100 epochs, batch 128, lr 2e-6, constant, no",
         "clipping, weight decay 0.01; captions 32 epochs, batch 256, lr 5e-4, warm-up 2000, cosine, decay 0.2.",
-        "Defaults for --arch tiny (or a bundle named tiny), tuned on the synthetic dataset: composed 6 epochs,",
-        "batch 128, lr 1e-4, warm-up 20, cosine, clip-norm 1; captions 8 epochs, batch 128, lr 1e-3, warm-up",
-        "100, cosine, clip-norm 1, decay 0.1.",
+        "Defaults for --arch tiny (or a bundle named tiny), tuned on the synthetic dataset: composed 12 epochs,",
+        "batch 128, lr 3e-4, warm-up 20, cosine, clip-norm 1, 4 hard negatives, validation every 4 epochs;",
+        "captions 3 epochs, batch 128, lr 1e-3, warm-up 100, cosine, clip-norm 1, decay 0.1, validation after",
+        "the last. Other runs: no hard negatives, validation every epoch.",
         "Weight decay skips biases, norms, embeddings and the logit scale unless --decay-all (CLIP4Cir's AdamW",
         "decays every parameter)."
       })
@@ -221,7 +222,8 @@ final class TrainCommand implements Runnable {
         "Combiner through eval; the bundle with the best epoch's Combiner is written to --out.",
         "",
         "Defaults for OpenAI-size models (CLIP4Cir): 300 epochs, batch 4096, lr 2e-5, constant. For a bundle",
-        "named tiny (the synthetic recipe): 40 epochs, batch 128, lr 1e-3, cosine."
+        "named tiny (the synthetic recipe): 40 epochs, batch 128, lr 1e-3, cosine, 4 hard negatives, validation",
+        "every 5 epochs. Other bundles: no hard negatives, validation every epoch."
       })
   static final class CombinerCommand implements Callable<Integer> {
     @Mixin Common common;
