@@ -128,6 +128,14 @@ public final class TrainingLoop {
       }
       Map<String, Parameter> trainable = optimizer.parameters();
       trainable.values().forEach(p -> p.getArray().setRequiresGradient(true));
+      // DJL allocates a parameter's gradient without clearing it and backward adds to it: whatever the
+      // memory held would enter the first update (a fresh process usually gets zeroed pages, a resumed
+      // one reused memory)
+      for (Parameter p : trainable.values()) {
+        try (NDArray g = p.getArray().getGradient()) {
+          g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
+        }
+      }
       int perEpoch = EpochOrder.batches(task.examples(), settings.batchSize());
       if (perEpoch == 0) {
         throw new IllegalArgumentException(
@@ -235,7 +243,7 @@ public final class TrainingLoop {
         if (Double.isFinite(norm) || !Float.isFinite(loss)) {
           optimizer.step(grads, lr);
           for (NDArray g : grads.values()) {
-            g.subi(g); // PyTorch accumulates gradients: clear them for the next step
+            g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f); // PyTorch accumulates gradients: clear them
           }
           task.afterUpdate();
         } else {
