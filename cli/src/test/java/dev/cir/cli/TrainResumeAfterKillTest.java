@@ -34,9 +34,7 @@ class TrainResumeAfterKillTest {
     System.out.println("kill moments drawn with seed " + seed);
 
     List<String> clip = List.of("train", "clip", "--dataset", "jsonl", "--root", data.toString(), "--arch", "tiny",
-        "--epochs", "3", "--batch-size", "8", "--checkpoint-every", "2", "--seed", "5", "--workers", "1",
-        // CLIP4Cir's stage-1 objective: resuming with extra hard negatives is not yet exact (docs/training.md, open issues)
-        "--hard-negatives", "0");
+        "--epochs", "3", "--batch-size", "8", "--checkpoint-every", "2", "--seed", "5", "--workers", "1");
     Path clipRef = tmp.resolve("clip-ref");
     Path clipKilled = tmp.resolve("clip-killed");
     runToEnd(clip, clipRef, false);

@@ -25,7 +25,7 @@ public enum Activation {
 
   public NDArray apply(NDArray x) {
     return switch (this) {
-      case QUICK_GELU -> x.mul(ai.djl.nn.Activation.sigmoid(x.mul(1.702f)));
+      case QUICK_GELU -> x.mul(ai.djl.nn.Activation.sigmoid(Scalars.mul(x, 1.702f)));
       case GELU -> ai.djl.nn.Activation.gelu(x);
     };
   }

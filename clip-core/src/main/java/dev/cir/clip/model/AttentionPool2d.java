@@ -49,7 +49,7 @@ public final class AttentionPool2d extends ClipBlock {
     NDArray q = qProj.forward(ps, x.get(":, :1, :"), training).reshape(b, 1, heads, dh).transpose(0, 2, 1, 3);
     NDArray k = kProj.forward(ps, x, training).reshape(b, n, heads, dh).transpose(0, 2, 1, 3);
     NDArray v = vProj.forward(ps, x, training).reshape(b, n, heads, dh).transpose(0, 2, 1, 3);
-    NDArray attn = q.div((float) Math.sqrt(dh)).matMul(k.transpose(0, 1, 3, 2)).softmax(-1);
+    NDArray attn = Scalars.div(q, (float) Math.sqrt(dh)).matMul(k.transpose(0, 1, 3, 2)).softmax(-1);
     NDArray out = attn.matMul(v).transpose(0, 2, 1, 3).reshape(b, embedDim); // [b, c]
     return cProj.forward(ps, out, training);
   }

@@ -17,7 +17,7 @@ public final class ContrastiveLoss {
    */
   public static NDArray logits(NDArray queries, NDArray targets, float scale) {
     // (scale · q) @ tᵀ, in CLIP4Cir's order of operations
-    return queries.mul(scale).matMul(Combiner.normalize(targets).transpose());
+    return Scalars.mul(queries, scale).matMul(Combiner.normalize(targets).transpose());
   }
 
   /**
@@ -31,6 +31,6 @@ public final class ContrastiveLoss {
       logProbs = logProbs.get(":, :" + b);
     }
     NDArray eye = logits.getManager().eye((int) b).toType(logProbs.getDataType(), false);
-    return logProbs.mul(eye).sum().div(-b);
+    return Scalars.div(logProbs.mul(eye).sum(), -b);
   }
 }

@@ -47,7 +47,7 @@ public final class MultiheadAttention extends ClipBlock {
             .reshape(b, n, 3, heads, dh)
             .transpose(2, 0, 3, 1, 4);
     // torch's _scaled_dot_product_attention divides q by sqrt(head_dim) before q·kᵀ
-    NDArray q = qkv.get(0).div((float) Math.sqrt(dh));
+    NDArray q = Scalars.div(qkv.get(0), (float) Math.sqrt(dh));
     NDArray k = qkv.get(1);
     NDArray v = qkv.get(2);
     NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));

@@ -143,7 +143,7 @@ final class CaptionsTask extends ClipTask {
     NDArray logitsPerImage = image.matMul(text.transpose()).mul(scale);
     NDArray perImage = dev.cir.clip.model.ContrastiveLoss.crossEntropyOnDiagonal(logitsPerImage);
     NDArray perText = dev.cir.clip.model.ContrastiveLoss.crossEntropyOnDiagonal(logitsPerImage.transpose());
-    return perImage.add(perText).div(2f);
+    return dev.cir.clip.model.Scalars.div(perImage.add(perText), 2f);
   }
 
   @Override
