@@ -52,11 +52,13 @@ import org.apache.solr.common.params.ModifiableSolrParams;
  * by cosine over all vectors.
  */
 final class SolrBenchmark {
-  record Settings(List<Integer> sizes, int dimension, int queries, int warmup, int recallQueries, int clusters, Path bundle, Path work) {}
+  record Settings(
+      List<Integer> sizes, int dimension, int queries, int warmup, int recallQueries, List<Integer> recallTopK, int clusters,
+      Path bundle, Path work) {}
 
   record Row(
-      int docs, int segments, double indexSeconds, double[] knn, double[] cir, double[] cirSum, double[] text, double[] fusion,
-      double recall, double recall100) {}
+      int docs, int segments, double indexSeconds, double[] knn, double[] cir, double[] cirSum, double[] text, double[] textSum,
+      double[] fusion, double recall, double recall100, double[] recallAt, double[][] knnMsAt) {}
 
   private final Settings s;
   private final Consumer<String> log;
@@ -151,16 +153,24 @@ final class SolrBenchmark {
     double[] cir = new double[s.queries()];
     double[] cirSum = new double[s.queries()];
     double[] text = new double[s.queries()];
+    double[] textSum = new double[s.queries()];
     double[] fusion = new double[s.queries()];
     double recallSum = 0;
     double recall100Sum = 0;
     int recallCount = 0;
+    double[] recallAt = new double[s.recallTopK().size()];
+    double[][] knnMsAt = new double[s.recallTopK().size()][s.recallQueries()];
     for (int q = 0; q < total; q++) {
       int ref = random.nextInt(n);
       String caption = caption(words, random) + " " + q; // never seen before: no cache hit anywhere
       long t0 = System.nanoTime();
       float[] textFeatures = encoder.encodeText(caption);
       long textNanos = System.nanoTime() - t0;
+      // the sum query asks with a text of its own (one word longer, so no cache answers it): time that one too
+      String sumCaption = caption + " sum";
+      t0 = System.nanoTime();
+      encoder.encodeText(sumCaption);
+      long textSumNanos = System.nanoTime() - t0;
       long f0 = System.nanoTime();
       float[] fused = encoder.combine(new float[][] {vectors[ref]}, new float[][] {textFeatures}, CombineMode.COMBINER).vector(0);
       long fusionNanos = System.nanoTime() - f0;
@@ -172,7 +182,7 @@ final class SolrBenchmark {
       c.set("q", "{!cir ref=d" + ref + " topK=10}" + caption);
       c.set("fl", "id");
       ModifiableSolrParams sum = new ModifiableSolrParams(c);
-      sum.set("q", "{!cir ref=d" + ref + " topK=10 combine=sum}" + caption + " sum");
+      sum.set("q", "{!cir ref=d" + ref + " topK=10 combine=sum}" + sumCaption);
       double kMs;
       double cMs;
       QueryResponse kr;
@@ -200,19 +210,34 @@ final class SolrBenchmark {
         knn[q - s.warmup()] = kMs;
         cir[q - s.warmup()] = cMs;
         text[q - s.warmup()] = textNanos / 1e6;
+        textSum[q - s.warmup()] = textSumNanos / 1e6;
         if (recallCount < s.recallQueries()) {
           int[] exact = exactTop10(vectors, n, fused, ref);
           recallSum += recall(kr, exact);
-          // the same query with a wider beam: topK=100, the first ten kept
-          ModifiableSolrParams wide = new ModifiableSolrParams(k);
-          wide.set("q", "{!knn f=clip_vector topK=100}" + FusedVector.format(fused));
-          wide.set("rows", 10);
-          recall100Sum += recall(client.query(EmbeddedSolr.COLLECTION, wide), exact);
+          // the same query with a wider beam: topK candidates, the first ten kept
+          for (int t = 0; t < s.recallTopK().size(); t++) {
+            ModifiableSolrParams wide = new ModifiableSolrParams(k);
+            wide.set("q", "{!knn f=clip_vector topK=" + s.recallTopK().get(t) + "}" + FusedVector.format(fused));
+            wide.set("rows", 10);
+            long a = System.nanoTime();
+            QueryResponse wr = client.query(EmbeddedSolr.COLLECTION, wide);
+            knnMsAt[t][recallCount] = (System.nanoTime() - a) / 1e6;
+            double r = recall(wr, exact);
+            recallAt[t] += r;
+            if (s.recallTopK().get(t) == 100) {
+              recall100Sum += r;
+            }
+          }
           recallCount++;
         }
       }
     }
-    return new Row(n, segments, indexSeconds, knn, cir, cirSum, text, fusion, recallSum / recallCount, recall100Sum / recallCount);
+    for (int t = 0; t < recallAt.length; t++) {
+      recallAt[t] /= recallCount;
+      knnMsAt[t] = Arrays.copyOf(knnMsAt[t], recallCount);
+    }
+    return new Row(n, segments, indexSeconds, knn, cir, cirSum, text, textSum, fusion, recallSum / recallCount,
+        recall100Sum / recallCount, recallAt, knnMsAt);
   }
 
   private static double recall(QueryResponse r, int[] exact) {
@@ -350,20 +375,38 @@ final class SolrBenchmark {
         "Bundle: %s. Index: %d-dimensional synthetic raw features (%d Gaussian clusters), configset defaults"
             + " (cosine, HNSW M 16, beam width 100). %d timed queries after %d warm-up, one client, topK 10.%n%n",
         bundle.manifest().architectureName(), s.dimension(), s.clusters(), s.queries(), s.warmup()));
-    b.append("| documents | segments | index s | {!knn} p50 / p99 ms | {!cir combine=sum} p50 / p99 ms | {!cir} (Combiner) p50 / p99 ms | text encoding p50 ms | Combiner p50 ms | overhead p50, sum / Combiner ms | target met (sum: ≤ text + 2; Combiner: ≤ text + Combiner + 2) | recall@10, topK 10 | recall@10, topK 100 |\n");
+    b.append("| documents | segments | index s | {!knn} p50 / p99 ms | {!cir combine=sum} p50 / p99 ms | {!cir} (Combiner) p50 / p99 ms | text encoding p50 ms, sum / Combiner query | Combiner p50 ms | overhead p50, sum / Combiner ms | target met (sum: ≤ text + 2; Combiner: ≤ text + Combiner + 2) | recall@10, topK 10 | recall@10, topK 100 |\n");
     b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|:--:|---:|---:|\n");
     for (Row r : rows) {
       double k50 = percentile(r.knn(), 50);
       double c50 = percentile(r.cir(), 50);
       double s50 = percentile(r.cirSum(), 50);
       double t50 = percentile(r.text(), 50);
+      double ts50 = percentile(r.textSum(), 50);
       double f50 = percentile(r.fusion(), 50);
       double overheadSum = s50 - k50;
       double overheadCombiner = c50 - k50;
-      b.append(String.format(Locale.ROOT, "| %,d | %d | %.0f | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | %.2f | %.2f | %.2f / %.2f | %s / %s | %.3f | %.3f |%n",
+      b.append(String.format(Locale.ROOT, "| %,d | %d | %.0f | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | %.2f | %.2f / %.2f | %s / %s | %.3f | %.3f |%n",
           r.docs(), r.segments(), r.indexSeconds(), k50, percentile(r.knn(), 99), s50, percentile(r.cirSum(), 99), c50,
-          percentile(r.cir(), 99), t50, f50, overheadSum, overheadCombiner, overheadSum <= t50 + 2 ? "yes" : "no",
+          percentile(r.cir(), 99), ts50, t50, f50, overheadSum, overheadCombiner, overheadSum <= ts50 + 2 ? "yes" : "no",
           overheadCombiner <= t50 + f50 + 2 ? "yes" : "no", r.recall(), r.recall100()));
+    }
+    b.append(String.format(Locale.ROOT,
+        "%nRecall@10 against exact search as the candidate count grows: `{!knn topK=K}` with rows=10, the same %d"
+            + " queries per size; p50 latency of those queries.%n%n", s.recallQueries()));
+    b.append("| documents |");
+    for (int k : s.recallTopK()) {
+      b.append(" topK ").append(k).append(": recall@10, p50 ms |");
+    }
+    b.append("\n|---:|");
+    b.append("---:|".repeat(s.recallTopK().size()));
+    b.append('\n');
+    for (Row r : rows) {
+      b.append(String.format(Locale.ROOT, "| %,d |", r.docs()));
+      for (int t = 0; t < s.recallTopK().size(); t++) {
+        b.append(String.format(Locale.ROOT, " %.3f, %.2f |", r.recallAt()[t], percentile(r.knnMsAt()[t], 50)));
+      }
+      b.append('\n');
     }
     return b.toString();
   }
