@@ -22,4 +22,12 @@ public final class ProcessMemory {
     }
     return Double.NaN;
   }
+
+  /**
+   * The Java heap the JVM has committed, in MiB: resident memory minus this is what the engine and
+   * the JVM's own structures hold, so its growth is native growth.
+   */
+  public static double heapCommittedMiB() {
+    return Runtime.getRuntime().totalMemory() / (1024.0 * 1024.0);
+  }
 }

@@ -301,6 +301,7 @@ public final class TrainingLoop {
     }
     log.flush();
     row.put("rss_mib", ProcessMemory.residentMiB());
+    row.put("heap_committed_mib", ProcessMemory.heapCommittedMiB());
     state.epochs.add(row);
     state.epoch = epoch + 1;
     state.stepInEpoch = 0;
