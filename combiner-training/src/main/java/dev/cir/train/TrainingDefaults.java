@@ -28,7 +28,7 @@ public record TrainingDefaults(
   /** {@code cir train clip --objective composed} (CLIP4Cir stage 1). */
   public static TrainingDefaults composed(boolean tiny) {
     return tiny
-        ? new TrainingDefaults(12, 128, 3e-4, 20, true, 1.0, 0.01, 0.999, 1e-7, 4, 4)
+        ? new TrainingDefaults(12, 32, 3e-4, 20, true, 1.0, 0.01, 0.999, 1e-7, 4, 4)
         // clip_fine_tune.py: AdamW(lr 2e-6, betas (0.9, 0.999), eps 1e-7, weight decay 0.01), batch 128 in the README
         : new TrainingDefaults(100, 128, 2e-6, 0, false, 0, 0.01, 0.999, 1e-7);
   }
