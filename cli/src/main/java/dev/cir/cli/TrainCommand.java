@@ -145,7 +145,7 @@ final class TrainCommand implements Runnable {
         "Defaults for OpenAI-size models (CLIP4Cir): composed 100 epochs, batch 128, lr 2e-6, constant, no",
         "clipping, weight decay 0.01; captions 32 epochs, batch 256, lr 5e-4, warm-up 2000, cosine, decay 0.2.",
         "Defaults for --arch tiny (or a bundle named tiny), tuned on the synthetic dataset: composed 12 epochs,",
-        "batch 128, lr 3e-4, warm-up 20, cosine, clip-norm 1, 4 hard negatives, validation every 4 epochs;",
+        "batch 32, lr 3e-4, warm-up 20, cosine, clip-norm 1, 4 hard negatives, validation every 4 epochs;",
         "captions 3 epochs, batch 128, lr 1e-3, warm-up 100, cosine, clip-norm 1, decay 0.1, validation after",
         "the last. Other runs: no hard negatives, validation every epoch.",
         "Weight decay skips biases, norms, embeddings and the logit scale unless --decay-all (CLIP4Cir's AdamW",
