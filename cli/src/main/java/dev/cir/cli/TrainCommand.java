@@ -222,8 +222,9 @@ final class TrainCommand implements Runnable {
         "Combiner through eval; the bundle with the best epoch's Combiner is written to --out.",
         "",
         "Defaults for OpenAI-size models (CLIP4Cir): 300 epochs, batch 4096, lr 2e-5, constant. For a bundle",
-        "named tiny (the synthetic recipe): 40 epochs, batch 128, lr 1e-3, cosine, 4 hard negatives, validation",
-        "every 5 epochs. Other bundles: no hard negatives, validation every epoch."
+        "named tiny (the synthetic recipe): 40 epochs, batch 128, lr 1e-3, cosine, the whole training gallery as",
+        "candidates (with 4 hard negatives' features among them), validation every 5 epochs. Other bundles: the",
+        "batch's targets as candidates, no hard negatives, validation every epoch."
       })
   static final class CombinerCommand implements Callable<Integer> {
     @Mixin Common common;
@@ -239,6 +240,9 @@ final class TrainCommand implements Runnable {
 
     @Option(names = "--hard-negatives", paramLabel = "N", description = "Add up to N of each triplet's member images (not its reference or target) to the batch's candidates as negatives (default: see above).")
     Integer hardNegatives;
+
+    @Option(names = "--gallery-negatives", negatable = true, description = "Rank every image of the training gallery for every query (its features are cached), not just the batch's targets; the query's reference is left out, as retrieval leaves it out (default: on for tiny bundles, off otherwise).")
+    Boolean galleryNegatives;
 
     private final PrintWriter out;
 
@@ -256,7 +260,7 @@ final class TrainCommand implements Runnable {
           new CombinerTraining.Options(
               common.data(), bundle, common.out, common.settings(d), projection, hidden,
               common.device, common.workers, common.facts("cir train combiner"),
-              hardNegatives != null ? hardNegatives : d.hardNegatives());
+              hardNegatives != null ? hardNegatives : d.hardNegatives(), galleryNegatives != null ? galleryNegatives : tiny);
       report(out, CombinerTraining.run(o, ProgressReporter.console(System.err), new PrintWriter(System.err, true)));
       return 0;
     }

@@ -14,6 +14,7 @@ import dev.cir.clip.io.Tensor;
 import dev.cir.clip.model.ClipModel;
 import dev.cir.clip.model.Combiner;
 import dev.cir.clip.model.ContrastiveLoss;
+import dev.cir.clip.model.Scalars;
 import dev.cir.eval.data.CaptionStyle;
 import dev.cir.eval.data.Triplet;
 import dev.cir.train.loop.TrainingTask;
@@ -29,7 +30,9 @@ import java.util.SplittableRandom;
  * CLIP4Cir stage 2 ({@code combiner_train.py}) on cached features: the Combiner fuses reference
  * image and caption features (dropout 0.5 while training), logits = 100 · combined ·
  * normalize(target)ᵀ, cross-entropy against the diagonal, Adam. The CLIP encoders take no part:
- * their features were computed once ({@link TripletFeatures}).
+ * their features were computed once ({@link TripletFeatures}). With gallery negatives every cached
+ * image is a candidate of every query (the whole training gallery, not just the batch's targets):
+ * the objective is then retrieval itself, which only cached features make affordable.
  */
 public final class CombinerTask implements TrainingTask {
   private final Combiner combiner;
@@ -41,6 +44,7 @@ public final class CombinerTask implements TrainingTask {
   private final boolean dropout;
   private final AdamW optimizer;
   private final ModelBundle base;
+  private final NDArray gallery;
 
   /**
    * @param triplets the triplets behind {@code features}, in the same order (for caption draws), or
@@ -51,6 +55,16 @@ public final class CombinerTask implements TrainingTask {
   public CombinerTask(
       Combiner combiner, NDManager manager, TripletFeatures features, List<Triplet> triplets, CaptionStyle captions,
       ModelBundle base, boolean dropout) {
+    this(combiner, manager, features, triplets, captions, base, dropout, false);
+  }
+
+  /**
+   * @param galleryNegatives whether every image of {@code features} is a candidate of every query
+   *     (the batch's targets and hard negatives otherwise)
+   */
+  public CombinerTask(
+      Combiner combiner, NDManager manager, TripletFeatures features, List<Triplet> triplets, CaptionStyle captions,
+      ModelBundle base, boolean dropout, boolean galleryNegatives) {
     this.combiner = combiner;
     this.manager = manager;
     this.ps = new ParameterStore(manager, false);
@@ -61,6 +75,8 @@ public final class CombinerTask implements TrainingTask {
     this.dropout = dropout;
     Map<String, Parameter> trainable = new LinkedHashMap<>(combiner.namedParameters());
     this.optimizer = AdamW.adam(trainable, manager);
+    // made here, outside any step's scope, and kept until the task closes
+    this.gallery = galleryNegatives ? normalizedImages(features, manager) : null;
   }
 
   public Combiner combiner() {
@@ -77,8 +93,53 @@ public final class CombinerTask implements TrainingTask {
     return optimizer;
   }
 
+  /** Every image's normalized features [N, d] (the encoders are frozen: made once). */
+  private static NDArray normalizedImages(TripletFeatures features, NDManager manager) {
+    int d = features.dim();
+    int n = features.images();
+    float[] all = new float[n * d];
+    for (int k = 0; k < n; k++) {
+      System.arraycopy(features.image(k), 0, all, k * d, d);
+    }
+    try (NDArray raw = manager.create(all, new Shape(n, d))) {
+      return Combiner.normalize(raw);
+    }
+  }
+
+  /**
+   * The loss over the whole cached gallery: CE(100 · Combiner(reference, text) · galleryᵀ, target),
+   * each query's own reference left out of its candidates, as retrieval leaves it out of the ranking.
+   */
+  private NDArray galleryLoss(NDManager step, int[] positions, SplittableRandom random) {
+    int b = positions.length;
+    int d = features.dim();
+    int n = features.images();
+    float[] ref = new float[b * d];
+    float[] txt = new float[b * d];
+    long[] refIdx = new long[b];
+    long[] tgtIdx = new long[b];
+    for (int i = 0; i < b; i++) {
+      int p = positions[i];
+      int k = features.variants(p) == 1 ? 0 : captions.drawTrainingVariant(triplets.get(p), random);
+      System.arraycopy(features.reference(p), 0, ref, i * d, d);
+      System.arraycopy(features.text(p, k), 0, txt, i * d, d);
+      refIdx[i] = features.referenceIndex(p);
+      tgtIdx[i] = features.targetIndex(p);
+    }
+    Shape shape = new Shape(b, d);
+    NDArray q = combiner.combine(ps, step.create(ref, shape), step.create(txt, shape), dropout).get(0);
+    NDArray logits = Scalars.mul(q, Combiner.LOGIT_SCALE).matMul(gallery.transpose());
+    // -10⁴ on each query's own reference: exp(-10⁴) is 0, the reference is never a candidate
+    NDArray mask = Scalars.mul(step.create(refIdx).oneHot((int) n), -1e4f);
+    NDArray logProbs = logits.add(mask).logSoftmax(1);
+    return Scalars.div(logProbs.gather(step.create(tgtIdx, new Shape(b, 1)), 1).sum(), -b);
+  }
+
   @Override
   public NDArray loss(NDManager step, int[] positions, SplittableRandom random) {
+    if (gallery != null) {
+      return galleryLoss(step, positions, random);
+    }
     int b = positions.length;
     int d = features.dim();
     int n = 0;

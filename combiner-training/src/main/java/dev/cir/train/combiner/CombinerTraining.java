@@ -38,6 +38,8 @@ public final class CombinerTraining {
    * @param hiddenDim the Combiner's h (0: 8d)
    * @param hardNegatives how many of each triplet's member images (other than its reference and
    *     target) join the batch's candidates as extra negatives; 0 for CLIP4Cir's objective
+   * @param galleryNegatives whether every image of the training gallery is a candidate of every
+   *     query instead (false: CLIP4Cir's in-batch candidates)
    */
   public record Options(
       TrainingData data,
@@ -49,7 +51,8 @@ public final class CombinerTraining {
       String device,
       int workers,
       Map<String, String> facts,
-      int hardNegatives) {
+      int hardNegatives,
+      boolean galleryNegatives) {
 
     public Options {
       if (hardNegatives < 0) {
@@ -61,7 +64,7 @@ public final class CombinerTraining {
     public Options(
         TrainingData data, ModelBundle model, Path out, TrainingSettings settings, int projectionDim, int hiddenDim,
         String device, int workers, Map<String, String> facts) {
-      this(data, model, out, settings, projectionDim, hiddenDim, device, workers, facts, 0);
+      this(data, model, out, settings, projectionDim, hiddenDim, device, workers, facts, 0, false);
     }
   }
 
@@ -76,6 +79,7 @@ public final class CombinerTraining {
     facts.put("start", o.model().dir().toString());
     facts.put("combiner_sizes", d + "/" + p + "/" + h);
     facts.put("hard_negatives", Integer.toString(o.hardNegatives()));
+    facts.put("candidates", o.galleryNegatives() ? "gallery" : "batch");
     TrainingLoop loop = new TrainingLoop(o.settings(), o.out(), facts, progress, log);
     loop.checkOutput();
     Path cacheDir = loop.checkpointDir().resolve("features");
@@ -86,7 +90,7 @@ public final class CombinerTraining {
     CirDataset train = o.data().triplets("train");
     TripletFeatures features;
     try (CirEncoder enc = CirEncoder.open(o.model(), encoderOptions)) {
-      features = TripletFeatures.compute(enc, o.model(), train, cacheDir, o.hardNegatives(), progress);
+      features = TripletFeatures.compute(enc, o.model(), train, cacheDir, o.hardNegatives(), o.galleryNegatives(), progress);
     }
     log.printf(Locale.ROOT, "features of %d training triplets ready in %.1f s%n", features.triplets(), (System.nanoTime() - t0) / 1e9);
     log.flush();
@@ -108,7 +112,8 @@ public final class CombinerTraining {
               Engines.pytorch().setRandomSeed((int) (o.settings().seed() & 0x7fffffff));
               c = new Combiner(new RandomWeights(manager), d, p, h);
             }
-            return new CombinerTask(c, manager, features, train.triplets(), train.captions(), o.model(), true);
+            return new CombinerTask(
+                c, manager, features, train.triplets(), train.captions(), o.model(), true, o.galleryNegatives());
           } catch (RuntimeException e) {
             manager.close();
             throw e;

@@ -60,15 +60,17 @@ public final class TripletFeatures {
   /** Encodes (or reads from {@code cacheDir}) the features of {@code data}'s triplets. */
   public static TripletFeatures compute(
       CirEncoder encoder, ModelBundle bundle, CirDataset data, Path cacheDir, ProgressReporter progress) throws IOException {
-    return compute(encoder, bundle, data, cacheDir, 0, progress);
+    return compute(encoder, bundle, data, cacheDir, 0, false, progress);
   }
 
   /**
    * The same, with the features of up to {@code hardNegatives} member images per triplet (other
-   * than its reference and target), stage 2's extra negatives.
+   * than its reference and target), stage 2's extra negatives, and with {@code wholeGallery} those
+   * of every image of the split's gallery too (after the triplets' own, in gallery order).
    */
   public static TripletFeatures compute(
-      CirEncoder encoder, ModelBundle bundle, CirDataset data, Path cacheDir, int hardNegatives, ProgressReporter progress)
+      CirEncoder encoder, ModelBundle bundle, CirDataset data, Path cacheDir, int hardNegatives, boolean wholeGallery,
+      ProgressReporter progress)
       throws IOException {
     Map<String, Integer> imageIndex = new LinkedHashMap<>();
     List<Triplet> triplets = data.triplets();
@@ -92,6 +94,11 @@ public final class TripletFeatures {
       variants[i] = new int[v.size()];
       for (int k = 0; k < v.size(); k++) {
         variants[i][k] = textIndex.computeIfAbsent(v.get(k), x -> textIndex.size());
+      }
+    }
+    if (wholeGallery) {
+      for (String id : data.gallery().ids()) {
+        imageIndex.computeIfAbsent(id, k -> imageIndex.size());
       }
     }
     List<Path> files = new ArrayList<>();
@@ -173,6 +180,26 @@ public final class TripletFeatures {
 
   public float[] target(int i) {
     return images[target[i]];
+  }
+
+  /** How many distinct images the features cover (references, targets, hard negatives, the gallery if asked). */
+  public int images() {
+    return images.length;
+  }
+
+  /** Raw features of image {@code k}, 0 ≤ k < {@link #images()}. */
+  public float[] image(int k) {
+    return images[k];
+  }
+
+  /** The image index of triplet {@code i}'s reference. */
+  public int referenceIndex(int i) {
+    return reference[i];
+  }
+
+  /** The image index of triplet {@code i}'s target. */
+  public int targetIndex(int i) {
+    return target[i];
   }
 
   /** Raw features of the hard negatives of triplet {@code i} (none unless asked for). */
