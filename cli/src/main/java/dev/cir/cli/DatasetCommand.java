@@ -45,6 +45,9 @@ final class DatasetCommand implements Runnable {
     @Option(names = "--image-size", paramLabel = "PX", description = "Image side in pixels (default: ${DEFAULT-VALUE}).")
     int imageSize = SyntheticDataset.DEFAULT_IMAGE_SIZE;
 
+    @Option(names = "--held-out", paramLabel = "N", description = "Triplets of val and of test each (default: a tenth of --size each). The same seed and --held-out give the same val and test splits whatever --size.")
+    int heldOut;
+
     private final PrintWriter stdout;
 
     @Inject
@@ -56,7 +59,7 @@ final class DatasetCommand implements Runnable {
     public Integer call() throws IOException {
       long t = System.nanoTime();
       SyntheticDataset.Summary s =
-          SyntheticDataset.generate(SyntheticDataset.Options.defaults().withSize(size).withSeed(seed).withImageSize(imageSize))
+          SyntheticDataset.generate(SyntheticDataset.Options.defaults().withSize(size).withSeed(seed).withImageSize(imageSize).withHeldOut(heldOut))
               .writeTo(out);
       stdout.printf(Locale.ROOT, "wrote %s in %.1f s%n", s.root(), (System.nanoTime() - t) / 1e9);
       for (String split : s.triplets().keySet()) {

@@ -64,8 +64,11 @@ public final class SyntheticDataset {
    * @param size the number of triplets over all splits, at least 3
    * @param seed fixes every draw
    * @param imageSize image width and height in pixels, at least 48
+   * @param heldOut triplets of {@code val} and of {@code test} each; 0 for a tenth of {@code size}
+   *     each (at least one). The held-out splits draw first, so the same seed and held-out size give
+   *     the same {@code val} and {@code test} whatever the size of {@code train}.
    */
-  public record Options(int size, long seed, int imageSize) {
+  public record Options(int size, long seed, int imageSize, int heldOut) {
     public Options {
       if (size < 3) {
         throw new IllegalArgumentException("size must be at least 3 triplets, was " + size);
@@ -74,6 +77,14 @@ public final class SyntheticDataset {
         throw new IllegalArgumentException(
             "image size must be at least 48 pixels, was " + imageSize);
       }
+      if (heldOut < 0 || 2 * heldOut >= size) {
+        throw new IllegalArgumentException(
+            "held-out triplets per split must be between 0 and " + ((size - 1) / 2) + " for " + size + " triplets, was " + heldOut);
+      }
+    }
+
+    public Options(int size, long seed, int imageSize) {
+      this(size, seed, imageSize, 0);
     }
 
     public static Options defaults() {
@@ -81,20 +92,24 @@ public final class SyntheticDataset {
     }
 
     public Options withSize(int n) {
-      return new Options(n, seed, imageSize);
+      return new Options(n, seed, imageSize, heldOut);
     }
 
     public Options withSeed(long s) {
-      return new Options(size, s, imageSize);
+      return new Options(size, s, imageSize, heldOut);
     }
 
     public Options withImageSize(int px) {
-      return new Options(size, seed, px);
+      return new Options(size, seed, px, heldOut);
+    }
+
+    public Options withHeldOut(int n) {
+      return new Options(size, seed, imageSize, n);
     }
 
     /** Triplets of one split. */
     public int triplets(String split) {
-      int held = Math.max(1, size / 10);
+      int held = heldOut > 0 ? heldOut : Math.max(1, size / 10);
       return split.equals("train") ? size - 2 * held : held;
     }
   }

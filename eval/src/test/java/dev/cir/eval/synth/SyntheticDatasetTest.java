@@ -229,6 +229,26 @@ class SyntheticDatasetTest {
   }
 
   @Test
+  void heldOutSplitsStayTheSameWhenTrainGrows() {
+    SyntheticDataset small = SyntheticDataset.generate(OPTIONS.withSize(60).withHeldOut(6));
+    SyntheticDataset large = SyntheticDataset.generate(OPTIONS.withSize(300).withHeldOut(6));
+    for (String name : List.of("val", "test")) {
+      SyntheticSplit a = split(small, name);
+      SyntheticSplit b = split(large, name);
+      assertEquals(6, a.triplets().size());
+      assertEquals(a, b, name + " differs when only train grows");
+    }
+    assertEquals(48, split(small, "train").triplets().size());
+    assertEquals(288, split(large, "train").triplets().size());
+    assertThrows(IllegalArgumentException.class, () -> OPTIONS.withSize(60).withHeldOut(30));
+    assertThrows(IllegalArgumentException.class, () -> OPTIONS.withHeldOut(-1));
+  }
+
+  private static SyntheticSplit split(SyntheticDataset d, String name) {
+    return d.splits().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  @Test
   void optionsAreCheckedAndOutputMustBeEmpty() {
     assertThrows(IllegalArgumentException.class, () -> OPTIONS.withSize(2));
     assertThrows(IllegalArgumentException.class, () -> OPTIONS.withImageSize(40));
