@@ -130,7 +130,7 @@ public final class CombinerTask implements TrainingTask {
     NDArray q = combiner.combine(ps, step.create(ref, shape), step.create(txt, shape), dropout).get(0);
     NDArray logits = Scalars.mul(q, Combiner.LOGIT_SCALE).matMul(gallery.transpose());
     // -10⁴ on each query's own reference: exp(-10⁴) is 0, the reference is never a candidate
-    NDArray mask = Scalars.mul(step.create(refIdx).oneHot((int) n), -1e4f);
+    NDArray mask = Scalars.mul(step.create(refIdx).oneHot(n), -1e4f);
     NDArray logProbs = logits.add(mask).logSoftmax(1);
     return Scalars.div(logProbs.gather(step.create(tgtIdx, new Shape(b, 1)), 1).sum(), -b);
   }
