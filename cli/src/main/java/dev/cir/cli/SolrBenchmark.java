@@ -52,10 +52,12 @@ import org.apache.solr.common.params.ModifiableSolrParams;
  * and a caption never seen before; the fused vector is computed outside Solr with the same bundle,
  * and then, in random order, {@code {!knn topK=10}[fused]} (with {@code fq=-id:REF}, what {@code
  * {!cir}} excludes) and {@code {!cir ref=REF topK=10}caption} run against Solr, then {@code {!cir
- * combine=sum}} with a caption of its own. Each {@code {!cir}} query's encoding (text, and the
- * Combiner) is timed outside Solr right before the query runs: the target is {@code {!cir}} p50 ≤
- * {@code {!knn}} p50 + encoding + 2 ms. Recall@10 compares {@code {!knn}}'s ten with the exact ten
- * by cosine over all vectors, for the configset's {@code defaultTopK} and other candidate counts.
+ * combine=sum}} with a caption of its own. Each {@code {!cir}} query's encoding (reference lookup,
+ * text, and the Combiner) is read from Solr ({@code debug=timing}: {@code debug.cir.timing.encodeMs},
+ * the request's own), and also timed outside Solr on the same caption right before the query: the
+ * target is {@code {!cir}} p50 ≤ {@code {!knn}} p50 + encoding + 2 ms, checked against both.
+ * Recall@10 compares {@code {!knn}}'s ten with the exact ten by cosine over all vectors, for the
+ * configset's {@code defaultTopK} and other candidate counts.
  */
 final class SolrBenchmark {
   /** The configset's {@code cir.defaultTopK}: the candidates of a {@code {!cir}} query that gives no topK. */
