@@ -60,6 +60,9 @@ final class TrainCommand implements Runnable {
     @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default: see below).")
     Integer epochs;
 
+    @Option(names = "--steps-per-epoch", paramLabel = "N", description = "Updates per epoch, each epoch drawing its batches from a new shuffle of the training split; 0 for a pass over the whole split (default: see below).")
+    Integer stepsPerEpoch;
+
     @Option(names = "--batch-size", paramLabel = "B", description = "Examples per update; the other examples of a batch are the negatives (default: see below).")
     Integer batchSize;
 
@@ -103,7 +106,8 @@ final class TrainCommand implements Runnable {
       return new TrainingSettings(
           epochs != null ? epochs : d.epochs(), batchSize != null ? batchSize : d.batchSize(), lr != null ? lr : d.lr(),
           warmup != null ? warmup : d.warmupSteps(), cosine, clipNorm != null ? clipNorm : d.clipNorm(), seed,
-          checkpointEvery, validateEvery != null ? validateEvery : d.validateEvery(), keep, resume);
+          checkpointEvery, validateEvery != null ? validateEvery : d.validateEvery(), keep, resume,
+          stepsPerEpoch != null ? stepsPerEpoch : d.stepsPerEpoch());
     }
 
     private static boolean parseSchedule(String s) {
@@ -244,6 +248,12 @@ final class TrainCommand implements Runnable {
     @Option(names = "--gallery-negatives", negatable = true, description = "Rank every image of the training gallery for every query (its features are cached), not just the batch's targets; the query's reference is left out, as retrieval leaves it out (default: on for tiny bundles, off otherwise).")
     Boolean galleryNegatives;
 
+    @Option(names = "--gallery-sample", paramLabel = "K", description = "With gallery negatives: each update ranks K gallery images drawn afresh (plus the batch's targets) instead of the whole gallery; 0 for the whole gallery (default: ${DEFAULT-VALUE}).")
+    int gallerySample = TrainingDefaults.GALLERY_SAMPLE;
+
+    @Option(names = "--mined-negatives", paramLabel = "M", description = "With a gallery sample: the M gallery images nearest to each triplet's target by the frozen features (found once, before training) join its batch's candidates (default: ${DEFAULT-VALUE}).")
+    int minedNegatives = 0;
+
     private final PrintWriter out;
 
     @Inject
@@ -260,7 +270,8 @@ final class TrainCommand implements Runnable {
           new CombinerTraining.Options(
               common.data(), bundle, common.out, common.settings(d), projection, hidden,
               common.device, common.workers, common.facts("cir train combiner"),
-              hardNegatives != null ? hardNegatives : d.hardNegatives(), galleryNegatives != null ? galleryNegatives : tiny);
+              hardNegatives != null ? hardNegatives : d.hardNegatives(), galleryNegatives != null ? galleryNegatives : tiny,
+              gallerySample, minedNegatives);
       report(out, CombinerTraining.run(o, ProgressReporter.console(System.err), new PrintWriter(System.err, true)));
       return 0;
     }

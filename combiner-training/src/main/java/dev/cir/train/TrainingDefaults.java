@@ -13,16 +13,30 @@ package dev.cir.train;
  * @param hardNegatives member images per triplet added to a batch's candidates as extra negatives
  *     (0: CLIP4Cir's objective, the batch's other targets only)
  * @param validateEvery validate every this many epochs (the last one always)
+ * @param stepsPerEpoch updates per epoch (0: a pass over the whole training split)
  */
 public record TrainingDefaults(
     int epochs, int batchSize, double lr, long warmupSteps, boolean cosine, double clipNorm, double weightDecay,
-    double beta2, double eps, int hardNegatives, int validateEvery) {
+    double beta2, double eps, int hardNegatives, int validateEvery, int stepsPerEpoch) {
+
+  /**
+   * Gallery images a Combiner update ranks with gallery negatives ({@code --gallery-sample}): a
+   * larger training gallery is sampled, so an update costs no more than on the default dataset's.
+   */
+  public static final int GALLERY_SAMPLE = 32768;
 
   /** Without hard negatives, validating every epoch. */
   public TrainingDefaults(
       int epochs, int batchSize, double lr, long warmupSteps, boolean cosine, double clipNorm, double weightDecay,
       double beta2, double eps) {
-    this(epochs, batchSize, lr, warmupSteps, cosine, clipNorm, weightDecay, beta2, eps, 0, 1);
+    this(epochs, batchSize, lr, warmupSteps, cosine, clipNorm, weightDecay, beta2, eps, 0, 1, 0);
+  }
+
+  /** Each epoch a pass over the whole training split. */
+  public TrainingDefaults(
+      int epochs, int batchSize, double lr, long warmupSteps, boolean cosine, double clipNorm, double weightDecay,
+      double beta2, double eps, int hardNegatives, int validateEvery) {
+    this(epochs, batchSize, lr, warmupSteps, cosine, clipNorm, weightDecay, beta2, eps, hardNegatives, validateEvery, 0);
   }
 
   /** {@code cir train clip --objective composed} (CLIP4Cir stage 1). */

@@ -45,6 +45,10 @@ public final class CombinerTask implements TrainingTask {
   private final AdamW optimizer;
   private final ModelBundle base;
   private final NDArray gallery;
+  /** Gallery images drawn per update (0: every one). */
+  private final int gallerySample;
+  /** Each triplet's gallery images nearest to its target (mined once), or null. */
+  private final int[][] mined;
 
   /**
    * @param triplets the triplets behind {@code features}, in the same order (for caption draws), or
@@ -55,16 +59,24 @@ public final class CombinerTask implements TrainingTask {
   public CombinerTask(
       Combiner combiner, NDManager manager, TripletFeatures features, List<Triplet> triplets, CaptionStyle captions,
       ModelBundle base, boolean dropout) {
-    this(combiner, manager, features, triplets, captions, base, dropout, false);
+    this(combiner, manager, features, triplets, captions, base, dropout, false, 0, 0);
   }
 
   /**
-   * @param galleryNegatives whether every image of {@code features} is a candidate of every query
+   * @param galleryNegatives whether the images of {@code features} are the candidates of every query
    *     (the batch's targets and hard negatives otherwise)
+   * @param gallerySample with gallery negatives, how many gallery images each update draws afresh as
+   *     the batch's candidates, besides the batch's own targets; 0 (or at least the gallery's size)
+   *     for the whole gallery
+   * @param minedNegatives with a gallery sample, how many of the gallery images nearest to each
+   *     triplet's target (by the frozen features, found once) join its batch's candidates
    */
   public CombinerTask(
       Combiner combiner, NDManager manager, TripletFeatures features, List<Triplet> triplets, CaptionStyle captions,
-      ModelBundle base, boolean dropout, boolean galleryNegatives) {
+      ModelBundle base, boolean dropout, boolean galleryNegatives, int gallerySample, int minedNegatives) {
+    if (gallerySample < 0) {
+      throw new IllegalArgumentException("the gallery sample must not be negative, got " + gallerySample);
+    }
     this.combiner = combiner;
     this.manager = manager;
     this.ps = new ParameterStore(manager, false);
@@ -77,6 +89,48 @@ public final class CombinerTask implements TrainingTask {
     this.optimizer = AdamW.adam(trainable, manager);
     // made here, outside any step's scope, and kept until the task closes
     this.gallery = galleryNegatives ? normalizedImages(features, manager) : null;
+    this.gallerySample = gallerySample >= features.images() ? 0 : gallerySample;
+    this.mined = gallery != null && this.gallerySample > 0 && minedNegatives > 0 ? mine(features, gallery, minedNegatives, manager) : null;
+  }
+
+  /**
+   * For every triplet, the {@code k} gallery images whose features are nearest to its target's,
+   * other than the target and the reference: the images its query is likeliest to confuse.
+   */
+  static int[][] mine(TripletFeatures features, NDArray gallery, int k, NDManager manager) {
+    int t = features.triplets();
+    int d = features.dim();
+    int take = Math.min(k + 2, features.images());
+    int[][] out = new int[t][];
+    try (AutoCloseable noGrad = dev.cir.clip.encoder.Engines.noGrad()) {
+      for (int s = 0; s < t; s += 512) {
+        int e = Math.min(t, s + 512);
+        float[] rows = new float[(e - s) * d];
+        for (int i = s; i < e; i++) {
+          System.arraycopy(features.target(i), 0, rows, (i - s) * d, d);
+        }
+        try (NDManager m = manager.newSubManager()) {
+          NDArray q = Combiner.normalize(m.create(rows, new Shape(e - s, d)));
+          long[] nearest = q.matMul(gallery.transpose()).topK(take, 1).get(1).toLongArray();
+          for (int i = s; i < e; i++) {
+            int ref = features.referenceIndex(i);
+            int tgt = features.targetIndex(i);
+            int[] row = new int[k];
+            int c = 0;
+            for (int j = 0; j < take && c < k; j++) {
+              int g = (int) nearest[(i - s) * take + j];
+              if (g != ref && g != tgt) {
+                row[c++] = g;
+              }
+            }
+            out[i] = java.util.Arrays.copyOf(row, c);
+          }
+        }
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot mine hard negatives", e);
+    }
+    return out;
   }
 
   public Combiner combiner() {
@@ -107,17 +161,18 @@ public final class CombinerTask implements TrainingTask {
   }
 
   /**
-   * The loss over the whole cached gallery: CE(100 · Combiner(reference, text) · galleryᵀ, target),
-   * each query's own reference left out of its candidates, as retrieval leaves it out of the ranking.
+   * The loss over the cached gallery: CE(100 · Combiner(reference, text) · candidatesᵀ, target),
+   * each query's own reference left out of its candidates, as retrieval leaves it out of the
+   * ranking. The candidates are the whole gallery, or {@code gallerySample} images drawn from it
+   * with the batch's targets and references added (each image once).
    */
   private NDArray galleryLoss(NDManager step, int[] positions, SplittableRandom random) {
     int b = positions.length;
     int d = features.dim();
-    int n = features.images();
     float[] ref = new float[b * d];
     float[] txt = new float[b * d];
-    long[] refIdx = new long[b];
-    long[] tgtIdx = new long[b];
+    int[] refIdx = new int[b];
+    int[] tgtIdx = new int[b];
     for (int i = 0; i < b; i++) {
       int p = positions[i];
       int k = features.variants(p) == 1 ? 0 : captions.drawTrainingVariant(triplets.get(p), random);
@@ -126,13 +181,72 @@ public final class CombinerTask implements TrainingTask {
       refIdx[i] = features.referenceIndex(p);
       tgtIdx[i] = features.targetIndex(p);
     }
+    NDArray candidates = gallery;
+    int n = features.images();
+    if (gallerySample > 0) {
+      int[] chosen = sample(n, gallerySample, random, refIdx, tgtIdx, minedOf(positions));
+      int[] column = new int[n];
+      for (int c = 0; c < chosen.length; c++) {
+        column[chosen[c]] = c;
+      }
+      for (int i = 0; i < b; i++) {
+        refIdx[i] = column[refIdx[i]];
+        tgtIdx[i] = column[tgtIdx[i]];
+      }
+      candidates = gallery.get(step.create(toLong(chosen)));
+      n = chosen.length;
+    }
     Shape shape = new Shape(b, d);
     NDArray q = combiner.combine(ps, step.create(ref, shape), step.create(txt, shape), dropout).get(0);
-    NDArray logits = Scalars.mul(q, Combiner.LOGIT_SCALE).matMul(gallery.transpose());
+    NDArray logits = Scalars.mul(q, Combiner.LOGIT_SCALE).matMul(candidates.transpose());
     // -10⁴ on each query's own reference: exp(-10⁴) is 0, the reference is never a candidate
-    NDArray mask = Scalars.mul(step.create(refIdx).oneHot(n), -1e4f);
+    NDArray mask = Scalars.mul(step.create(toLong(refIdx)).oneHot(n), -1e4f);
     NDArray logProbs = logits.add(mask).logSoftmax(1);
-    return Scalars.div(logProbs.gather(step.create(tgtIdx, new Shape(b, 1)), 1).sum(), -b);
+    return Scalars.div(logProbs.gather(step.create(toLong(tgtIdx), new Shape(b, 1)), 1).sum(), -b);
+  }
+
+  /**
+   * {@code k} distinct images of {@code n} drawn uniformly (Floyd's algorithm), with the images of
+   * {@code always} (the batch's references, targets and mined negatives) added, in increasing order.
+   */
+  static int[] sample(int n, int k, SplittableRandom random, int[]... always) {
+    boolean[] taken = new boolean[n];
+    for (int j = n - k; j < n; j++) {
+      int t = random.nextInt(j + 1);
+      taken[taken[t] ? j : t] = true;
+    }
+    for (int[] a : always) {
+      for (int i : a) {
+        taken[i] = true;
+      }
+    }
+    int count = 0;
+    for (boolean t : taken) {
+      count += t ? 1 : 0;
+    }
+    int[] out = new int[count];
+    for (int i = 0, c = 0; i < n; i++) {
+      if (taken[i]) {
+        out[c++] = i;
+      }
+    }
+    return out;
+  }
+
+  /** The mined negatives of a batch's triplets, one list. */
+  private int[] minedOf(int[] positions) {
+    if (mined == null) {
+      return new int[0];
+    }
+    return java.util.Arrays.stream(positions).flatMap(p -> java.util.Arrays.stream(mined[p])).toArray();
+  }
+
+  private static long[] toLong(int[] a) {
+    long[] out = new long[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = a[i];
+    }
+    return out;
   }
 
   @Override

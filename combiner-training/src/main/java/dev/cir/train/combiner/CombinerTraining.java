@@ -40,6 +40,10 @@ public final class CombinerTraining {
    *     target) join the batch's candidates as extra negatives; 0 for CLIP4Cir's objective
    * @param galleryNegatives whether every image of the training gallery is a candidate of every
    *     query instead (false: CLIP4Cir's in-batch candidates)
+   * @param gallerySample with gallery negatives, the gallery images each update draws as candidates
+   *     (0: the whole gallery)
+   * @param minedNegatives with a gallery sample, the images nearest to each triplet's target that
+   *     join its batch's candidates
    */
   public record Options(
       TrainingData data,
@@ -52,11 +56,19 @@ public final class CombinerTraining {
       int workers,
       Map<String, String> facts,
       int hardNegatives,
-      boolean galleryNegatives) {
+      boolean galleryNegatives,
+      int gallerySample,
+      int minedNegatives) {
 
     public Options {
       if (hardNegatives < 0) {
         throw new IllegalArgumentException("--hard-negatives must not be negative, got " + hardNegatives);
+      }
+      if (minedNegatives < 0) {
+        throw new IllegalArgumentException("--mined-negatives must not be negative, got " + minedNegatives);
+      }
+      if (gallerySample < 0) {
+        throw new IllegalArgumentException("--gallery-sample must not be negative, got " + gallerySample);
       }
     }
 
@@ -64,7 +76,7 @@ public final class CombinerTraining {
     public Options(
         TrainingData data, ModelBundle model, Path out, TrainingSettings settings, int projectionDim, int hiddenDim,
         String device, int workers, Map<String, String> facts) {
-      this(data, model, out, settings, projectionDim, hiddenDim, device, workers, facts, 0, false);
+      this(data, model, out, settings, projectionDim, hiddenDim, device, workers, facts, 0, false, 0, 0);
     }
   }
 
@@ -79,7 +91,7 @@ public final class CombinerTraining {
     facts.put("start", o.model().dir().toString());
     facts.put("combiner_sizes", d + "/" + p + "/" + h);
     facts.put("hard_negatives", Integer.toString(o.hardNegatives()));
-    facts.put("candidates", o.galleryNegatives() ? "gallery" : "batch");
+    facts.put("candidates", !o.galleryNegatives() ? "batch" : o.gallerySample() > 0 ? "gallery sample of " + o.gallerySample() + " and " + o.minedNegatives() + " mined" : "gallery");
     TrainingLoop loop = new TrainingLoop(o.settings(), o.out(), facts, progress, log);
     loop.checkOutput();
     Path cacheDir = loop.checkpointDir().resolve("features");
@@ -113,7 +125,8 @@ public final class CombinerTraining {
               c = new Combiner(new RandomWeights(manager), d, p, h);
             }
             return new CombinerTask(
-                c, manager, features, train.triplets(), train.captions(), o.model(), true, o.galleryNegatives());
+                c, manager, features, train.triplets(), train.captions(), o.model(), true, o.galleryNegatives(), o.gallerySample(),
+                o.minedNegatives());
           } catch (RuntimeException e) {
             manager.close();
             throw e;

@@ -77,6 +77,9 @@ public final class TrainingLoop {
     this.facts = new LinkedHashMap<>(facts);
     this.facts.put("batch_size", Integer.toString(settings.batchSize()));
     this.facts.put("seed", Long.toString(settings.seed()));
+    if (settings.stepsPerEpoch() > 0) {
+      this.facts.put("steps_per_epoch", Integer.toString(settings.stepsPerEpoch()));
+    }
     this.progress = progress;
     this.log = log;
   }
@@ -141,6 +144,9 @@ public final class TrainingLoop {
         throw new IllegalArgumentException(
             "the training split has " + task.examples() + " examples, fewer than one batch of " + settings.batchSize()
                 + "; lower --batch-size");
+      }
+      if (settings.stepsPerEpoch() > 0) {
+        perEpoch = Math.min(perEpoch, settings.stepsPerEpoch());
       }
       long totalSteps = (long) perEpoch * settings.epochs();
       LearningRateSchedule schedule =

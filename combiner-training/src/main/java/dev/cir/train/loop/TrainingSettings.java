@@ -9,6 +9,8 @@ package dev.cir.train.loop;
  * @param checkpointEvery a checkpoint every this many updates besides each epoch's (0: epochs only)
  * @param validateEvery validate every this many epochs (the last epoch always)
  * @param keepCheckpoints how many of the newest checkpoints to keep
+ * @param stepsPerEpoch updates per epoch, each epoch taking the first batches of its own shuffled
+ *     order; 0 (or more than the data holds) for a pass over the whole training split
  */
 public record TrainingSettings(
     int epochs,
@@ -21,7 +23,8 @@ public record TrainingSettings(
     int checkpointEvery,
     int validateEvery,
     int keepCheckpoints,
-    boolean resume) {
+    boolean resume,
+    int stepsPerEpoch) {
 
   public TrainingSettings {
     if (epochs < 1) {
@@ -36,8 +39,18 @@ public record TrainingSettings(
     if (warmupSteps < 0 || clipNorm < 0 || checkpointEvery < 0) {
       throw new IllegalArgumentException("--warmup, --clip-norm and --checkpoint-every must not be negative");
     }
+    if (stepsPerEpoch < 0) {
+      throw new IllegalArgumentException("--steps-per-epoch must not be negative, got " + stepsPerEpoch);
+    }
     if (validateEvery < 1) {
       throw new IllegalArgumentException("--validate-every must be at least 1, got " + validateEvery);
     }
+  }
+
+  /** Each epoch a pass over the whole training split. */
+  public TrainingSettings(
+      int epochs, int batchSize, double lr, long warmupSteps, boolean cosine, double clipNorm, long seed,
+      int checkpointEvery, int validateEvery, int keepCheckpoints, boolean resume) {
+    this(epochs, batchSize, lr, warmupSteps, cosine, clipNorm, seed, checkpointEvery, validateEvery, keepCheckpoints, resume, 0);
   }
 }

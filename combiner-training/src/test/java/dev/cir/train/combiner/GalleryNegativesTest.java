@@ -34,8 +34,8 @@ class GalleryNegativesTest {
     try (NDManager m = Engines.pytorch().newBaseManager()) {
       Engines.pytorch().setRandomSeed(11);
       Combiner c = new Combiner(new RandomWeights(m), D, 16, 32);
-      try (CombinerTask withGallery = new CombinerTask(c, m.newSubManager(), features, null, AlternativeCaptions.INSTANCE, null, false, true);
-          CombinerTask inBatch = new CombinerTask(c, m.newSubManager(), features, null, AlternativeCaptions.INSTANCE, null, false, false);
+      try (CombinerTask withGallery = new CombinerTask(c, m.newSubManager(), features, null, AlternativeCaptions.INSTANCE, null, false, true, 0, 0);
+          CombinerTask inBatch = new CombinerTask(c, m.newSubManager(), features, null, AlternativeCaptions.INSTANCE, null, false, false, 0, 0);
           NDManager step = m.newSubManager()) {
         float actual = withGallery.loss(step, batch, new SplittableRandom(0)).getFloat();
         float batchOnly = inBatch.loss(step, batch, new SplittableRandom(0)).getFloat();
@@ -60,6 +60,104 @@ class GalleryNegativesTest {
         assertTrue(Math.abs(batchOnly - expected) > 1e-2, "the gallery loss equals the in-batch loss");
       }
     }
+  }
+
+  @Test
+  void sampledGalleryRanksTheDrawnImagesAndTheBatch() {
+    SplittableRandom r = new SplittableRandom(5);
+    int n = 40;
+    float[][] ref = rows(r, n);
+    float[][] txt = rows(r, n);
+    float[][] tgt = rows(r, n);
+    TripletFeatures features = TripletFeatures.of(ref, txt, tgt);
+    int[] batch = {1, 7, 12, 30};
+    int k = 9;
+    try (NDManager m = Engines.pytorch().newBaseManager()) {
+      Engines.pytorch().setRandomSeed(13);
+      Combiner c = new Combiner(new RandomWeights(m), D, 16, 32);
+      try (CombinerTask sampled = new CombinerTask(c, m.newSubManager(), features, null, AlternativeCaptions.INSTANCE, null, false, true, k, 0);
+          CombinerTask whole = new CombinerTask(c, m.newSubManager(), features, null, AlternativeCaptions.INSTANCE, null, false, true, 0, 0);
+          NDManager step = m.newSubManager()) {
+        float actual = sampled.loss(step, batch, new SplittableRandom(21)).getFloat();
+        float all = whole.loss(step, batch, new SplittableRandom(21)).getFloat();
+        // the same draw the task made: one caption variant per triplet, so the random is untouched before it
+        int[] refs = new int[batch.length];
+        int[] tgts = new int[batch.length];
+        for (int i = 0; i < batch.length; i++) {
+          refs[i] = batch[i];
+          tgts[i] = n + batch[i];
+        }
+        int[] chosen = CombinerTask.sample(2 * n, k, new SplittableRandom(21), refs, tgts);
+        double expected = 0;
+        for (int i = 0; i < batch.length; i++) {
+          float[] q = query(c, m, ref[batch[i]], txt[batch[i]]);
+          double[] logits = new double[chosen.length];
+          int target = -1;
+          int skip = -1;
+          for (int j = 0; j < chosen.length; j++) {
+            int g = chosen[j];
+            logits[j] = 100 * dot(q, unit(g < n ? ref[g] : tgt[g - n]));
+            target = g == tgts[i] ? j : target;
+            skip = g == refs[i] ? j : skip;
+          }
+          expected += -logSoftmax(logits, target, skip);
+        }
+        expected /= batch.length;
+        System.out.printf("sampled gallery loss %.6f over %d candidates, plain Java %.6f (whole gallery %.6f)%n",
+            actual, chosen.length, expected, all);
+        assertEquals(expected, actual, 1e-4 * Math.max(1, Math.abs(expected)));
+        assertTrue(Math.abs(all - expected) > 1e-2, "the sampled loss equals the whole gallery's");
+      }
+    }
+  }
+
+  @Test
+  void minedNegativesAreTheImagesNearestToTheTarget() {
+    SplittableRandom r = new SplittableRandom(8);
+    int n = 30;
+    float[][] ref = rows(r, n);
+    float[][] txt = rows(r, n);
+    float[][] tgt = rows(r, n);
+    TripletFeatures features = TripletFeatures.of(ref, txt, tgt);
+    int k = 3;
+    try (NDManager m = Engines.pytorch().newBaseManager()) {
+      float[] all = new float[2 * n * D];
+      for (int g = 0; g < 2 * n; g++) {
+        System.arraycopy(unit(g < n ? ref[g] : tgt[g - n]), 0, all, g * D, D);
+      }
+      int[][] mined = CombinerTask.mine(features, m.create(all, new Shape(2 * n, D)), k, m);
+      for (int i = 0; i < n; i++) {
+        int self = i;
+        float[] t = unit(tgt[i]);
+        java.util.List<Integer> order = new java.util.ArrayList<>();
+        for (int g = 0; g < 2 * n; g++) {
+          if (g != i && g != n + i) {
+            order.add(g);
+          }
+        }
+        order.sort((a, b) -> Double.compare(dot(t, unit(b < n ? ref[b] : tgt[b - n])), dot(t, unit(a < n ? ref[a] : tgt[a - n]))));
+        int[] expected = order.subList(0, k).stream().mapToInt(Integer::intValue).toArray();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, mined[i], "triplet " + self);
+      }
+    }
+  }
+
+  @Test
+  void sampleDrawsDistinctImagesAndKeepsTheBatch() {
+    int[] refs = {3, 50};
+    int[] tgts = {4, 99};
+    for (int seed = 0; seed < 20; seed++) {
+      int[] s = CombinerTask.sample(100, 10, new SplittableRandom(seed), refs, tgts);
+      java.util.Set<Integer> set = new java.util.TreeSet<>();
+      for (int i = 0; i < s.length; i++) {
+        set.add(s[i]);
+        assertTrue(i == 0 || s[i] > s[i - 1], "not increasing");
+      }
+      assertTrue(set.containsAll(java.util.List.of(3, 4, 50, 99)), "a batch image is missing: " + set);
+      assertTrue(s.length >= 10 && s.length <= 14, "drew " + s.length);
+    }
+    int[] all = CombinerTask.sample(100, 100, new SplittableRandom(1), refs, tgts);
+    assertEquals(100, all.length);
   }
 
   private static float[] query(Combiner c, NDManager m, float[] ref, float[] txt) {
