@@ -108,5 +108,17 @@ class TrainingPipelineTest {
         b1.manifest().checksums().get("clip.safetensors"), b2.manifest().checksums().get("clip.safetensors"),
         "stage 2 leaves the encoders untouched");
     assertTrue(log.toString().contains("epoch 3:"), log.toString());
+
+    // a sampled gallery with mined neighbours, two updates per epoch
+    Path s3 = tmp.resolve("combiner-sampled");
+    TrainingLoop.Result r3 =
+        CombinerTraining.run(
+            new CombinerTraining.Options(data, b1, s3, new TrainingSettings(3, 16, 1e-3, 2, true, 1.0, 11, 0, 3, 2, false, 2),
+                0, 0, "cpu", 2, Map.of("command", "test combiner"), 2, true, 20, 3),
+            ProgressReporter.none(), pw);
+    assertEquals(6, r3.state().step, "three epochs of two updates");
+    assertEquals(6, StepLog.losses(s3.resolve("steps.csv")).length);
+    assertEquals("gallery sample of 20 and 3 mined", ModelBundle.open(s3).manifest().provenance().get("candidates"));
+    assertEquals("2", ModelBundle.open(s3).manifest().provenance().get("steps_per_epoch"));
   }
 }
