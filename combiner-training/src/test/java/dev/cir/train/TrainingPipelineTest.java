@@ -121,4 +121,25 @@ class TrainingPipelineTest {
     assertEquals("gallery sample of 20 and 3 mined", ModelBundle.open(s3).manifest().provenance().get("candidates"));
     assertEquals("2", ModelBundle.open(s3).manifest().provenance().get("steps_per_epoch"));
   }
+
+  @Test
+  void shortEpochsPreprocessOnlyTheImagesTheyTake() throws IOException {
+    StringWriter log = new StringWriter();
+    PrintWriter pw = new PrintWriter(log, true);
+    Path out = tmp.resolve("captions-short");
+    ClipStart start = ClipStart.random("tiny", null, data, out.resolve("checkpoints/tokenizer.json"));
+    int pairs = data.captions("train").size();
+    TrainingLoop.Result r =
+        ClipTraining.run(
+            new ClipTraining.Options(data, ClipTraining.Objective.CAPTIONS, Encoders.BOTH, start, out,
+                new TrainingSettings(2, 8, 1e-4, 0, true, 1.0, 11, 0, 2, 2, false, 2), 0.1, false, 0.98, 1e-6, "cpu", 2,
+                Map.of("command", "test captions")),
+            ProgressReporter.none(), pw);
+    assertEquals(4, r.state().step);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) training images preprocessed").matcher(log.toString());
+    assertTrue(m.find(), log.toString());
+    int preprocessed = Integer.parseInt(m.group(1));
+    // two epochs of two batches of 8 pairs: at most 32 images of the split's pairs
+    assertTrue(preprocessed <= 32 && preprocessed < pairs, preprocessed + " images preprocessed for " + pairs + " pairs");
+  }
 }

@@ -48,7 +48,8 @@ final class CaptionsTask extends ClipTask {
     this.imageOf = new int[pairs.size()];
     Map<String, Integer> firstPair = new HashMap<>();
     for (int i = 0; i < pairs.size(); i++) {
-      imageOf[i] = pixels.indexOf(pairs.get(i).image());
+      // -1: an image no batch of this run takes, left out of the preprocessing
+      imageOf[i] = pixels.contains(pairs.get(i).image()) ? pixels.indexOf(pairs.get(i).image()) : -1;
       firstPair.putIfAbsent(pairs.get(i).image(), i);
     }
     this.related = relate(pairs, firstPair, hardNegatives > 0 ? triplets : List.of());
@@ -135,6 +136,9 @@ final class CaptionsTask extends ClipTask {
     long[][] rows = new long[positions.length][];
     for (int i = 0; i < positions.length; i++) {
       images[i] = imageOf[positions[i]];
+      if (images[i] < 0) {
+        throw new IllegalStateException("pair " + positions[i] + " was not expected in this run's batches; its image was not preprocessed");
+      }
       rows[i] = tokenRows[positions[i]];
     }
     NDArray image = Combiner.normalize(model.encodeImage(ps, pixels.batch(step, images), true));

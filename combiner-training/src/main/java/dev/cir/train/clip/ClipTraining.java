@@ -14,6 +14,7 @@ import dev.cir.eval.data.GalleryImage;
 import dev.cir.eval.data.ImageCaption;
 import dev.cir.eval.data.Triplet;
 import dev.cir.eval.progress.ProgressReporter;
+import dev.cir.train.data.EpochOrder;
 import dev.cir.train.data.PixelCache;
 import dev.cir.train.data.TrainingData;
 import dev.cir.train.loop.TrainingLoop;
@@ -124,7 +125,15 @@ public final class ClipTraining {
       pairs = o.data().captions("train");
       triplets = o.hardNegatives() > 0 ? o.data().triplets("train") : null;
       Set<String> used = new LinkedHashSet<>();
-      pairs.forEach(p -> used.add(p.image()));
+      if (o.hardNegatives() == 0) {
+        // only the images of the pairs the run's batches take (all but a few, unless --steps-per-epoch cuts epochs short)
+        TrainingSettings s = o.settings();
+        for (int i : EpochOrder.examplesSeen(s.seed(), s.epochs(), pairs.size(), s.batchSize(), s.stepsPerEpoch())) {
+          used.add(pairs.get(i).image());
+        }
+      } else {
+        pairs.forEach(p -> used.add(p.image()));
+      }
       images = o.data().gallery("train").images().stream().filter(i -> used.contains(i.id())).toList();
     } else {
       triplets = o.data().triplets("train");

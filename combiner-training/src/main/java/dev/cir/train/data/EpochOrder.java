@@ -47,4 +47,23 @@ public final class EpochOrder {
   public static int batches(int n, int batchSize) {
     return n / batchSize;
   }
+
+  /**
+   * Which of {@code n} examples a run of these settings takes into its batches, in increasing
+   * order: with fewer updates per epoch than batches, each epoch only the head of its shuffle.
+   */
+  public static int[] examplesSeen(long seed, int epochs, int n, int batchSize, int stepsPerEpoch) {
+    int perEpoch = batches(n, batchSize);
+    if (stepsPerEpoch > 0) {
+      perEpoch = Math.min(perEpoch, stepsPerEpoch);
+    }
+    boolean[] seen = new boolean[n];
+    for (int e = 0; e < epochs; e++) {
+      int[] order = permutation(seed, e, n);
+      for (int i = 0; i < perEpoch * batchSize; i++) {
+        seen[order[i]] = true;
+      }
+    }
+    return java.util.stream.IntStream.range(0, n).filter(i -> seen[i]).toArray();
+  }
 }
