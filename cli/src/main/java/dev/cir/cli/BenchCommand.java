@@ -19,6 +19,9 @@ import picocli.CommandLine.Option;
     description = "Benchmarks, each measured in one run against a baseline on the same machine.",
     subcommands = {BenchCommand.Encode.class, BenchCommand.Eval.class, BenchCommand.Solr.class, BenchCommand.Load.class, BenchCommand.Train.class})
 final class BenchCommand implements Runnable {
+  /** Triplets of the benchmarks' synthetic dataset (its test split is the default dataset's). */
+  static final int BENCH_SIZE = 5000;
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -90,7 +93,7 @@ final class BenchCommand implements Runnable {
     Path work = Path.of("work", "bench-eval");
 
     @Option(names = "--size", paramLabel = "N", description = "Triplets of the synthetic dataset (default: ${DEFAULT-VALUE}).")
-    int size = dev.cir.eval.synth.SyntheticDataset.DEFAULT_SIZE;
+    int size = BENCH_SIZE;
 
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the dataset and the weights (default: ${DEFAULT-VALUE}).")
     long seed = 0;
@@ -292,7 +295,7 @@ final class BenchCommand implements Runnable {
     Path work = Path.of("work", "bench-train");
 
     @Option(names = "--size", paramLabel = "N", description = "Triplets of the synthetic dataset (default: ${DEFAULT-VALUE}).")
-    int size = dev.cir.eval.synth.SyntheticDataset.DEFAULT_SIZE;
+    int size = BENCH_SIZE;
 
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the dataset and the weights (default: ${DEFAULT-VALUE}).")
     long seed = 0;

@@ -45,7 +45,7 @@ final class DatasetCommand implements Runnable {
     @Option(names = "--image-size", paramLabel = "PX", description = "Image side in pixels (default: ${DEFAULT-VALUE}).")
     int imageSize = SyntheticDataset.DEFAULT_IMAGE_SIZE;
 
-    @Option(names = "--held-out", paramLabel = "N", description = "Triplets of val and of test each (default: a tenth of --size each). The same seed and --held-out give the same val and test splits whatever --size.")
+    @Option(names = "--held-out", paramLabel = "N", description = "Triplets of val and of test each (default: a tenth of --size each, at most 500). The same seed and --held-out give the same val and test splits whatever --size.")
     int heldOut;
 
     private final PrintWriter stdout;

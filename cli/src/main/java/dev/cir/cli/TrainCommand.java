@@ -148,10 +148,10 @@ final class TrainCommand implements Runnable {
         "",
         "Defaults for OpenAI-size models (CLIP4Cir): composed 100 epochs, batch 128, lr 2e-6, constant, no",
         "clipping, weight decay 0.01; captions 32 epochs, batch 256, lr 5e-4, warm-up 2000, cosine, decay 0.2.",
-        "Defaults for --arch tiny (or a bundle named tiny), tuned on the synthetic dataset: composed 12 epochs,",
-        "batch 32, lr 3e-4, warm-up 20, cosine, clip-norm 1, 4 hard negatives, validation every 4 epochs;",
-        "captions 3 epochs, batch 128, lr 1e-3, warm-up 100, cosine, clip-norm 1, decay 0.1, validation after",
-        "the last. Other runs: no hard negatives, validation every epoch.",
+        "Defaults for --arch tiny (or a bundle named tiny), tuned on the synthetic dataset: composed 3 epochs,",
+        "batch 32, lr 1.5e-4, warm-up 20, cosine, clip-norm 1, 4 hard negatives, validation after the last;",
+        "captions 1 epoch of 100 updates, batch 128, lr 1e-4, warm-up 20, cosine, clip-norm 1, decay 0.1.",
+        "Other runs: no hard negatives, validation every epoch.",
         "Weight decay skips biases, norms, embeddings and the logit scale unless --decay-all (CLIP4Cir's AdamW",
         "decays every parameter)."
       })
@@ -226,9 +226,9 @@ final class TrainCommand implements Runnable {
         "Combiner through eval; the bundle with the best epoch's Combiner is written to --out.",
         "",
         "Defaults for OpenAI-size models (CLIP4Cir): 300 epochs, batch 4096, lr 2e-5, constant. For a bundle",
-        "named tiny (the synthetic recipe): 40 epochs, batch 128, lr 1e-3, cosine, the whole training gallery as",
-        "candidates (with 4 hard negatives' features among them), validation every 5 epochs. Other bundles: the",
-        "batch's targets as candidates, no hard negatives, validation every epoch."
+        "named tiny (the synthetic recipe): 4 epochs, batch 128, lr 1e-3, cosine, 32,768 images of the training",
+        "gallery drawn afresh each update as candidates (--gallery-sample), validation after the last. Other",
+        "bundles: the batch's targets as candidates, no hard negatives, validation every epoch."
       })
   static final class CombinerCommand implements Callable<Integer> {
     @Mixin Common common;

@@ -36,15 +36,18 @@ import java.util.stream.Stream;
  * deduplicated, so E(R) is the one image showing that scene. The gallery is shuffled before ids are
  * assigned, so neither ids nor gallery order (the tie rule of the metrics) leak the target.
  *
- * <p>{@code size} counts triplets: a tenth each (at least one) for {@code val} and {@code test},
- * the rest for {@code train}. Each split has its own gallery, and no scene appears in two splits.
+ * <p>{@code size} counts triplets: a tenth each (at least one, at most {@value #DEFAULT_HELD_OUT})
+ * for {@code val} and {@code test} unless chosen, the rest for {@code train}. Each split has its own gallery, and no scene appears in two splits.
  * Test triplets keep their targets (this dataset is scored locally). Randomness comes from one
  * {@link SplittableRandom} seeded with {@code seed}, split once per split (test, val, then train,
  * so the held-out splits pick scenes first); the same options give byte-identical files on the same
  * JDK. Images are drawn in parallel, each from its own seed.
  */
 public final class SyntheticDataset {
-  public static final int DEFAULT_SIZE = 5000;
+  public static final int DEFAULT_SIZE = 20000;
+
+  /** The most triplets {@code val} and {@code test} each get when their size is not chosen. */
+  public static final int DEFAULT_HELD_OUT = 500;
   public static final long DEFAULT_SEED = 0;
   public static final int DEFAULT_IMAGE_SIZE = 48;
   public static final List<String> SPLITS = List.of("train", "val", "test");
@@ -65,7 +68,7 @@ public final class SyntheticDataset {
    * @param seed fixes every draw
    * @param imageSize image width and height in pixels, at least 48
    * @param heldOut triplets of {@code val} and of {@code test} each; 0 for a tenth of {@code size}
-   *     each (at least one). The held-out splits draw first, so the same seed and held-out size give
+   *     each (at least one, at most {@value #DEFAULT_HELD_OUT}). The held-out splits draw first, so the same seed and held-out size give
    *     the same {@code val} and {@code test} whatever the size of {@code train}.
    */
   public record Options(int size, long seed, int imageSize, int heldOut) {
@@ -109,7 +112,7 @@ public final class SyntheticDataset {
 
     /** Triplets of one split. */
     public int triplets(String split) {
-      int held = heldOut > 0 ? heldOut : Math.max(1, size / 10);
+      int held = heldOut > 0 ? heldOut : Math.max(1, Math.min(DEFAULT_HELD_OUT, size / 10));
       return split.equals("train") ? size - 2 * held : held;
     }
   }

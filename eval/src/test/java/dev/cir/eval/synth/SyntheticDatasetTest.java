@@ -252,8 +252,11 @@ class SyntheticDatasetTest {
   void optionsAreCheckedAndOutputMustBeEmpty() {
     assertThrows(IllegalArgumentException.class, () -> OPTIONS.withSize(2));
     assertThrows(IllegalArgumentException.class, () -> OPTIONS.withImageSize(40));
-    assertEquals(4000, SyntheticDataset.Options.defaults().triplets("train"));
+    assertEquals(19000, SyntheticDataset.Options.defaults().triplets("train"));
     assertEquals(500, SyntheticDataset.Options.defaults().triplets("test"));
+    // a tenth up to 500: the default dataset shares val and test with every size from 5000 up
+    assertEquals(500, SyntheticDataset.Options.defaults().withSize(5000).triplets("val"));
+    assertEquals(300, SyntheticDataset.Options.defaults().withSize(3000).triplets("val"));
     assertEquals(1, OPTIONS.withSize(3).triplets("val"));
     IOException e =
         assertThrows(
