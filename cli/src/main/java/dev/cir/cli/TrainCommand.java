@@ -226,7 +226,7 @@ final class TrainCommand implements Runnable {
         "Combiner through eval; the bundle with the best epoch's Combiner is written to --out.",
         "",
         "Defaults for OpenAI-size models (CLIP4Cir): 300 epochs, batch 4096, lr 2e-5, constant. For a bundle",
-        "named tiny (the synthetic recipe): 4 epochs, batch 128, lr 1e-3, cosine, 32,768 images of the training",
+        "named tiny (the synthetic recipe): 4 epochs, batch 128, lr 1e-3, cosine, 8,192 images of the training",
         "gallery drawn afresh each update as candidates (--gallery-sample), validation after the last. Other",
         "bundles: the batch's targets as candidates, no hard negatives, validation every epoch."
       })

@@ -20,8 +20,8 @@ public record TrainingDefaults(
     double beta2, double eps, int hardNegatives, int validateEvery, int stepsPerEpoch) {
 
   /**
-   * Gallery images a Combiner update ranks with gallery negatives ({@code --gallery-sample}): a
-   * larger training gallery is sampled, so an update costs no more than on the default dataset's.
+   * Gallery images a Combiner update ranks with gallery negatives ({@code --gallery-sample}), drawn
+   * afresh each update from the training gallery (125,137 images in the default synthetic dataset).
    */
   public static final int GALLERY_SAMPLE = 8192;
 

@@ -11,7 +11,7 @@ class SyntheticDatasetTimingTest {
   @TempDir Path out;
 
   @Test
-  void defaultSizeGeneratesWithinThirtySeconds() throws Exception {
+  void defaultSizeGeneratesWithinAMinute() throws Exception {
     long start = System.nanoTime();
     SyntheticDataset.Summary s =
         SyntheticDataset.generate(SyntheticDataset.Options.defaults()).writeTo(out);
@@ -21,6 +21,6 @@ class SyntheticDatasetTimingTest {
         seconds, Runtime.getRuntime().availableProcessors(), s.images(), s.triplets());
     assertEquals(
         SyntheticDataset.DEFAULT_SIZE, s.triplets().values().stream().mapToInt(i -> i).sum());
-    assertTrue(seconds < 30, "took " + seconds + " s");
+    assertTrue(seconds < 60, "took " + seconds + " s");
   }
 }
