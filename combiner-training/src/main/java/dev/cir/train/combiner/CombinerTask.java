@@ -102,7 +102,7 @@ public final class CombinerTask implements TrainingTask {
     int d = features.dim();
     int take = Math.min(k + 2, features.images());
     int[][] out = new int[t][];
-    try (AutoCloseable noGrad = dev.cir.clip.encoder.Engines.noGrad()) {
+    try (AutoCloseable noGrad = dev.cir.clip.encoder.Engines.noGrad(); NDArray galleryT = gallery.transpose()) {
       for (int s = 0; s < t; s += 512) {
         int e = Math.min(t, s + 512);
         float[] rows = new float[(e - s) * d];
@@ -111,7 +111,7 @@ public final class CombinerTask implements TrainingTask {
         }
         try (NDManager m = manager.newSubManager()) {
           NDArray q = Combiner.normalize(m.create(rows, new Shape(e - s, d)));
-          long[] nearest = q.matMul(gallery.transpose()).topK(take, 1).get(1).toLongArray();
+          long[] nearest = q.matMul(galleryT).topK(take, 1).get(1).toLongArray();
           for (int i = s; i < e; i++) {
             int ref = features.referenceIndex(i);
             int tgt = features.targetIndex(i);
