@@ -91,7 +91,7 @@ public final class CombinerTraining {
     facts.put("start", o.model().dir().toString());
     facts.put("combiner_sizes", d + "/" + p + "/" + h);
     facts.put("hard_negatives", Integer.toString(o.hardNegatives()));
-    facts.put("candidates", !o.galleryNegatives() ? "batch" : o.gallerySample() > 0 ? "gallery sample of " + o.gallerySample() + " and " + o.minedNegatives() + " mined" : "gallery");
+    facts.put("candidates", !o.galleryNegatives() ? "batch" : o.gallerySample() > 0 ? "gallery sample of " + o.gallerySample() + (o.minedNegatives() > 0 ? " and " + o.minedNegatives() + " mined" : "") : "gallery");
     TrainingLoop loop = new TrainingLoop(o.settings(), o.out(), facts, progress, log);
     loop.checkOutput();
     Path cacheDir = loop.checkpointDir().resolve("features");

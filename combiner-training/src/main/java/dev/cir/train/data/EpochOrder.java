@@ -48,15 +48,18 @@ public final class EpochOrder {
     return n / batchSize;
   }
 
+  /** Updates in an epoch: every full batch, or at most {@code stepsPerEpoch} of them when positive. */
+  public static int updatesPerEpoch(int n, int batchSize, int stepsPerEpoch) {
+    int all = batches(n, batchSize);
+    return stepsPerEpoch > 0 ? Math.min(all, stepsPerEpoch) : all;
+  }
+
   /**
    * Which of {@code n} examples a run of these settings takes into its batches, in increasing
    * order: with fewer updates per epoch than batches, each epoch only the head of its shuffle.
    */
   public static int[] examplesSeen(long seed, int epochs, int n, int batchSize, int stepsPerEpoch) {
-    int perEpoch = batches(n, batchSize);
-    if (stepsPerEpoch > 0) {
-      perEpoch = Math.min(perEpoch, stepsPerEpoch);
-    }
+    int perEpoch = updatesPerEpoch(n, batchSize, stepsPerEpoch);
     boolean[] seen = new boolean[n];
     for (int e = 0; e < epochs; e++) {
       int[] order = permutation(seed, e, n);

@@ -145,9 +145,7 @@ public final class TrainingLoop {
             "the training split has " + task.examples() + " examples, fewer than one batch of " + settings.batchSize()
                 + "; lower --batch-size");
       }
-      if (settings.stepsPerEpoch() > 0) {
-        perEpoch = Math.min(perEpoch, settings.stepsPerEpoch());
-      }
+      perEpoch = EpochOrder.updatesPerEpoch(task.examples(), settings.batchSize(), settings.stepsPerEpoch());
       long totalSteps = (long) perEpoch * settings.epochs();
       LearningRateSchedule schedule =
           new LearningRateSchedule(settings.lr(), settings.warmupSteps(), totalSteps, settings.cosine());
