@@ -53,7 +53,13 @@ final class CaptionsTask extends ClipTask {
       firstPair.putIfAbsent(pairs.get(i).image(), i);
     }
     this.related = relate(pairs, firstPair, hardNegatives > 0 ? triplets : List.of());
-    this.tokenRows = tokenizer.encodeBatch(pairs.stream().map(ImageCaption::caption).toList());
+    // like the images, only the captions of pairs a batch can take are tokenized
+    this.tokenRows = new long[pairs.size()][];
+    for (int i = 0; i < pairs.size(); i++) {
+      if (imageOf[i] >= 0) {
+        tokenRows[i] = tokenizer.encode(pairs.get(i).caption());
+      }
+    }
     Map<String, Parameter> trainable = new LinkedHashMap<>();
     model.namedParameters().forEach((n, p) -> {
       if (p.requiresGradient()) {

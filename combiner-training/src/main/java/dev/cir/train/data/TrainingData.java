@@ -14,20 +14,49 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The training side of a dataset: its triplets, read by eval's readers, with FashionIQ's categories
- * trained together as CLIP4Cir trains them; and the image–caption pairs of a JSONL dataset.
+ * trained together as CLIP4Cir trains them; and the image–caption pairs of a JSONL dataset. Each
+ * split is read once per instance (a run asks for the same split's triplets, captions, gallery and
+ * texts at several points; the default synthetic training split lists 125,137 images).
  */
-public record TrainingData(Kind kind, Path root, List<String> categories) {
-  public TrainingData {
-    categories = List.copyOf(categories);
+public final class TrainingData {
+  private final Kind kind;
+  private final Path root;
+  private final List<String> categories;
+  private final JsonlReader jsonl;
+  private final Map<String, CirDataset> triplets = new ConcurrentHashMap<>();
+  private final Map<String, List<ImageCaption>> captions = new ConcurrentHashMap<>();
+
+  public TrainingData(Kind kind, Path root, List<String> categories) {
+    this.kind = kind;
+    this.root = root;
+    this.categories = List.copyOf(categories);
+    this.jsonl = kind == Kind.JSONL ? new JsonlReader(root) : null;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public List<String> categories() {
+    return categories;
   }
 
   /** Triplets of {@code split}; for FashionIQ every category's, over the union of their galleries. */
   public CirDataset triplets(String split) {
+    return triplets.computeIfAbsent(split, this::readTriplets);
+  }
+
+  private CirDataset readTriplets(String split) {
     return switch (kind) {
-      case JSONL -> new JsonlReader(root).read(split);
+      case JSONL -> jsonl.read(split);
       case CIRR -> new CirrReader(root).read(split);
       case FASHIONIQ -> {
         List<CirDataset> parts = new FashionIqReader(root).read(categories, split);
@@ -53,14 +82,14 @@ public record TrainingData(Kind kind, Path root, List<String> categories) {
           "the captions objective needs image captions, which only the JSONL format has ("
               + JsonlReader.CAPTIONS + "); " + kind.id() + " has none: use --objective composed");
     }
-    return new JsonlReader(root).readCaptions(split);
+    return captions.computeIfAbsent(split, jsonl::readCaptions);
   }
 
   public Gallery gallery(String split) {
     if (kind != Kind.JSONL) {
       return triplets(split).gallery();
     }
-    return new JsonlReader(root).readGallery(split);
+    return jsonl.readGallery(split);
   }
 
   /** Every text a model trained on {@code split} reads (for building a vocabulary from scratch). */

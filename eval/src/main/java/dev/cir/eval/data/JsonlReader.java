@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -48,6 +49,10 @@ public final class JsonlReader {
 
   private final Path root;
   private final boolean checkImageFiles;
+  private final Map<String, SplitGallery> galleries = new ConcurrentHashMap<>();
+
+  /** A split's gallery and the file it was read from. */
+  private record SplitGallery(Path file, Gallery gallery) {}
 
   /** A reader that also checks that every image file exists. */
   public JsonlReader(Path root) {
@@ -84,7 +89,8 @@ public final class JsonlReader {
    * @throws DatasetException for missing files, malformed lines, unknown ids or missing images
    */
   public CirDataset read(String split) {
-    Gallery gallery = readGallery(split);
+    SplitGallery read = splitGallery(split);
+    Gallery gallery = read.gallery();
     Path file = splitDir(split).resolve(TRIPLETS);
     JsonInput.requireFile(file, "the " + split + " triplets (" + layout() + ")");
     List<Triplet> triplets = new ArrayList<>();
@@ -107,13 +113,24 @@ public final class JsonlReader {
           triplets.add(t);
         });
     unknown.throwIfAny(
-        "{n} image ids in " + file + " are not in the gallery " + galleryFile(split),
+        "{n} image ids in " + file + " are not in the gallery " + read.file(),
         "add the images to " + IMAGES + " or fix the ids");
     return new CirDataset("jsonl", split, triplets, gallery, AlternativeCaptions.INSTANCE);
   }
 
-  /** The split's gallery: its own {@value #IMAGES}, else the root's. */
+  /**
+   * The split's gallery: its own {@value #IMAGES}, else the root's. A reader reads each split's
+   * gallery once: its triplets and captions refer to the same one.
+   */
   public Gallery readGallery(String split) {
+    return splitGallery(split).gallery();
+  }
+
+  private SplitGallery splitGallery(String split) {
+    return galleries.computeIfAbsent(split, this::parseGallery);
+  }
+
+  private SplitGallery parseGallery(String split) {
     Path file = galleryFile(split);
     List<GalleryImage> images = new ArrayList<>();
     Map<String, Integer> lineById = new HashMap<>();
@@ -132,7 +149,7 @@ public final class JsonlReader {
     if (checkImageFiles) {
       ImageFiles.requireAllExist(gallery, file.toString());
     }
-    return gallery;
+    return new SplitGallery(file, gallery);
   }
 
   /**

@@ -4,6 +4,7 @@ import static dev.cir.eval.data.DatasetFiles.json;
 import static dev.cir.eval.data.DatasetFiles.touch;
 import static dev.cir.eval.data.DatasetFiles.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -73,6 +74,18 @@ class JsonlReaderTest {
     assertEquals(
         List.of(new ImageCaption("a", "a red thing"), new ImageCaption("b", "b")),
         reader.readCaptions("val"));
+  }
+
+  @Test
+  void aReaderReadsEachGalleryOnce() throws Exception {
+    JsonlReader reader = new JsonlReader(root);
+    Gallery first = reader.readGallery("val");
+    // triplets and captions of the split refer to the gallery already read, not to the file again
+    java.nio.file.Files.delete(root.resolve("val/images.jsonl"));
+    assertSame(first, reader.read("val").gallery());
+    assertEquals(2, reader.readCaptions("val").size());
+    DatasetException e = assertThrows(DatasetException.class, () -> new JsonlReader(root).read("val"));
+    assertTrue(e.getMessage().contains("images.jsonl"), e.getMessage());
   }
 
   @Test
