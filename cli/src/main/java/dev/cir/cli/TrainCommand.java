@@ -226,11 +226,23 @@ final class TrainCommand implements Runnable {
         "Combiner through eval; the bundle with the best epoch's Combiner is written to --out.",
         "",
         "Defaults for OpenAI-size models (CLIP4Cir): 300 epochs, batch 4096, lr 2e-5, constant. For a bundle",
-        "named tiny (the synthetic recipe): 4 epochs, batch 128, lr 1e-3, cosine, 8,192 images of the training",
-        "gallery drawn afresh each update as candidates (--gallery-sample), validation after the last. Other",
-        "bundles: the batch's targets as candidates, no hard negatives, validation every epoch."
+        "named tiny (the synthetic recipe): a Combiner that starts as the sum (--start), 4 epochs, batch 128,",
+        "lr 1e-3, cosine, 8,192 images of the training gallery drawn afresh each update as candidates",
+        "(--gallery-sample), validation every epoch. Other bundles: CLIP4Cir's random start, the batch's",
+        "targets as candidates, no hard negatives, validation every epoch."
       })
   static final class CombinerCommand implements Callable<Integer> {
+    static boolean startAtSum(String start, boolean tiny) {
+      if (start == null) {
+        return tiny;
+      }
+      return switch (start.toLowerCase(java.util.Locale.ROOT)) {
+        case "sum" -> true;
+        case "random" -> false;
+        default -> throw new IllegalArgumentException("unknown --start '" + start + "'; use random or sum");
+      };
+    }
+
     @Mixin Common common;
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "The bundle whose encoders feed the Combiner.")
@@ -254,6 +266,9 @@ final class TrainCommand implements Runnable {
     @Option(names = "--mined-negatives", paramLabel = "M", description = "With a gallery sample: the M gallery images nearest to each triplet's target by the frozen features (found once, before training) join its batch's candidates (default: ${DEFAULT-VALUE}).")
     int minedNegatives = 0;
 
+    @Option(names = "--start", paramLabel = "FROM", description = "random (every layer drawn at random, as CLIP4Cir) or sum (the output layer and the dynamic scalar's last layer start at zero, so the new Combiner ranks exactly as the normalized sum) (default: sum for tiny bundles, random otherwise).")
+    String start;
+
     private final PrintWriter out;
 
     @Inject
@@ -271,7 +286,7 @@ final class TrainCommand implements Runnable {
               common.data(), bundle, common.out, common.settings(d), projection, hidden,
               common.device, common.workers, common.facts("cir train combiner"),
               hardNegatives != null ? hardNegatives : d.hardNegatives(), galleryNegatives != null ? galleryNegatives : tiny,
-              gallerySample, minedNegatives);
+              gallerySample, minedNegatives, startAtSum(start, tiny));
       report(out, CombinerTraining.run(o, ProgressReporter.console(System.err), new PrintWriter(System.err, true)));
       return 0;
     }

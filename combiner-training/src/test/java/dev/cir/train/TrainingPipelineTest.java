@@ -114,7 +114,7 @@ class TrainingPipelineTest {
     TrainingLoop.Result r3 =
         CombinerTraining.run(
             new CombinerTraining.Options(data, b1, s3, new TrainingSettings(3, 16, 1e-3, 2, true, 1.0, 11, 0, 3, 2, false, 2),
-                0, 0, "cpu", 2, Map.of("command", "test combiner"), 2, true, 20, 3),
+                0, 0, "cpu", 2, Map.of("command", "test combiner"), 2, true, 20, 3, true),
             ProgressReporter.none(), pw);
     assertEquals(6, r3.state().step, "three epochs of two updates");
     assertEquals(6, StepLog.losses(s3.resolve("steps.csv")).length);

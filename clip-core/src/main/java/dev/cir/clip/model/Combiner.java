@@ -4,6 +4,8 @@ import static ai.djl.nn.Activation.relu;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -48,6 +50,28 @@ public final class Combiner extends ClipBlock {
     this.outputLayer = child("output_layer", new Linear(w, "output_layer.", hiddenDim, featureDim));
     this.dynamicScalar0 = child("dynamic_scalar.0", new Linear(w, "dynamic_scalar.0.", 2L * projectionDim, hiddenDim));
     this.dynamicScalar3 = child("dynamic_scalar.3", new Linear(w, "dynamic_scalar.3.", hiddenDim, 1));
+  }
+
+  /**
+   * Random weights with which a new Combiner starts as the normalized sum: the output layer and the
+   * last layer of the dynamic scalar start at zero, so out = normalize(0.5·txt + 0.5·img) =
+   * normalize(img + txt) before the first update; the other layers are drawn by {@code random}.
+   * CLIP4Cir draws every layer at random; starting at the sum lets training only add to what the
+   * fine-tuned encoders already rank well.
+   */
+  public static Weights startingAtSum(Weights random) {
+    return new Weights() {
+      @Override
+      public NDArray take(String name, Shape shape, Init init) {
+        boolean zero = name.startsWith("output_layer.") || name.startsWith("dynamic_scalar.3.");
+        return random.take(name, shape, zero ? Init.zeros() : init);
+      }
+
+      @Override
+      public NDManager manager() {
+        return random.manager();
+      }
+    };
   }
 
   /** CLIP4Cir's sizes for a feature dimension d: projection 4d, hidden 8d. */

@@ -66,4 +66,37 @@ class CombinerParityTest {
       assertFalse(Arrays.equals(eval1, train), "dropout must change the training output");
     }
   }
+
+  @Test
+  void startingAtSumRanksAsTheSumUntilTrained() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      ai.djl.engine.Engine.getEngine("PyTorch").setRandomSeed(3);
+      Combiner atSum = new Combiner(Combiner.startingAtSum(new RandomWeights(m)), 32, 64, 128);
+      Combiner random = new Combiner(new RandomWeights(m), 32, 64, 128);
+      ParameterStore ps = new ParameterStore(m, false);
+      NDArray image = m.randomNormal(new ai.djl.ndarray.types.Shape(6, 32));
+      NDArray text = m.randomNormal(new ai.djl.ndarray.types.Shape(6, 32)).mul(3f);
+      float[] sum = Combiner.normalize(image.add(text)).toFloatArray();
+      NDList out = atSum.combine(ps, image, text, false);
+      assertClose(sum, out.get(0).toFloatArray(), 1e-6, "a Combiner started at the sum");
+      float[] lambda = out.get(1).toFloatArray();
+      float[] half = new float[lambda.length];
+      Arrays.fill(half, 0.5f);
+      assertClose(half, lambda, 0, "lambda");
+      // with dropout the projections change, but the output does not depend on them yet
+      assertClose(sum, atSum.combine(ps, image, text, true).get(0).toFloatArray(), 1e-6, "training output");
+      float[] drawn = random.combine(ps, image, text, false).get(0).toFloatArray();
+      double max = 0;
+      for (int i = 0; i < sum.length; i++) {
+        max = Math.max(max, Math.abs(sum[i] - drawn[i]));
+      }
+      org.junit.jupiter.api.Assertions.assertTrue(max > 1e-2, "CLIP4Cir's random start is not the sum: " + max);
+      // only the output layer and the dynamic scalar's last layer start at zero
+      for (var p : atSum.namedParameters().entrySet()) {
+        boolean zero = p.getKey().startsWith("output_layer.") || p.getKey().startsWith("dynamic_scalar.3.");
+        float absMax = p.getValue().getArray().abs().max().getFloat();
+        org.junit.jupiter.api.Assertions.assertEquals(zero, absMax == 0f, p.getKey() + " max |w| " + absMax);
+      }
+    }
+  }
 }

@@ -44,6 +44,8 @@ public final class CombinerTraining {
    *     (0: the whole gallery)
    * @param minedNegatives with a gallery sample, the images nearest to each triplet's target that
    *     join its batch's candidates
+   * @param startAtSum whether a new Combiner starts as the normalized sum ({@link
+   *     Combiner#startingAtSum}) rather than from CLIP4Cir's all-random layers
    */
   public record Options(
       TrainingData data,
@@ -58,7 +60,8 @@ public final class CombinerTraining {
       int hardNegatives,
       boolean galleryNegatives,
       int gallerySample,
-      int minedNegatives) {
+      int minedNegatives,
+      boolean startAtSum) {
 
     public Options {
       if (hardNegatives < 0) {
@@ -76,7 +79,7 @@ public final class CombinerTraining {
     public Options(
         TrainingData data, ModelBundle model, Path out, TrainingSettings settings, int projectionDim, int hiddenDim,
         String device, int workers, Map<String, String> facts) {
-      this(data, model, out, settings, projectionDim, hiddenDim, device, workers, facts, 0, false, 0, 0);
+      this(data, model, out, settings, projectionDim, hiddenDim, device, workers, facts, 0, false, 0, 0, false);
     }
   }
 
@@ -91,6 +94,7 @@ public final class CombinerTraining {
     facts.put("start", o.model().dir().toString());
     facts.put("combiner_sizes", d + "/" + p + "/" + h);
     facts.put("hard_negatives", Integer.toString(o.hardNegatives()));
+    facts.put("combiner_start", o.startAtSum() ? "sum" : "random");
     facts.put("candidates", !o.galleryNegatives() ? "batch" : o.gallerySample() > 0 ? "gallery sample of " + o.gallerySample() + (o.minedNegatives() > 0 ? " and " + o.minedNegatives() + " mined" : "") : "gallery");
     TrainingLoop loop = new TrainingLoop(o.settings(), o.out(), facts, progress, log);
     loop.checkOutput();
@@ -122,7 +126,8 @@ public final class CombinerTraining {
               w.checkAllUsed();
             } else {
               Engines.pytorch().setRandomSeed((int) (o.settings().seed() & 0x7fffffff));
-              c = new Combiner(new RandomWeights(manager), d, p, h);
+              RandomWeights random = new RandomWeights(manager);
+              c = new Combiner(o.startAtSum() ? Combiner.startingAtSum(random) : random, d, p, h);
             }
             return new CombinerTask(
                 c, manager, features, train.triplets(), train.captions(), o.model(), true, o.galleryNegatives(), o.gallerySample(),
