@@ -48,9 +48,9 @@ final class GifFrame {
    * Walks {@code data}, which starts with a GIF signature, to the end of the first frame.
    *
    * @throws InvalidImageException naming {@code source} when the canvas exceeds {@code maxPixels}
-   *     pixels, the file is cut short, or it holds no image
+   *     pixels, the file is cut short, it holds no image, or more than {@code maxFrames} frames
    */
-  static GifFrame read(byte[] data, String source, long maxPixels) {
+  static GifFrame read(byte[] data, String source, long maxPixels, int maxFrames) {
     Cursor in = new Cursor(data, source);
     in.skip(6);
     int screenWidth = in.u16();
@@ -95,6 +95,14 @@ final class GifFrame {
         byte[] palette = local != null ? local : global;
         if (palette != null && !paletteNeeded(palette)) {
           palette = null;
+        }
+        int frames = 1 + in.countFramesAfter(maxFrames);
+        if (frames > maxFrames) {
+          throw new InvalidImageException(
+              source,
+              "animated GIF of more than "
+                  + maxFrames
+                  + " frames (only the first would be used); send a still image of it");
         }
         return new GifFrame(
             (int) canvasWidth, (int) canvasHeight, left, top, width, height, palette, transparency);
@@ -165,6 +173,38 @@ final class GifFrame {
       byte[] b = Arrays.copyOfRange(data, pos, pos + n);
       pos += n;
       return b;
+    }
+
+    /**
+     * Counts the frames that follow, up to {@code limit} + 1, skipping their data. Only the first
+     * frame is decoded, so data cut short after it ends the count instead of failing, as PIL opens
+     * such a file.
+     */
+    int countFramesAfter(int limit) {
+      int frames = 0;
+      try {
+        while (frames < limit) {
+          int block = u8();
+          if (block == 0x21) {
+            u8(); // label
+            skipSubBlocks("extension");
+          } else if (block == 0x2C) {
+            skip(8);
+            int flags = u8();
+            if ((flags & 0x80) != 0) {
+              skip(3 << ((flags & 7) + 1));
+            }
+            u8(); // LZW minimum code size
+            skipSubBlocks("image data");
+            frames++;
+          } else {
+            break; // the trailer, or bytes PIL would never read
+          }
+        }
+      } catch (InvalidImageException cut) {
+        // a later frame cut short does not affect the first
+      }
+      return frames;
     }
 
     void skipSubBlocks(String what) {

@@ -55,19 +55,27 @@ public final class ImageDecoder {
   /** Room for an uncompressed 32-bit BMP at the default pixel limit (358 MB). */
   public static final long DEFAULT_MAX_FILE_BYTES = 512L << 20;
 
+  /**
+   * Frames an animated GIF may hold. Only the first is decoded (as PIL shows it after {@code
+   * Image.open}); a long animation is refused rather than walked, as no photo of a product is one.
+   */
+  public static final int DEFAULT_MAX_FRAMES = 256;
+
   private static final long MAX_SAMPLES = Integer.MAX_VALUE - 8;
 
   private final long maxPixels;
   private final long maxFileBytes;
+  private final int maxFrames;
 
-  /** A decoder with PIL's pixel limit and {@link #DEFAULT_MAX_FILE_BYTES}. */
+  /** A decoder with PIL's pixel limit, {@link #DEFAULT_MAX_FILE_BYTES} and {@link #DEFAULT_MAX_FRAMES}. */
   public ImageDecoder() {
-    this(DEFAULT_MAX_PIXELS, DEFAULT_MAX_FILE_BYTES);
+    this(DEFAULT_MAX_PIXELS, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FRAMES);
   }
 
-  private ImageDecoder(long maxPixels, long maxFileBytes) {
+  private ImageDecoder(long maxPixels, long maxFileBytes, int maxFrames) {
     this.maxPixels = maxPixels;
     this.maxFileBytes = maxFileBytes;
+    this.maxFrames = maxFrames;
   }
 
   /**
@@ -79,7 +87,19 @@ public final class ImageDecoder {
     if (maxPixels < 1) {
       throw new IllegalArgumentException("maxPixels must be at least 1, got " + maxPixels);
     }
-    return new ImageDecoder(maxPixels, maxFileBytes);
+    return new ImageDecoder(maxPixels, maxFileBytes, maxFrames);
+  }
+
+  /**
+   * This decoder with another limit on the frames of an animated image.
+   *
+   * @throws IllegalArgumentException if {@code maxFrames} is less than 1
+   */
+  public ImageDecoder withMaxFrames(int maxFrames) {
+    if (maxFrames < 1) {
+      throw new IllegalArgumentException("maxFrames must be at least 1, got " + maxFrames);
+    }
+    return new ImageDecoder(maxPixels, maxFileBytes, maxFrames);
   }
 
   /**
@@ -93,7 +113,7 @@ public final class ImageDecoder {
       throw new IllegalArgumentException(
           "maxFileBytes must be between 1 and " + MAX_SAMPLES + ", got " + maxFileBytes);
     }
-    return new ImageDecoder(maxPixels, maxFileBytes);
+    return new ImageDecoder(maxPixels, maxFileBytes, maxFrames);
   }
 
   public long maxPixels() {
@@ -102,6 +122,10 @@ public final class ImageDecoder {
 
   public long maxFileBytes() {
     return maxFileBytes;
+  }
+
+  public int maxFrames() {
+    return maxFrames;
   }
 
   /**
@@ -156,14 +180,16 @@ public final class ImageDecoder {
     if (format == null) {
       throw new InvalidImageException(
           source,
-          "not a supported image (PNG, JPEG, GIF, BMP or TIFF): the data starts with "
+          "not a supported image (PNG, JPEG, GIF, BMP, TIFF"
+              + (ImageFormat.WEBP.readable() ? ", WebP" : "")
+              + "): the data starts with "
               + ImageFormat.describeStart(data));
     }
     PngChunks png = null;
     GifFrame gif = null;
     switch (format) {
       case PNG -> png = PngChunks.read(data, source, maxPixels);
-      case GIF -> gif = GifFrame.read(data, source, maxPixels);
+      case GIF -> gif = GifFrame.read(data, source, maxPixels, maxFrames);
       case BMP -> checkBmpLayout(data, source, maxPixels);
       default -> {
         // JPEG truncation shows as a decoder warning; TIFF's reader throws
@@ -200,7 +226,14 @@ public final class ImageDecoder {
   private BufferedImage readFirstImage(byte[] data, ImageFormat format, String source) {
     Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.readerName());
     if (!readers.hasNext()) {
-      throw new InvalidImageException(source, "no ImageIO reader for " + format + " on this JVM");
+      throw new InvalidImageException(
+          source,
+          "no ImageIO reader for "
+              + format
+              + " on this JVM; send the image as JPEG or PNG"
+              + (format == ImageFormat.WEBP
+                  ? " (or add a WebP reader for ImageIO, such as TwelveMonkeys' imageio-webp, to the class path)"
+                  : ""));
     }
     ImageReader reader = readers.next();
     List<String> warnings = new ArrayList<>();

@@ -8,7 +8,9 @@ enum ImageFormat {
   JPEG("jpeg"),
   GIF("gif"),
   BMP("bmp"),
-  TIFF("tiff");
+  TIFF("tiff"),
+  /** RIFF container with a WEBP form type; decoded only where an ImageIO reader for it is installed. */
+  WEBP("webp");
 
   private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
 
@@ -21,6 +23,11 @@ enum ImageFormat {
   /** The ImageIO format name whose reader decodes it. */
   String readerName() {
     return readerName;
+  }
+
+  /** Whether this JVM has an ImageIO reader for the format (the JDK has none for WebP). */
+  boolean readable() {
+    return javax.imageio.ImageIO.getImageReadersByFormatName(readerName).hasNext();
   }
 
   /** The format {@code data} starts like, or null. */
@@ -40,6 +47,9 @@ enum ImageFormat {
     if (startsWith(data, new byte[] {'I', 'I', 42, 0})
         || startsWith(data, new byte[] {'M', 'M', 0, 42})) {
       return TIFF;
+    }
+    if (startsWith(data, ascii("RIFF")) && data.length >= 12 && data[8] == 'W' && data[9] == 'E' && data[10] == 'B' && data[11] == 'P') {
+      return WEBP;
     }
     return null;
   }

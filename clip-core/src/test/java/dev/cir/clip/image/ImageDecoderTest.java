@@ -115,6 +115,45 @@ class ImageDecoderTest {
   }
 
   @Test
+  void aLongAnimationIsRefusedAndAShortOneShowsItsFirstFrame() {
+    byte[] palette = gradientPalette(16);
+    byte[] frame = new byte[24];
+    for (int i = 0; i < frame.length; i++) {
+      frame[i] = (byte) (i % 16);
+    }
+    byte[] still = TestImages.gif(6, 4, palette, 0, 0, 6, 4, null, -1, frame);
+    DecodedImage first = decoder.decode(still, "still.gif");
+    DecodedImage three = decoder.decode(TestImages.animated(still, palette.length, 3), "three.gif");
+    assertArrayEquals(first.samplesView(), three.samplesView());
+    byte[] atTheLimit = TestImages.animated(still, palette.length, ImageDecoder.DEFAULT_MAX_FRAMES);
+    assertArrayEquals(first.samplesView(), decoder.decode(atTheLimit, "max.gif").samplesView());
+    InvalidImageException e =
+        assertRefused(TestImages.animated(still, palette.length, 1000), "animated GIF of more than 256 frames");
+    assertTrue(e.getMessage().contains("send a still image"), e.getMessage());
+    byte[] three3 = TestImages.animated(still, palette.length, 3);
+    InvalidImageException limited =
+        assertThrows(InvalidImageException.class, () -> decoder.withMaxFrames(2).decode(three3, "three.gif"));
+    assertTrue(limited.getMessage().contains("animated GIF of more than 2 frames"), limited.getMessage());
+    // a later frame cut short does not matter: only the first is decoded
+    byte[] cut = TestImages.animated(still, palette.length, 3);
+    assertArrayEquals(first.samplesView(), decoder.decode(Arrays.copyOf(cut, cut.length - 10), "cut.gif").samplesView());
+    assertThrows(IllegalArgumentException.class, () -> decoder.withMaxFrames(0));
+  }
+
+  @Test
+  void webpIsRecognizedAndRefusedWithAMessageWhereNoReaderIsInstalled() {
+    byte[] webp = new byte[40];
+    System.arraycopy("RIFF".getBytes(StandardCharsets.US_ASCII), 0, webp, 0, 4);
+    System.arraycopy("WEBPVP8 ".getBytes(StandardCharsets.US_ASCII), 0, webp, 8, 8);
+    assertEquals(ImageFormat.WEBP, ImageFormat.detect(webp));
+    if (!ImageFormat.WEBP.readable()) {
+      assertRefused(webp, "no ImageIO reader for WEBP on this JVM; send the image as JPEG or PNG");
+    } else {
+      assertRefused(webp, "WEBP");
+    }
+  }
+
+  @Test
   void thePixelLimitIsConfigurable() {
     byte[] png = TestImages.uniformPng(10, 10, 0, 7);
     assertEquals(10, decoder.withMaxPixels(100).decode(png, "ok.png").width());

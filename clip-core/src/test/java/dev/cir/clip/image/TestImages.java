@@ -148,6 +148,21 @@ final class TestImages {
     return out.toByteArray();
   }
 
+  /**
+   * {@code still}, a GIF of one frame and no extensions as {@link #gif} writes it without
+   * transparency, repeated to {@code frames} frames.
+   */
+  static byte[] animated(byte[] still, int paletteBytes, int frames) {
+    int first = 13 + paletteBytes; // header, logical screen descriptor, global color table
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(still, 0, still.length - 1);
+    for (int f = 1; f < frames; f++) {
+      out.write(still, first, still.length - 1 - first);
+    }
+    out.write(0x3B);
+    return out.toByteArray();
+  }
+
   private static int tableBits(byte[] palette) {
     int entries = palette.length / 3;
     int bits = Integer.numberOfTrailingZeros(entries);
