@@ -60,6 +60,7 @@ public class CirCloudTest extends SolrCloudTestCase {
   static final String COLLECTION = "cir";
   static CirEncoder encoder;
   static final Map<String, float[]> raw = new HashMap<>();
+  static final Map<String, byte[]> pngs = new HashMap<>();
   static final List<String> ids = new ArrayList<>();
 
   @BeforeClass
@@ -92,6 +93,7 @@ public class CirCloudTest extends SolrCloudTestCase {
       d.addField("size_i", r.nextInt(10));
       docs.add(d);
       raw.put(id, v);
+      pngs.put(id, png);
       ids.add(id);
     }
     cluster.getSolrClient().add(COLLECTION, docs);
@@ -105,6 +107,7 @@ public class CirCloudTest extends SolrCloudTestCase {
       encoder = null;
     }
     raw.clear();
+    pngs.clear();
     ids.clear();
     System.clearProperty("cir.bundle.default");
     System.clearProperty("cir.predictors");
@@ -123,7 +126,7 @@ public class CirCloudTest extends SolrCloudTestCase {
     // 80, or 90 once the node-stop test has added its documents
     assertTrue(cluster.getSolrClient().query(COLLECTION, params("q", "*:*")).getResults().getNumFound() >= 80);
     Random r = new Random(random().nextLong());
-    KnnEquivalence eq = new KnnEquivalence(cluster.getSolrClient(), COLLECTION, encoder, raw);
+    KnnEquivalence eq = new KnnEquivalence(cluster.getSolrClient(), COLLECTION, encoder, raw, pngs);
     int returned = 0;
     int queries = atLeast(20);
     for (int i = 0; i < queries; i++) {
@@ -165,7 +168,7 @@ public class CirCloudTest extends SolrCloudTestCase {
       {"{!cir refVector=[1,2}w3", "refVector must look like"},
       {"{!cir ref=img1 topK=0}w3", "topK must be between 1 and 1000"},
       {"{!cir ref=img1 topK=5000}w3", "maxTopK"},
-      {"{!cir ref=img1}", "the text is empty"},
+      {"{!cir ref=img1 combine=combiner}", "the text is empty"},
       {"{!cir ref=img1}w3 {!func}1", "local params"},
     };
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();

@@ -21,11 +21,16 @@ import org.apache.lucene.util.BytesRef;
 import org.apache.solr.SolrIgnoredThreadsFilter;
 import org.apache.solr.SolrTestCaseJ4;
 import org.apache.solr.client.solrj.SolrClient;
+import org.apache.solr.client.solrj.SolrRequest;
 import org.apache.solr.client.solrj.embedded.EmbeddedSolrServer;
+import org.apache.solr.client.solrj.request.ContentStreamUpdateRequest;
 import org.apache.solr.client.solrj.response.QueryResponse;
 import org.apache.solr.client.solrj.response.UpdateResponse;
 import org.apache.solr.common.SolrException;
 import org.apache.solr.common.SolrInputDocument;
+import org.apache.solr.common.params.ModifiableSolrParams;
+import org.apache.solr.common.util.ContentStreamBase;
+import dev.cir.solr.search.FusedVector;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
@@ -43,6 +48,8 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
   static SolrClient client;
   static Path images;
   static final Map<String, float[]> raw = new HashMap<>();
+  static final Map<String, byte[]> pngs = new HashMap<>();
+  static final long MAX_IMAGE_BYTES = 300_000;
   static final List<String> ids = new ArrayList<>();
 
   @BeforeClass
@@ -62,6 +69,7 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
     System.setProperty("cir.image.dir", images.toString());
     System.setProperty("cir.maxTopK", "100");
     System.setProperty("cir.predictors", "1");
+    System.setProperty("cir.maxImageBytes", Long.toString(MAX_IMAGE_BYTES));
     useFactory(null);
     initCore("solrconfig.xml", "schema.xml", home.toString());
     client = new EmbeddedSolrServer(h.getCore());
@@ -79,8 +87,9 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
     client = null;
     encoder = null;
     raw.clear();
+    pngs.clear();
     ids.clear();
-    for (String p : new String[] {"cir.bundle.default", "cir.image.dir", "cir.maxTopK", "cir.predictors"}) {
+    for (String p : new String[] {"cir.bundle.default", "cir.image.dir", "cir.maxTopK", "cir.predictors", "cir.maxImageBytes"}) {
       System.clearProperty(p);
     }
   }
@@ -107,6 +116,7 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
       d.addField("size_i", r.nextInt(10));
       docs.add(d);
       raw.put(id, encoder.encodeImage(png, id));
+      pngs.put(id, png);
       ids.add(id);
     }
     SolrInputDocument broken = new SolrInputDocument();
@@ -155,13 +165,42 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
   public void cirEqualsKnnWithTheVectorFusedOutsideSolr() throws Exception {
     indexOnce();
     Random r = new Random(random().nextLong());
-    KnnEquivalence eq = new KnnEquivalence(client, "collection1", encoder, raw);
+    KnnEquivalence eq = new KnnEquivalence(client, "collection1", encoder, raw, pngs);
     int returned = 0;
     int queries = atLeast(40);
+    KnnEquivalence.Filtering[] filterings = KnnEquivalence.Filtering.values();
+    KnnEquivalence.Reference[] references = KnnEquivalence.Reference.values();
     for (int i = 0; i < queries; i++) {
-      returned += eq.check(r, ids, KnnEquivalence.Filtering.values()[i % KnnEquivalence.Filtering.values().length]);
+      // every filtering with every kind of reference, each mode among them
+      returned += eq.check(r, ids, filterings[i % filterings.length], references[(i / filterings.length) % references.length]);
     }
     assertTrue("the queries found documents", returned > queries);
+  }
+
+  @Test
+  public void refImageAsAFilePartEqualsRefVector() throws Exception {
+    indexOnce();
+    Random r = new Random(random().nextLong());
+    for (int i = 0; i < 6; i++) {
+      String id = ids.get(r.nextInt(ids.size()));
+      String text = i % 3 == 2 ? "" : SyntheticImages.text(r);
+      ModifiableSolrParams p = params("q", "{!cir topK=20}" + text, "fl", "id,score", "rows", "20");
+      QueryResponse byPart = new QueryResponse(client.request(filePart(p, pngs.get(id), "photo.png"), "collection1"), client);
+      QueryResponse byVector =
+          client.query("collection1", params("q", "{!cir topK=20 refVector=$rv}" + text, "rv", FusedVector.format(raw.get(id)), "fl", "id,score", "rows", "20"));
+      assertEquals(text, KnnEquivalence.scored(byVector), KnnEquivalence.scored(byPart));
+      assertEquals(20, byPart.getResults().size());
+    }
+  }
+
+  /** A /select request whose content stream is a file part named refImage, as Solr's multipart parser makes it. */
+  static ContentStreamUpdateRequest filePart(ModifiableSolrParams p, byte[] image, String fileName) {
+    ContentStreamUpdateRequest req = new ContentStreamUpdateRequest("/select");
+    ContentStreamBase.ByteArrayStream part = new ContentStreamBase.ByteArrayStream(image, fileName, "image/png");
+    part.setName("refImage");
+    req.addContentStream(part);
+    req.setParams(p);
+    return req;
   }
 
   @Test
@@ -182,10 +221,35 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
     Map<?, ?> cir2 = (Map<?, ?>) again.getDebugMap().get("cir");
     assertEquals(Boolean.TRUE, cir2.get("textCached"));
     assertNull(cir2.get("lambda"));
+    assertEquals("ref", cir2.get("source"));
+    assertNull("no image was encoded", cir2.get("imageCached"));
     QueryResponse byVector =
-        client.query("collection1", params("q", "{!cir refVector=$rv topK=5}w10", "rv", dev.cir.solr.search.FusedVector.format(raw.get("img4")), "debug", "true"));
+        client.query("collection1", params("q", "{!cir refVector=$rv topK=5}w10", "rv", FusedVector.format(raw.get("img4")), "debug", "true"));
     assertEquals("refVector", ((Map<?, ?>) byVector.getDebugMap().get("cir")).get("reference"));
     assertEquals(5, byVector.getResults().size());
+
+    // an uploaded image: encoded once, then served from the image cache
+    String img = java.util.Base64.getEncoder().encodeToString(pngs.get("img7"));
+    Map<?, ?> first = null;
+    for (int i = 0; i < 2; i++) {
+      QueryResponse up = client.query("collection1", params("q", "{!cir refImage=$img topK=5}w12", "img", img, "debug", "true"), SolrRequest.METHOD.POST);
+      Map<?, ?> d = (Map<?, ?>) up.getDebugMap().get("cir");
+      assertEquals("refImage", d.get("source"));
+      assertEquals("combiner", d.get("combine"));
+      assertTrue(d.toString(), ((String) d.get("reference")).startsWith("refImage (" + pngs.get("img7").length + " bytes, sha256 "));
+      assertEquals(d.toString(), i == 1, d.get("imageCached"));
+      double imageMs = ((Number) ((Map<?, ?>) d.get("timing")).get("imageEncodeMs")).doubleValue();
+      assertTrue(d.toString(), i == 0 ? imageMs > 0 : imageMs >= 0);
+      first = first == null ? d : first;
+    }
+    // a text alone, and a reference alone
+    Map<?, ?> text = (Map<?, ?>) client.query("collection1", params("q", "{!cir topK=5}w12 w13", "debug", "true")).getDebugMap().get("cir");
+    assertEquals("text", text.get("combine"));
+    assertEquals("none", text.get("source"));
+    assertNull(text.get("imageCached"));
+    Map<?, ?> image = (Map<?, ?>) client.query("collection1", params("q", "{!cir ref=img3 topK=5}", "debug", "true")).getDebugMap().get("cir");
+    assertEquals("image", image.get("combine"));
+    assertNull("no text was encoded", image.get("textCached"));
   }
 
   @Test
@@ -201,7 +265,12 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
       {"{!cir refVector=[1,2,3]}w3", "refVector has 3 values but bundle 'default' has dimension 32"},
       {"{!cir ref=img1 topK=0}w3", "topK must be between 1 and 100"},
       {"{!cir ref=img1 topK=101}w3", "maxTopK"},
-      {"{!cir ref=img1}", "the text is empty"},
+      {"{!cir ref=img1 combine=combiner}", "the text is empty"},
+      {"{!cir combine=combiner}w3", "combine=combiner needs a reference image"},
+      {"{!cir combine=image}w3", "combine=image needs a reference image"},
+      {"{!cir ref=img1 combine=text}", "combine=text needs a text"},
+      {"{!cir}", "needs a reference image, a text, or both"},
+      {"{!cir ref=img1 refVector=[1,2]}w3", "gives ref and refVector"},
       {"{!cir ref=img1}{!lucene}*:*", "local params"},
       {"{!cir ref=img1 v=$u}", "local params"},
     };
@@ -210,10 +279,54 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
       assertEquals(c[0] + ": " + e.getMessage(), 400, e.code());
       assertTrue(c[0] + ": " + e.getMessage(), e.getMessage().contains(c[1]));
     }
+    // a reference alone is "more like this"
+    assertEquals(3, client.query("collection1", params("q", "{!cir ref=img1 topK=3}")).getResults().size());
     // a text far longer than the context is truncated, not refused
     assertEquals(3, client.query("collection1", params("q", "{!cir ref=img1 topK=3}" + "w9 ".repeat(500))).getResults().size());
     // the empty text is fine for the sum of the two
     assertEquals(3, client.query("collection1", params("q", "{!cir ref=img1 topK=3 combine=sum}")).getResults().size());
+  }
+
+  @Test
+  public void aBadRefImageIsA400SayingWhatToFixAndSolrStaysUp() throws Exception {
+    indexOnce();
+    Random r = new Random(random().nextLong());
+    java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+    byte[] png = pngs.get("img5");
+    byte[] big = SyntheticImages.noisePng(r, 330, 330);
+    assertTrue("the noise image is over the test's maxImageBytes: " + big.length, big.length > MAX_IMAGE_BYTES);
+    Object[][] cases = {
+      {"not base64 at all!", "refImage is not base64"},
+      {b64.encodeToString("hello, this is text".getBytes(java.nio.charset.StandardCharsets.UTF_8)), "not a supported image"},
+      {"", "refImage is empty"},
+      {b64.encodeToString(java.util.Arrays.copyOf(png, png.length / 2)), "truncated PNG"},
+      {b64.encodeToString(SyntheticImages.pngHeaderClaiming(40000, 40000)), "40000x40000 = 1600000000 pixels exceeds the limit"},
+      {b64.encodeToString(big), "more than maxImageBytes (" + MAX_IMAGE_BYTES + ")"},
+      {b64.encodeToString(SyntheticImages.animatedGif(r, 24, 1000)), "animated GIF of more than 256 frames"},
+    };
+    for (Object[] c : cases) {
+      SolrException e =
+          expectThrows(
+              SolrException.class,
+              () -> client.query("collection1", params("q", "{!cir refImage=$img}w3", "img", (String) c[0]), SolrRequest.METHOD.POST));
+      assertEquals(c[1] + ": " + e.getMessage(), 400, e.code());
+      assertTrue(c[1] + ": " + e.getMessage(), e.getMessage().contains((String) c[1]));
+    }
+    // two references at once, one of them a file part
+    SolrException two =
+        expectThrows(SolrException.class, () -> client.request(filePart(params("q", "{!cir ref=img1}w3"), png, "p.png"), "collection1"));
+    assertEquals(400, two.code());
+    assertTrue(two.getMessage(), two.getMessage().contains("gives ref and refImage (file part 'refImage' (p.png))"));
+    SolrException mode =
+        expectThrows(
+            SolrException.class,
+            () -> client.query("collection1", params("q", "{!cir refImage=$img combine=text}", "img", b64.encodeToString(png)), SolrRequest.METHOD.POST));
+    assertTrue(mode.getMessage(), mode.getMessage().contains("combine=text needs a text"));
+    // the core still answers, and a GIF of a few frames is fine (its first frame is the image)
+    assertEquals(
+        3,
+        client.query("collection1", params("q", "{!cir refImage=$img topK=3}w3", "img", b64.encodeToString(SyntheticImages.animatedGif(r, 24, 3))), SolrRequest.METHOD.POST)
+            .getResults().size());
   }
 
   @Test

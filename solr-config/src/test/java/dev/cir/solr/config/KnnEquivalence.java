@@ -8,10 +8,12 @@ import dev.cir.clip.encoder.CombineMode;
 import dev.cir.solr.search.FusedVector;
 import dev.cir.solr.testing.SyntheticImages;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.apache.solr.client.solrj.SolrClient;
+import org.apache.solr.client.solrj.SolrRequest;
 import org.apache.solr.client.solrj.response.QueryResponse;
 import org.apache.solr.common.SolrDocument;
 import org.apache.solr.common.params.ModifiableSolrParams;
@@ -19,7 +21,8 @@ import org.apache.solr.common.params.ModifiableSolrParams;
 /**
  * Runs a random {@code {!cir}} query and the {@code {!knn}} query it must equal: the same filters,
  * the reference excluded the way {@code {!knn}} users would (a pre-filter {@code -id:REF}), and the
- * vector fused outside Solr by {@link CirEncoder}. Asserts identical ids and bit-identical scores.
+ * vector made outside Solr by {@link CirEncoder}: fused for the Combiner and the sum, a tower's raw
+ * features for the text and image modes. Asserts identical ids and bit-identical scores.
  */
 final class KnnEquivalence {
   enum Filtering {
@@ -30,30 +33,63 @@ final class KnnEquivalence {
     EXCLUDE_TAGS
   }
 
+  /** How the {@code {!cir}} query gives its reference. */
+  enum Reference {
+    /** ref=ID, a document of the collection */
+    DOCUMENT,
+    /** refVector=$rv, its raw features */
+    VECTOR,
+    /** refImage=$img, the document's image file as base64 (sent with POST) */
+    IMAGE,
+    /** no reference: the text alone */
+    NONE
+  }
+
   private final SolrClient client;
   private final String collection;
   private final CirEncoder encoder;
   private final Map<String, float[]> rawVectors;
+  private final Map<String, byte[]> images;
 
-  KnnEquivalence(SolrClient client, String collection, CirEncoder encoder, Map<String, float[]> rawVectors) {
+  /** @param images the indexed image files by id, for {@link Reference#IMAGE} */
+  KnnEquivalence(SolrClient client, String collection, CirEncoder encoder, Map<String, float[]> rawVectors, Map<String, byte[]> images) {
     this.client = client;
     this.collection = collection;
     this.encoder = encoder;
     this.rawVectors = rawVectors;
+    this.images = images;
+  }
+
+  /** A query with a document reference, in the Combiner or the sum. */
+  int check(Random random, List<String> ids, Filtering filtering) throws Exception {
+    return check(random, ids, filtering, Reference.DOCUMENT);
   }
 
   /** @return how many documents the query returned */
-  int check(Random random, List<String> ids, Filtering filtering) throws Exception {
+  int check(Random random, List<String> ids, Filtering filtering, Reference reference) throws Exception {
     String ref = ids.get(random.nextInt(ids.size()));
     String text = SyntheticImages.text(random);
     int topK = 1 + random.nextInt(random.nextBoolean() ? 5 : 40);
-    CombineMode mode = random.nextInt(3) == 0 ? CombineMode.SUM : CombineMode.COMBINER;
-    boolean keepRef = random.nextInt(5) == 0;
+    CombineMode mode =
+        reference == Reference.NONE
+            ? CombineMode.TEXT
+            : new CombineMode[] {CombineMode.COMBINER, CombineMode.COMBINER, CombineMode.SUM, CombineMode.IMAGE}[random.nextInt(4)];
+    // the mode asked for, or left to the query's inputs: a text alone is text, a reference alone image
+    boolean explicit = random.nextBoolean() || mode == CombineMode.SUM;
+    boolean keepRef = reference == Reference.DOCUMENT && random.nextInt(5) == 0;
     String color = SyntheticImages.COLORS[random.nextInt(3)];
     int rows = 1 + random.nextInt(topK + 5);
 
     float[] textFeatures = encoder.encodeText(text);
-    float[] vector = encoder.combine(new float[][] {rawVectors.get(ref)}, new float[][] {textFeatures}, mode).vector(0);
+    float[] vector =
+        switch (mode) {
+          case TEXT -> textFeatures;
+          case IMAGE -> rawVectors.get(ref);
+          default -> encoder.combine(new float[][] {rawVectors.get(ref)}, new float[][] {textFeatures}, mode).vector(0);
+        };
+    if (mode == CombineMode.IMAGE && !explicit) {
+      text = ""; // "more like this": a reference and no text
+    }
 
     ModifiableSolrParams cir = new ModifiableSolrParams();
     ModifiableSolrParams knn = new ModifiableSolrParams();
@@ -65,7 +101,7 @@ final class KnnEquivalence {
     }
     String cirFilter = "";
     String knnFilter = "";
-    String exclusion = keepRef ? null : "-id:" + ref;
+    String exclusion = keepRef || reference != Reference.DOCUMENT ? null : "-id:" + ref;
     switch (filtering) {
       case NONE -> {
         if (exclusion != null) {
@@ -115,11 +151,23 @@ final class KnnEquivalence {
         }
       }
     }
-    cir.set("q", "{!cir f=clip_vector topK=" + topK + " ref=" + ref + " combine=" + mode.id() + (keepRef ? " keepRef=true" : "")
+    String source =
+        switch (reference) {
+          case DOCUMENT -> " ref=" + ref;
+          case VECTOR -> " refVector=$rv";
+          case IMAGE -> " refImage=$img";
+          case NONE -> "";
+        };
+    if (reference == Reference.VECTOR) {
+      cir.set("rv", FusedVector.format(rawVectors.get(ref)));
+    } else if (reference == Reference.IMAGE) {
+      cir.set("img", Base64.getEncoder().encodeToString(images.get(ref)));
+    }
+    cir.set("q", "{!cir f=clip_vector topK=" + topK + source + (explicit ? " combine=" + mode.id() : "") + (keepRef ? " keepRef=true" : "")
         + cirFilter + "}" + text);
     knn.set("q", "{!knn f=clip_vector topK=" + topK + knnFilter + "}" + FusedVector.format(vector));
 
-    QueryResponse a = client.query(collection, cir);
+    QueryResponse a = client.query(collection, cir, SolrRequest.METHOD.POST);
     QueryResponse b = client.query(collection, knn);
     String what = filtering + " " + cir.get("q");
     assertEquals(what, b.getResults().getNumFound(), a.getResults().getNumFound());
@@ -129,7 +177,7 @@ final class KnnEquivalence {
       float sb = (Float) b.getResults().get(i).getFieldValue("score");
       assertEquals(what + " score " + i, Float.floatToIntBits(sb), Float.floatToIntBits(sa));
     }
-    if (!keepRef) {
+    if (exclusion != null) {
       assertFalse(what, ids(a).contains(ref));
     }
     return a.getResults().size();

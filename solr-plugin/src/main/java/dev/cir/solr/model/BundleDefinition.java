@@ -13,9 +13,12 @@ import java.util.Objects;
  * @param device cpu, gpu, gpu:N or auto
  * @param predictors forward passes that may run at once
  * @param textCacheSize text features kept in the LRU cache (0 disables it)
+ * @param imageCacheSize features of query images ({@code refImage}) kept in the LRU cache, by
+ *     content digest (0 disables it)
  */
-public record BundleDefinition(String name, Path dir, String device, int predictors, int textCacheSize) {
+public record BundleDefinition(String name, Path dir, String device, int predictors, int textCacheSize, int imageCacheSize) {
   public static final int DEFAULT_TEXT_CACHE_SIZE = 1024;
+  public static final int DEFAULT_IMAGE_CACHE_SIZE = 256;
 
   public BundleDefinition {
     Objects.requireNonNull(name, "name");
@@ -31,19 +34,23 @@ public record BundleDefinition(String name, Path dir, String device, int predict
     if (textCacheSize < 0) {
       throw new IllegalArgumentException("bundle '" + name + "': textCacheSize must be 0 or more, got " + textCacheSize);
     }
+    if (imageCacheSize < 0) {
+      throw new IllegalArgumentException("bundle '" + name + "': imageCacheSize must be 0 or more, got " + imageCacheSize);
+    }
   }
 
-  /** A CPU definition with one predictor per core and the default cache. */
+  /** A CPU definition with one predictor per core and the default caches. */
   public static BundleDefinition of(String name, Path dir) {
-    return new BundleDefinition(name, dir, "cpu", Runtime.getRuntime().availableProcessors(), DEFAULT_TEXT_CACHE_SIZE);
+    return new BundleDefinition(
+        name, dir, "cpu", Runtime.getRuntime().availableProcessors(), DEFAULT_TEXT_CACHE_SIZE, DEFAULT_IMAGE_CACHE_SIZE);
   }
 
   /** What makes two definitions share one loaded model: everything but the name. */
   LoadKey loadKey() {
-    return new LoadKey(dir, device, predictors, textCacheSize);
+    return new LoadKey(dir, device, predictors, textCacheSize, imageCacheSize);
   }
 
-  record LoadKey(Path dir, String device, int predictors, int textCacheSize) {
+  record LoadKey(Path dir, String device, int predictors, int textCacheSize, int imageCacheSize) {
     @Override
     public String toString() {
       return dir + " (" + device + ", " + predictors + " predictors)";

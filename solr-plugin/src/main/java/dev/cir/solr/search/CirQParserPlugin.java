@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
  *   <str name="defaultField">clip_vector</str>
  *   <int name="maxTopK">1000</int>
  *   <int name="defaultTopK">100</int>             <!-- the beam when a query gives no topK -->
+ *   <long name="maxImageBytes">10485760</long>    <!-- the largest refImage a query may send -->
  *   <str name="defaultBundle">default</str>
  *   <lst name="bundles">
  *     <lst name="default">
@@ -38,6 +39,7 @@ import org.slf4j.LoggerFactory;
  *       <str name="device">cpu</str>
  *       <int name="predictors">2</int>
  *       <int name="textCacheSize">1024</int>
+ *       <int name="imageCacheSize">256</int>      <!-- refImage features, by content digest -->
  *     </lst>
  *   </lst>
  * </queryParser>
@@ -45,26 +47,30 @@ import org.slf4j.LoggerFactory;
  *
  * The search component and the update processor find the bundles through this plugin, by its
  * registered name. Models live in the JVM-wide {@link CirModelRegistry}; this plugin only holds
- * leases, released when the core closes.
+ * leases, released when the core closes. It makes one {@link QueryEncoder} over them, which every
+ * {@code {!cir}} of the core uses.
  */
 public class CirQParserPlugin extends QParserPlugin {
   private static final Logger log = LoggerFactory.getLogger(CirQParserPlugin.class);
   public static final String NAME = "cir";
   public static final int DEFAULT_MAX_TOP_K = 1000;
 
+  /** Request context key: the parser the search component made for the request's {@code q}. */
+  static final String PARSER_KEY = CirQParserPlugin.class.getName() + ".parser";
+
   private CoreBundles bundles;
-  private String defaultField = "clip_vector";
-  private int maxTopK = DEFAULT_MAX_TOP_K;
-  private int defaultTopK = CirQuerySpec.DEFAULT_TOP_K;
+  private QueryEncoder encoder;
+  private CirQuerySpec.Defaults defaults;
   private boolean loadOnStartup;
   private volatile boolean warmed;
 
   @Override
   public void init(NamedList<?> args) {
     SolrParams p = args.toSolrParams();
-    defaultField = p.get("defaultField", defaultField);
-    maxTopK = positive(p, "maxTopK", DEFAULT_MAX_TOP_K);
-    defaultTopK = positive(p, "defaultTopK", CirQuerySpec.DEFAULT_TOP_K);
+    defaults =
+        new CirQuerySpec.Defaults(
+            p.get("defaultField", "clip_vector"), positive(p, "defaultTopK", CirQuerySpec.DEFAULT_TOP_K),
+            positive(p, "maxTopK", DEFAULT_MAX_TOP_K), positiveLong(p, "maxImageBytes", CirQuerySpec.DEFAULT_MAX_IMAGE_BYTES));
     loadOnStartup = p.getBool("loadOnStartup", false);
     String defaultBundle = p.get("defaultBundle", "default");
     List<BundleDefinition> defs = new ArrayList<>();
@@ -86,13 +92,32 @@ public class CirQParserPlugin extends QParserPlugin {
               new BundleDefinition(
                   e.getKey(), Path.of(path), bp.get("device", "cpu"),
                   positive(bp, "predictors", Runtime.getRuntime().availableProcessors()),
-                  nonNegative(bp, "textCacheSize", BundleDefinition.DEFAULT_TEXT_CACHE_SIZE)));
+                  nonNegative(bp, "textCacheSize", BundleDefinition.DEFAULT_TEXT_CACHE_SIZE),
+                  nonNegative(bp, "imageCacheSize", BundleDefinition.DEFAULT_IMAGE_CACHE_SIZE)));
         } catch (IllegalArgumentException ex) {
           throw new SolrException(ErrorCode.SERVER_ERROR, "cir query parser: " + ex.getMessage(), ex);
         }
       }
     }
     bundles = new CoreBundles(CirModelRegistry.shared(), defs, withoutPath, defaultBundle);
+    encoder = new QueryEncoder(bundles);
+  }
+
+  private static long positiveLong(SolrParams p, String name, long dflt) {
+    String s = p.get(name);
+    if (s == null || s.isBlank()) {
+      return dflt;
+    }
+    long v;
+    try {
+      v = Long.parseLong(s.trim());
+    } catch (NumberFormatException e) {
+      throw new SolrException(ErrorCode.SERVER_ERROR, "cir query parser: " + name + " must be a whole number, got '" + s + "'");
+    }
+    if (v < 1) {
+      throw new SolrException(ErrorCode.SERVER_ERROR, "cir query parser: " + name + " must be at least 1, got " + v);
+    }
+    return v;
   }
 
   private static int positive(SolrParams p, String name, int dflt) {
@@ -123,17 +148,24 @@ public class CirQParserPlugin extends QParserPlugin {
     }
   }
 
+  /**
+   * A parser for {@code {!cir}}; for the request's {@code q}, the one the search component already
+   * made and encoded, so that the query is parsed and encoded once per request.
+   */
   @Override
   public QParser createParser(String qstr, SolrParams localParams, SolrParams params, SolrQueryRequest req) {
     SolrParams local = localParams;
     if (local == null || local.get(QueryParsing.F) == null) {
       // {!cir} without f= searches the configured default field; the text may come without local params
       ModifiableSolrParams m = local == null ? new ModifiableSolrParams() : new ModifiableSolrParams(local);
-      m.set(QueryParsing.F, defaultField);
+      m.set(QueryParsing.F, defaults.field());
       if (m.get(QueryParsing.V) == null) {
         m.set(QueryParsing.V, qstr == null ? "" : qstr);
       }
       local = m;
+    }
+    if (req.getContext().get(PARSER_KEY) instanceof CirQParser made && made.parses(qstr, local, params, req)) {
+      return made;
     }
     return new CirQParser(qstr, local, params, req, this);
   }
@@ -162,17 +194,18 @@ public class CirQParserPlugin extends QParserPlugin {
     return bundles;
   }
 
-  public String defaultField() {
-    return defaultField;
+  /** The encoding service of this core's {@code {!cir}} queries. */
+  public QueryEncoder encoder() {
+    return encoder;
   }
 
-  /** The topK of a query that names none: the HNSW beam, of which {@code rows} are returned. */
-  public int defaultTopK() {
-    return defaultTopK;
-  }
-
-  public int maxTopK() {
-    return maxTopK;
+  /**
+   * What a query that says nothing gets, and what it may ask for: the default field, the topK of a
+   * query that names none (the HNSW beam, of which {@code rows} are returned), the largest topK
+   * and the largest {@code refImage}.
+   */
+  public CirQuerySpec.Defaults defaults() {
+    return defaults;
   }
 
   /**

@@ -1,16 +1,14 @@
 package dev.cir.solr.search;
 
 import dev.cir.clip.encoder.CombineMode;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
-import java.util.Base64;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import org.apache.solr.common.SolrException;
 import org.apache.solr.common.SolrException.ErrorCode;
 import org.apache.solr.common.params.SolrParams;
+import org.apache.solr.common.util.ContentStream;
 import org.apache.solr.search.QueryParsing;
 
 /**
@@ -18,70 +16,139 @@ import org.apache.solr.search.QueryParsing;
  * {@link SolrException} with code 400 whose message says what to change.
  *
  * <pre>
- * {!cir f=FIELD topK=K bundle=NAME ref=ID|refVector=[..] combine=combiner|sum keepRef=false
- *       preFilter=.. includeTags=.. excludeTags=..}TEXT
+ * {!cir f=FIELD topK=K bundle=NAME ref=ID|refVector=[..]|refImage=BASE64 combine=combiner|sum|text|image
+ *       keepRef=false preFilter=.. includeTags=.. excludeTags=..}TEXT
  * </pre>
  *
- * @param field the vector field searched
- * @param topK nearest neighbours asked of each shard
+ * The reference image is at most one of {@code ref} (a document of the collection), {@code
+ * refVector} (its raw features) and {@code refImage} (the image itself: base64 in the local
+ * parameter, usually {@code refImage=$img}, or in a request parameter or multipart file part named
+ * {@code refImage}); with none, the query is the text alone.
+ *
+ * @param search what the Lucene query needs: field, topK and the document to exclude
  * @param bundle the bundle name, null for the core's default
- * @param ref the reference document's id, or null when {@code refVector} is given
- * @param refVector raw image features of the reference, or null when {@code ref} is given
- * @param combine combiner or sum; null means the Combiner when the bundle has one, else sum
- * @param keepRef whether the reference document may appear in the results
- * @param text the modification text
+ * @param reference where the reference image comes from, or null for none
+ * @param combine the mode asked for, or null: then {@link #mode} chooses from what the query holds
+ * @param text the modification text (or, alone, the description of what to find); may be empty
  */
-public record CirQuerySpec(
-    String field, int topK, String bundle, String ref, float[] refVector, CombineMode combine, boolean keepRef, String text) {
+public record CirQuerySpec(Search search, String bundle, QueryReference reference, CombineMode combine, String text) {
   public static final String TOP_K = "topK";
   public static final String BUNDLE = "bundle";
   public static final String REF = "ref";
   public static final String REF_VECTOR = "refVector";
+  public static final String REF_IMAGE = "refImage";
   public static final String COMBINE = "combine";
   public static final String KEEP_REF = "keepRef";
   public static final int DEFAULT_TOP_K = 10;
+  public static final long DEFAULT_MAX_IMAGE_BYTES = 10L << 20;
 
   public CirQuerySpec {
-    Objects.requireNonNull(field, "field");
+    Objects.requireNonNull(search, "search");
     Objects.requireNonNull(text, "text");
   }
 
   /**
-   * @param localParams the query's local parameters, the text in {@code v}
-   * @param maxTopK the largest topK this core allows
+   * What a core allows and assumes when a query says nothing.
+   *
+   * @param field the vector field of a query without {@code f}
+   * @param topK the topK of a query without one
+   * @param maxTopK the largest topK a query may ask for
+   * @param maxImageBytes the largest {@code refImage}, in bytes
    */
-  public static CirQuerySpec parse(SolrParams localParams, String defaultField, int maxTopK) {
-    return parse(localParams, defaultField, DEFAULT_TOP_K, maxTopK);
+  public record Defaults(String field, int topK, int maxTopK, long maxImageBytes) {
+    public static Defaults of(String field, int maxTopK) {
+      return new Defaults(field, DEFAULT_TOP_K, maxTopK, DEFAULT_MAX_IMAGE_BYTES);
+    }
   }
 
-  /** @param defaultTopK the topK of a query that gives none */
-  public static CirQuerySpec parse(SolrParams localParams, String defaultField, int defaultTopK, int maxTopK) {
-    String field = localParams.get(QueryParsing.F, defaultField);
-    if (field == null || field.isBlank()) {
-      throw bad("{!cir} needs the vector field: f=FIELD (for example f=clip_vector)");
+  /**
+   * What the kNN search itself needs, which is all a shard needs once the vector is computed.
+   *
+   * @param field the vector field searched
+   * @param topK nearest neighbours asked of each shard
+   * @param excludedId the reference document kept out of the results, or null ({@code keepRef=true},
+   *     or a reference that is not a document)
+   */
+  public record Search(String field, int topK, String excludedId) {
+    /** Parses {@code f}, {@code topK}, {@code ref} and {@code keepRef}, ignoring the rest. */
+    public static Search parse(SolrParams localParams, Defaults defaults) {
+      String field = localParams.get(QueryParsing.F, defaults.field());
+      if (field == null || field.isBlank()) {
+        throw bad("{!cir} needs the vector field: f=FIELD (for example f=clip_vector)");
+      }
+      int topK = CirQuerySpec.topK(localParams.get(TOP_K), defaults.topK(), defaults.maxTopK());
+      String ref = CirQuerySpec.ref(localParams);
+      boolean keepRef = CirQuerySpec.keepRef(localParams.get(KEEP_REF));
+      return new Search(field, topK, ref != null && !keepRef ? ref : null);
     }
-    int topK = topK(localParams.get(TOP_K), defaultTopK, maxTopK);
-    String bundle = localParams.get(BUNDLE);
-    String ref = localParams.get(REF);
-    String refVector = localParams.get(REF_VECTOR);
-    if (ref != null && ref.isEmpty()) {
-      throw bad("ref is empty: give the reference document's id, ref=ID");
-    }
-    if (ref == null && refVector == null) {
-      throw bad("{!cir} needs a reference image: ref=ID (a document of this collection) or refVector=[f1,f2,...]"
-          + " (its raw image features)");
-    }
-    if (ref != null && refVector != null) {
-      throw bad("give either ref or refVector, not both");
-    }
+  }
+
+  /**
+   * @param localParams the query's local parameters, the text in {@code v}
+   * @param request the request's parameters and content streams, for a {@code refImage} sent as a
+   *     request parameter or a multipart file part
+   */
+  public static CirQuerySpec parse(SolrParams localParams, Defaults defaults, SolrParams request, Iterable<ContentStream> streams) {
+    Search search = Search.parse(localParams, defaults);
     String text = localParams.get(QueryParsing.V, "");
     refuseLocalParams("the text", text);
-    if (ref != null) {
-      refuseLocalParams("ref", ref);
-    }
     return new CirQuerySpec(
-        field, topK, bundle, ref, refVector == null ? null : vector(refVector), combine(localParams.get(COMBINE)),
-        keepRef(localParams.get(KEEP_REF)), text);
+        search, localParams.get(BUNDLE), reference(localParams, defaults, request, streams), combine(localParams.get(COMBINE)),
+        text);
+  }
+
+  /** A query's own local parameters only (no request-level image): for tests and tools. */
+  public static CirQuerySpec parse(SolrParams localParams, Defaults defaults) {
+    return parse(localParams, defaults, null, null);
+  }
+
+  private static String ref(SolrParams localParams) {
+    String ref = localParams.get(REF);
+    if (ref == null) {
+      return null;
+    }
+    if (ref.isEmpty()) {
+      throw bad("ref is empty: give the reference document's id, ref=ID");
+    }
+    refuseLocalParams("ref", ref);
+    return ref;
+  }
+
+  private static QueryReference reference(
+      SolrParams localParams, Defaults defaults, SolrParams request, Iterable<ContentStream> streams) {
+    List<QueryReference> given = new ArrayList<>();
+    String ref = ref(localParams);
+    if (ref != null) {
+      given.add(new QueryReference.Document(ref));
+    }
+    String refVector = localParams.get(REF_VECTOR);
+    if (refVector != null) {
+      given.add(new QueryReference.Features(vector(refVector)));
+    }
+    String local = localParams.get(REF_IMAGE);
+    String requestParam = request == null ? null : request.get(REF_IMAGE);
+    if (local != null) {
+      given.add(ReferenceImages.fromBase64(local, defaults.maxImageBytes()));
+    }
+    if (requestParam != null && !requestParam.equals(local)) {
+      given.add(ReferenceImages.fromBase64(requestParam, defaults.maxImageBytes()));
+    }
+    if (streams != null) {
+      for (ContentStream part : streams) {
+        if (REF_IMAGE.equals(part.getName())) {
+          given.add(ReferenceImages.fromPart(part, defaults.maxImageBytes()));
+        }
+      }
+    }
+    if (given.size() > 1) {
+      List<String> names = new ArrayList<>();
+      for (QueryReference r : given) {
+        names.add(r instanceof QueryReference.Image i ? "refImage (" + i.origin() + ")" : r.parameter());
+      }
+      throw bad("{!cir} takes one reference image, but this query gives " + String.join(" and ", names)
+          + "; keep one of them");
+    }
+    return given.isEmpty() ? null : given.get(0);
   }
 
   private static int topK(String s, int defaultTopK, int maxTopK) {
@@ -104,11 +171,12 @@ public record CirQuerySpec(
     if (s == null || s.isBlank()) {
       return null;
     }
-    return switch (s.trim().toLowerCase(Locale.ROOT)) {
-      case "combiner" -> CombineMode.COMBINER;
-      case "sum" -> CombineMode.SUM;
-      default -> throw bad("unknown combine='" + s + "'; use combine=combiner (the bundle's learned Combiner) or combine=sum");
-    };
+    try {
+      return CombineMode.parse(s);
+    } catch (IllegalArgumentException e) {
+      throw bad("unknown combine='" + s + "'; use combiner (the bundle's learned Combiner), sum (normalized image +"
+          + " text), text (the text alone) or image (the reference alone)");
+    }
   }
 
   private static boolean keepRef(String s) {
@@ -120,6 +188,53 @@ public record CirQuerySpec(
       case "false" -> false;
       default -> throw bad("keepRef must be true or false, got '" + s + "'");
     };
+  }
+
+  /**
+   * The mode this query runs in: the one asked for, or the one its inputs call for — a reference
+   * and a text: the Combiner (the sum for a bundle without one); a text alone: {@code text}; a
+   * reference alone: {@code image}.
+   *
+   * @throws SolrException 400 when the query lacks what the mode needs, saying what is missing
+   */
+  public CombineMode mode(boolean bundleHasCombiner) {
+    boolean hasText = !text.isBlank();
+    if (combine == null) {
+      if (reference == null && !hasText) {
+        throw bad("{!cir} needs a reference image, a text, or both: ref=ID, refVector=[...] or refImage=$img, and/or"
+            + " the text after the braces ({!cir ref=ID}is red)");
+      }
+      if (reference == null) {
+        return CombineMode.TEXT;
+      }
+      if (!hasText) {
+        return CombineMode.IMAGE;
+      }
+      return bundleHasCombiner ? CombineMode.COMBINER : CombineMode.SUM;
+    }
+    String needsReference = "combine=" + combine.id() + " needs a reference image: ref=ID, refVector=[...] or refImage=$img";
+    switch (combine) {
+      case COMBINER -> {
+        if (reference == null) {
+          throw bad(needsReference + " (or leave combine out to search by the text alone)");
+        }
+        if (!hasText) {
+          throw bad("the text is empty: the Combiner fuses the reference with a modification text; give one, e.g."
+              + " {!cir ref=ID}is red, or leave combine out to search by the reference alone");
+        }
+      }
+      case SUM, IMAGE -> {
+        if (reference == null) {
+          throw bad(needsReference);
+        }
+      }
+      case TEXT -> {
+        if (!hasText) {
+          throw bad("combine=text needs a text: the description of what to find after the braces ({!cir}red dress)");
+        }
+      }
+    }
+    return combine;
   }
 
   /**
@@ -163,32 +278,6 @@ public record CirQuerySpec(
     return v;
   }
 
-  /** The combine mode for a bundle with or without a Combiner. */
-  public CombineMode combineFor(boolean bundleHasCombiner) {
-    if (combine != null) {
-      return combine;
-    }
-    return bundleHasCombiner ? CombineMode.COMBINER : CombineMode.SUM;
-  }
-
-  /**
-   * Identifies the inputs of the fused vector: a coordinator hands the vector it computed to the
-   * shards under this key, and a shard's parser uses it only for a query with the same key.
-   */
-  public String key() {
-    StringBuilder b = new StringBuilder();
-    for (String part :
-        new String[] {field, bundle, ref, refVector == null ? null : Arrays.toString(refVector), combine == null ? null : combine.id(), text}) {
-      b.append(part == null ? "-1" : String.valueOf(part.length())).append(':').append(part == null ? "" : part).append('|');
-    }
-    try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest(b.toString().getBytes(StandardCharsets.UTF_8));
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(h, 18));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   static SolrException bad(String message) {
     return new SolrException(ErrorCode.BAD_REQUEST, message);
   }
@@ -198,21 +287,10 @@ public record CirQuerySpec(
   }
 
   @Override
-  public boolean equals(Object o) {
-    return o instanceof CirQuerySpec s
-        && field.equals(s.field) && topK == s.topK && Objects.equals(bundle, s.bundle) && Objects.equals(ref, s.ref)
-        && Arrays.equals(refVector, s.refVector) && combine == s.combine && keepRef == s.keepRef && text.equals(s.text);
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(field, topK, bundle, ref, Arrays.hashCode(refVector), combine, keepRef, text);
-  }
-
-  @Override
   public String toString() {
-    return "{!cir f=" + field + " topK=" + topK + (bundle == null ? "" : " bundle=" + bundle)
-        + (ref == null ? " refVector=[" + refVector.length + " values]" : " ref=" + ref)
-        + (combine == null ? "" : " combine=" + combine.id()) + (keepRef ? " keepRef=true" : "") + "}" + text;
+    return "{!cir f=" + search.field() + " topK=" + search.topK() + (bundle == null ? "" : " bundle=" + bundle)
+        + (reference == null ? "" : " " + reference.parameter() + "=" + reference.describe())
+        + (combine == null ? "" : " combine=" + combine.id())
+        + (search.excludedId() == null ? "" : " excluding " + search.excludedId()) + "}" + text;
   }
 }

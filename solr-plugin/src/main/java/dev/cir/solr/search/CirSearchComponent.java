@@ -2,6 +2,7 @@ package dev.cir.solr.search;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.solr.common.MapWriter;
 import org.apache.solr.common.params.CommonParams;
@@ -14,20 +15,24 @@ import org.apache.solr.core.SolrCore;
 import org.apache.solr.handler.component.QueryComponent;
 import org.apache.solr.handler.component.ResponseBuilder;
 import org.apache.solr.handler.component.SearchComponent;
+import org.apache.solr.handler.component.ShardRequest;
 import org.apache.solr.search.QParser;
 import org.apache.solr.search.SyntaxError;
 import org.apache.solr.util.RTimerTree;
 import org.apache.solr.util.plugin.SolrCoreAware;
 
 /**
- * Computes a {@code {!cir}} query's vector once per request, where the request arrives: it finds
- * the reference (on every shard at once in SolrCloud), encodes the text, fuses them, and puts the
- * vector into the request's parameters, so the parser on the coordinator and on every shard
- * reuses it instead of encoding again and no shard needs the reference locally. Register it among
- * the {@code first-components} of the handlers that serve {@code {!cir}} (before {@code query}).
+ * Orchestrates a {@code {!cir}} request: where it arrives, before the query component runs, it
+ * parses the request's {@code q}, has the {@link QueryEncoder} make the vector once (finding a
+ * {@code ref} document on every shard at once in SolrCloud) and leaves the parser in the request
+ * context, where the query component gets the same parser back (standalone, the vector never
+ * leaves the request). In SolrCloud, every request to a shard then carries the vector instead of
+ * the image: the {@code refImage} bytes are taken out of the shard's parameters (and out of {@code
+ * q} when they were inline), so a large photo is never copied to the shards. Register it among the
+ * {@code first-components} of the handlers that serve {@code {!cir}} (before {@code query}).
  *
  * <p>It also answers the coordinator's reference lookups on the shards, and adds {@code debug.cir}
- * (reference source, λ, encode and search times) when {@code debug=true}.
+ * (reference source, mode, λ, encode and search times) when {@code debug=true}.
  */
 public class CirSearchComponent extends SearchComponent implements SolrCoreAware {
   public static final String COMPONENT_NAME = "cir";
@@ -37,7 +42,7 @@ public class CirSearchComponent extends SearchComponent implements SolrCoreAware
 
   static final String LOOKUP_FIELD_PARAM = "cir.ref.field";
   static final String LOOKUP_RESPONSE = "cirReference";
-  private static final String CONTEXT_KEY = CirSearchComponent.class.getName() + ".debug";
+  private static final String DEBUG_KEY = CirSearchComponent.class.getName() + ".debug";
 
   private String parserName = CirQParserPlugin.NAME;
 
@@ -75,20 +80,48 @@ public class CirSearchComponent extends SearchComponent implements SolrCoreAware
     if (!(parser instanceof CirQParser cir)) {
       return;
     }
+    rb.req.getContext().put(CirQParserPlugin.PARSER_KEY, cir);
     long start = System.nanoTime();
-    ReferenceSource refs =
+    ReferenceSource documents =
         rb.isDistributed() && rb.shards != null && rb.shards.length > 0
             ? new ShardReferenceSource(rb, collection(rb))
             : new LocalReferenceSource(rb.req.getSearcher(), collection(rb));
-    FusedVector fused = cir.fuse(refs);
-    ModifiableSolrParams withVector = new ModifiableSolrParams(params);
-    fused.writeTo(withVector, cir.spec().key());
-    rb.req.setParams(withVector);
+    FusedVector fused = cir.encode(documents);
     if (rb.isDebug()) {
       Debug d = new Debug(fused, System.nanoTime() - start, rb.isDistributed() ? null : rb.req.getRequestTimer());
-      rb.req.getContext().put(CONTEXT_KEY, d);
+      rb.req.getContext().put(DEBUG_KEY, d);
       rb.addDebug(d, COMPONENT_NAME);
     }
+  }
+
+  /** Puts the vector into every request to a shard, and takes the reference image out. */
+  @Override
+  public void modifyRequest(ResponseBuilder rb, SearchComponent who, ShardRequest sreq) {
+    if (!(rb.req.getContext().get(CirQParserPlugin.PARSER_KEY) instanceof CirQParser parser)
+        || parser.fused() == null
+        || sreq.params == null) {
+      return;
+    }
+    ModifiableSolrParams p = sreq.params;
+    String q = p.get(CommonParams.Q);
+    if (q == null) {
+      return;
+    }
+    if (parser.spec().reference() instanceof QueryReference.Image image && image.text() != null) {
+      String text = image.text();
+      if (q.contains(text)) {
+        // inline in q: the shard searches with the vector and reads only f, topK, ref and keepRef
+        q = q.replace(text, "sha256-" + image.digest());
+        p.set(CommonParams.Q, q);
+      }
+      for (String name : new ArrayList<>(p.getParameterNames())) {
+        String[] values = p.getParams(name);
+        if (!CommonParams.Q.equals(name) && values != null && Arrays.asList(values).contains(text)) {
+          p.remove(name, text);
+        }
+      }
+    }
+    parser.fused().shipTo(p, q);
   }
 
   @Override
@@ -114,7 +147,7 @@ public class CirSearchComponent extends SearchComponent implements SolrCoreAware
 
   @Override
   public void finishStage(ResponseBuilder rb) {
-    if (rb.stage == ResponseBuilder.STAGE_EXECUTE_QUERY && rb.req.getContext().get(CONTEXT_KEY) instanceof Debug d) {
+    if (rb.stage == ResponseBuilder.STAGE_EXECUTE_QUERY && rb.req.getContext().get(DEBUG_KEY) instanceof Debug d) {
       d.searchNanos = System.nanoTime() - d.preparedAt;
     }
   }
@@ -151,16 +184,20 @@ public class CirSearchComponent extends SearchComponent implements SolrCoreAware
       ew.put("bundle", fused.bundle());
       ew.put("combine", fused.mode().id());
       ew.put("lambda", Float.isNaN(fused.lambda()) ? null : fused.lambda());
+      ew.put("source", fused.source());
       ew.put("reference", fused.reference());
       ew.put("textCached", fused.textCached());
+      ew.put("imageCached", fused.imageCached());
       double search = searchMillis();
+      FusedVector.Timings timings = fused.timings();
       ew.put(
           "timing",
           (MapWriter)
               t -> {
-                t.put("lookupMs", FusedVector.millis(fused.lookupNanos()));
-                t.put("textEncodeMs", FusedVector.millis(fused.textNanos()));
-                t.put("combineMs", FusedVector.millis(fused.combineNanos()));
+                t.put("lookupMs", FusedVector.millis(timings.lookupNanos()));
+                t.put("imageEncodeMs", FusedVector.millis(timings.imageNanos()));
+                t.put("textEncodeMs", FusedVector.millis(timings.textNanos()));
+                t.put("combineMs", FusedVector.millis(timings.combineNanos()));
                 t.put("encodeMs", FusedVector.millis(encodeNanos));
                 if (search >= 0) {
                   t.put("searchMs", search);

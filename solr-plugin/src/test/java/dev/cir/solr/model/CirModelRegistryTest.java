@@ -28,7 +28,7 @@ class CirModelRegistryTest {
         new CirModelRegistry(
             key -> {
               opened.incrementAndGet();
-              return new CirModel(bundle, CirEncoder.open(ModelBundle.open(key.dir()), EncoderOptions.defaults().withPredictors(1)), 8);
+              return new CirModel(bundle, CirEncoder.open(ModelBundle.open(key.dir()), EncoderOptions.defaults().withPredictors(1)), 8, 8);
             });
     BundleDefinition def = BundleDefinition.of("default", bundle.dir());
     BundleDefinition sameDirOtherName = BundleDefinition.of("other", bundle.dir().resolve("..").resolve("b"));
@@ -70,7 +70,7 @@ class CirModelRegistryTest {
   @Test
   void theTextCacheServesRepeatsAndEvictsTheLeastRecent() {
     AtomicInteger encodes = new AtomicInteger();
-    TextEmbeddingCache c = new TextEmbeddingCache(2);
+    FeatureCache<String> c = new FeatureCache<>(2);
     java.util.function.Function<String, float[]> enc = t -> {
       encodes.incrementAndGet();
       return new float[] {t.length()};
@@ -86,6 +86,6 @@ class CirModelRegistryTest {
     float[] got = c.get("a", enc).features();
     got[0] = 42;
     assertEquals(1f, c.get("a", enc).features()[0], "callers get copies");
-    assertEquals(false, new TextEmbeddingCache(0).get("a", enc).cached());
+    assertEquals(false, new FeatureCache<String>(0).get("a", enc).cached());
   }
 }

@@ -2,17 +2,26 @@ package dev.cir.solr.search;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cir.clip.encoder.CombineMode;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Random;
 import org.apache.solr.common.SolrException;
 import org.apache.solr.common.params.ModifiableSolrParams;
+import org.apache.solr.common.util.ContentStream;
+import org.apache.solr.common.util.ContentStreamBase;
 import org.junit.jupiter.api.Test;
 
 class CirQuerySpecTest {
+  static final CirQuerySpec.Defaults DEFAULTS = new CirQuerySpec.Defaults("clip_vector", 10, 100, 1000);
+
   static ModifiableSolrParams local(String... kv) {
     ModifiableSolrParams p = new ModifiableSolrParams();
     for (int i = 0; i < kv.length; i += 2) {
@@ -21,43 +30,64 @@ class CirQuerySpecTest {
     return p;
   }
 
+  static CirQuerySpec parse(String... kv) {
+    return CirQuerySpec.parse(local(kv), DEFAULTS);
+  }
+
   static String rejected(String... kv) {
-    SolrException e = assertThrows(SolrException.class, () -> CirQuerySpec.parse(local(kv), "clip_vector", 100));
+    SolrException e = assertThrows(SolrException.class, () -> parse(kv).mode(true));
     assertEquals(400, e.code(), e.getMessage());
     return e.getMessage();
   }
 
+  static String base64(byte[] b) {
+    return Base64.getEncoder().encodeToString(b);
+  }
+
   @Test
   void parsesEveryParameter() {
-    CirQuerySpec s =
-        CirQuerySpec.parse(local("f", "vec", "topK", "7", "bundle", "b", "ref", "x", "combine", "SUM", "keepRef", "true", "v", "w3 w4"), "clip_vector", 100);
-    assertEquals("vec", s.field());
-    assertEquals(7, s.topK());
+    CirQuerySpec s = parse("f", "vec", "topK", "7", "bundle", "b", "ref", "x", "combine", "SUM", "keepRef", "true", "v", "w3 w4");
+    assertEquals(new CirQuerySpec.Search("vec", 7, null), s.search(), "keepRef: nothing is excluded");
     assertEquals("b", s.bundle());
-    assertEquals("x", s.ref());
-    assertNull(s.refVector());
+    assertEquals(new QueryReference.Document("x"), s.reference());
     assertEquals(CombineMode.SUM, s.combine());
-    assertTrue(s.keepRef());
     assertEquals("w3 w4", s.text());
+    assertEquals("x", parse("ref", "x", "v", "t").search().excludedId());
 
-    CirQuerySpec d = CirQuerySpec.parse(local("refVector", "[1, -2.5,3e-2]"), "clip_vector", 5);
-    assertEquals("clip_vector", d.field());
-    assertEquals(5, d.topK(), "the default topK never exceeds the maximum");
-    assertEquals(100, CirQuerySpec.parse(local("ref", "a"), "f", 100, 1000).topK());
-    assertArrayEquals(new float[] {1f, -2.5f, 0.03f}, d.refVector());
-    assertEquals(CombineMode.COMBINER, d.combineFor(true));
-    assertEquals(CombineMode.SUM, d.combineFor(false));
+    CirQuerySpec d = CirQuerySpec.parse(local("refVector", "[1, -2.5,3e-2]"), new CirQuerySpec.Defaults("clip_vector", 10, 5, 1000));
+    assertEquals("clip_vector", d.search().field());
+    assertEquals(5, d.search().topK(), "the default topK never exceeds the maximum");
+    assertNull(d.search().excludedId());
+    assertArrayEquals(new float[] {1f, -2.5f, 0.03f}, ((QueryReference.Features) d.reference()).vector());
     assertEquals("", d.text());
   }
 
   @Test
+  void theModeFollowsWhatTheQueryHolds() {
+    assertEquals(CombineMode.COMBINER, parse("ref", "a", "v", "red").mode(true));
+    assertEquals(CombineMode.SUM, parse("ref", "a", "v", "red").mode(false), "a bundle without a Combiner sums");
+    assertEquals(CombineMode.TEXT, parse("v", "red dress").mode(true));
+    assertEquals(CombineMode.IMAGE, parse("ref", "a").mode(true));
+    assertEquals(CombineMode.IMAGE, parse("ref", "a", "v", "  ").mode(true), "a blank text is no text");
+    assertEquals(CombineMode.TEXT, parse("ref", "a", "v", "red", "combine", "text").mode(true), "the text-only baseline");
+    assertEquals(CombineMode.IMAGE, parse("ref", "a", "v", "red", "combine", "image").mode(true), "the image-only baseline");
+    assertEquals(CombineMode.SUM, parse("ref", "a", "combine", "sum").mode(true), "the sum takes an empty text");
+    // an explicit mode the query cannot serve says what is missing
+    assertTrue(rejected("v", "x", "combine", "combiner").contains("needs a reference image"));
+    assertTrue(rejected("v", "x", "combine", "sum").contains("needs a reference image"));
+    assertTrue(rejected("v", "x", "combine", "image").contains("needs a reference image"));
+    assertTrue(rejected("ref", "a", "combine", "combiner").contains("the text is empty"));
+    assertTrue(rejected("ref", "a", "combine", "text").contains("combine=text needs a text"));
+    assertTrue(rejected().contains("needs a reference image, a text, or both"));
+  }
+
+  @Test
   void everyMistakeIsA400SayingWhatToFix() {
-    assertTrue(rejected("v", "x").contains("ref=ID"));
-    assertTrue(rejected("ref", "a", "refVector", "[1]").contains("either ref or refVector"));
+    assertTrue(rejected("ref", "a", "refVector", "[1]").contains("gives ref and refVector"));
     assertTrue(rejected("ref", "a", "topK", "0").contains("between 1 and 100"));
     assertTrue(rejected("ref", "a", "topK", "101").contains("maxTopK"));
     assertTrue(rejected("ref", "a", "topK", "ten").contains("whole number"));
-    assertTrue(rejected("ref", "a", "combine", "image").contains("combine=sum"));
+    assertTrue(rejected("ref", "a", "combine", "mean").contains("combine=") && rejected("ref", "a", "combine", "mean").contains("image"));
     assertTrue(rejected("ref", "a", "keepRef", "yes").contains("true or false"));
     assertTrue(rejected("refVector", "1,2").contains("[f1,f2,...]"));
     assertTrue(rejected("refVector", "[]").contains("empty"));
@@ -69,19 +99,96 @@ class CirQuerySpecTest {
   }
 
   @Test
-  void theKeyChangesWithEveryInputOfTheVectorAndOnlyWithThem() {
-    String base = CirQuerySpec.parse(local("ref", "a", "v", "red"), "f", 100).key();
-    assertEquals(base, CirQuerySpec.parse(local("ref", "a", "v", "red", "topK", "9", "keepRef", "true"), "f", 100).key());
-    for (String[] other :
-        new String[][] {{"ref", "b", "v", "red"}, {"ref", "a", "v", "red "}, {"ref", "a", "v", "red", "bundle", "x"},
-          {"ref", "a", "v", "red", "combine", "sum"}, {"refVector", "[1]", "v", "red"}, {"ref", "a", "v", "red", "f", "g"}}) {
-      assertNotEquals(base, CirQuerySpec.parse(local(other), "f", 100).key(), String.join(" ", other));
+  void refImageTakesBothAlphabetsWithOrWithoutPadding() {
+    Random r = new Random(3);
+    for (int n = 1; n < 40; n++) {
+      byte[] b = new byte[n];
+      r.nextBytes(b);
+      String digest = ReferenceImages.digest(b);
+      for (String text :
+          List.of(
+              Base64.getEncoder().encodeToString(b), Base64.getEncoder().withoutPadding().encodeToString(b),
+              Base64.getUrlEncoder().encodeToString(b), Base64.getUrlEncoder().withoutPadding().encodeToString(b),
+              Base64.getMimeEncoder(8, "\r\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(b),
+              "data:image/png;base64," + Base64.getEncoder().encodeToString(b),
+              Base64.getEncoder().encodeToString(b).replace('+', ' '))) {
+        QueryReference.Image image = assertInstanceOf(QueryReference.Image.class, parse("refImage", text).reference());
+        assertArrayEquals(b, image.bytes(), text);
+        assertEquals(digest, image.digest());
+        assertEquals(text, image.text(), "the text as sent, to keep it from the shards");
+      }
     }
   }
 
   @Test
+  void aBadRefImageIsA400SayingWhatToFix() {
+    assertTrue(rejected("refImage", "").contains("refImage is empty"));
+    assertTrue(rejected("refImage", "   ").contains("refImage is empty"));
+    assertTrue(rejected("refImage", "not base64 at all!").contains("refImage is not base64"));
+    assertTrue(rejected("refImage", "ab+c-d").contains("mixes the standard base64 alphabet"));
+    assertTrue(rejected("refImage", "data:image/png,abc").contains("not a base64 one"));
+    assertTrue(rejected("refImage", "=").contains("not base64"));
+    String big = base64(new byte[1001]);
+    assertTrue(rejected("refImage", big).contains("1001 bytes, more than maxImageBytes (1000)"), rejected("refImage", big));
+    // refused from its length alone, before a copy is made
+    assertTrue(rejected("refImage", "A".repeat(10_000)).contains("about 7500 bytes"));
+    assertEquals(1000, ((QueryReference.Image) parse("refImage", base64(new byte[1000])).reference()).bytes().length);
+    assertTrue(rejected("ref", "a", "refImage", base64(new byte[] {1})).contains("gives ref and refImage (refImage)"));
+  }
+
+  @Test
+  void aFilePartOrRequestParameterNamedRefImageIsTheReferenceToo() {
+    byte[] png = {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3};
+    ContentStreamBase.ByteArrayStream part = new ContentStreamBase.ByteArrayStream(png, "photo.png", "image/png");
+    part.setName("refImage");
+    ContentStreamBase.ByteArrayStream other = new ContentStreamBase.ByteArrayStream(new byte[] {1}, "x", "text/plain");
+    other.setName("somethingElse");
+    List<ContentStream> parts = List.of(other, part);
+    CirQuerySpec s = CirQuerySpec.parse(local("v", "make it red"), DEFAULTS, new ModifiableSolrParams(), parts);
+    QueryReference.Image image = assertInstanceOf(QueryReference.Image.class, s.reference());
+    assertArrayEquals(png, image.bytes());
+    assertEquals("file part 'refImage' (photo.png)", image.origin());
+    assertNull(image.text(), "a file part is not in the parameters the shards receive");
+    assertEquals(CombineMode.COMBINER, s.mode(true));
+
+    ModifiableSolrParams request = local("refImage", base64(png));
+    CirQuerySpec byParam = CirQuerySpec.parse(local("v", "red"), DEFAULTS, request, List.of());
+    assertArrayEquals(png, ((QueryReference.Image) byParam.reference()).bytes());
+    // refImage=$refImage: the same parameter, one reference
+    CirQuerySpec same = CirQuerySpec.parse(local("v", "red", "refImage", request.get("refImage")), DEFAULTS, request, List.of());
+    assertArrayEquals(png, ((QueryReference.Image) same.reference()).bytes());
+
+    SolrException two =
+        assertThrows(SolrException.class, () -> CirQuerySpec.parse(local("ref", "doc1", "v", "red"), DEFAULTS, new ModifiableSolrParams(), parts));
+    assertEquals(400, two.code());
+    assertTrue(two.getMessage().contains("gives ref and refImage (file part 'refImage' (photo.png))"), two.getMessage());
+    ContentStreamBase.ByteArrayStream empty = new ContentStreamBase.ByteArrayStream(new byte[0], "e.png", "image/png");
+    empty.setName("refImage");
+    SolrException e =
+        assertThrows(SolrException.class, () -> CirQuerySpec.parse(local("v", "red"), DEFAULTS, new ModifiableSolrParams(), List.of(empty)));
+    assertTrue(e.getMessage().contains("file part 'refImage' (e.png) is empty"), e.getMessage());
+    ContentStreamBase.ByteArrayStream large = new ContentStreamBase.ByteArrayStream(new byte[1001], "l.png", "image/png");
+    large.setName("refImage");
+    e = assertThrows(SolrException.class, () -> CirQuerySpec.parse(local("v", "red"), DEFAULTS, new ModifiableSolrParams(), List.of(large)));
+    assertTrue(e.getMessage().contains("more than maxImageBytes (1000)"), e.getMessage());
+  }
+
+  @Test
+  void aShippedVectorServesOnlyTheQueryItWasMadeFor() {
+    float[] v = {1f, 2f, -3f};
+    FusedVector f = new FusedVector(v, CombineMode.TEXT, Float.NaN, "b", "none", "none", false, null, new FusedVector.Timings(0, 0, 0, 0));
+    ModifiableSolrParams p = new ModifiableSolrParams();
+    f.shipTo(p, "{!cir}red");
+    assertArrayEquals(v, FusedVector.shipped(p, "{!cir}red"));
+    assertNull(FusedVector.shipped(p, "{!cir}red "));
+    assertNull(FusedVector.shipped(p, "{!cir}blue"));
+    assertNull(FusedVector.shipped(new ModifiableSolrParams(), "{!cir}red"));
+    assertNotEquals(FusedVector.key("a"), FusedVector.key("b"));
+  }
+
+  @Test
   void vectorsRoundTripExactlyThroughTheirText() {
-    java.util.Random r = new java.util.Random(7);
+    Random r = new Random(7);
     float[] v = new float[512];
     for (int i = 0; i < v.length; i++) {
       v[i] = Float.intBitsToFloat(r.nextInt()) % 1e3f;
