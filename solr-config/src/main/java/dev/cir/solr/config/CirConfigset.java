@@ -117,9 +117,14 @@ public final class CirConfigset {
 
   /** The configset as a zip for Solr's configset upload API (files at the root of the archive). */
   public static byte[] zip(Settings s) {
+    return zip(files(s));
+  }
+
+  /** Configset files (name → content) as a zip for Solr's configset upload API. */
+  public static byte[] zip(Map<String, String> files) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-      for (Map.Entry<String, String> f : files(s).entrySet()) {
+      for (Map.Entry<String, String> f : files.entrySet()) {
         zip.putNextEntry(new ZipEntry(f.getKey()));
         zip.write(f.getValue().getBytes(StandardCharsets.UTF_8));
         zip.closeEntry();

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,12 +34,14 @@ import org.apache.lucene.tests.util.QuickPatchThreadsFilter;
 import org.apache.solr.SolrIgnoredThreadsFilter;
 import org.apache.solr.SolrTestCaseJ4;
 import org.apache.solr.client.solrj.SolrClient;
+import org.apache.solr.client.solrj.SolrRequest;
 import org.apache.solr.client.solrj.impl.Http2SolrClient;
 import org.apache.solr.client.solrj.request.CollectionAdminRequest;
 import org.apache.solr.client.solrj.request.ConfigSetAdminRequest;
 import org.apache.solr.client.solrj.response.QueryResponse;
 import org.apache.solr.cloud.SolrCloudTestCase;
 import org.apache.solr.common.SolrInputDocument;
+import org.apache.solr.common.params.ModifiableSolrParams;
 import org.apache.solr.common.cloud.DocCollection;
 import org.apache.solr.common.cloud.Replica;
 import org.apache.solr.common.cloud.Slice;
@@ -70,7 +73,16 @@ public class CirCloudTest extends SolrCloudTestCase {
     System.setProperty("cir.predictors", "1");
     configureCluster(2).configure();
     Path zip = createTempDir("configset").resolve("cir.zip");
-    Files.write(zip, CirConfigset.zip(CirConfigset.Settings.defaults().withDimension(32)));
+    Map<String, String> files = CirConfigset.files(CirConfigset.Settings.defaults().withDimension(32));
+    // records what every shard request carries
+    String solrconfig = files.get("solrconfig.xml");
+    String first = "<arr name=\"first-components\">\n      <str>cir</str>";
+    assertTrue("the configset has " + first, solrconfig.contains(first));
+    files.put(
+        "solrconfig.xml",
+        solrconfig.replace(first, first + "\n      <str>recorder</str>")
+            .replace("</config>", "<searchComponent name=\"recorder\" class=\"" + ShardParamsRecorder.class.getName() + "\"/>\n</config>"));
+    Files.write(zip, CirConfigset.zip(files));
     new ConfigSetAdminRequest.Upload().setConfigSetName("cir").setUploadFile(zip.toFile(), "application/zip").process(cluster.getSolrClient());
     CollectionAdminRequest.createCollection(COLLECTION, "cir", 2, 2).process(cluster.getSolrClient());
     cluster.waitForActiveCollection(COLLECTION, 2, 4);
@@ -129,11 +141,162 @@ public class CirCloudTest extends SolrCloudTestCase {
     KnnEquivalence eq = new KnnEquivalence(cluster.getSolrClient(), COLLECTION, encoder, raw, pngs);
     int returned = 0;
     int queries = atLeast(20);
+    KnnEquivalence.Filtering[] filterings = KnnEquivalence.Filtering.values();
+    KnnEquivalence.Reference[] references = KnnEquivalence.Reference.values();
     for (int i = 0; i < queries; i++) {
-      returned += eq.check(r, ids, KnnEquivalence.Filtering.values()[i % KnnEquivalence.Filtering.values().length]);
+      returned += eq.check(r, ids, filterings[i % filterings.length], references[(i / filterings.length) % references.length]);
     }
     assertTrue(returned > queries);
     assertEquals("one model for the whole JVM: 2 nodes, 4 cores", 1, CirModelRegistry.shared().loadedCount());
+  }
+
+  @Test
+  public void aRefImageIsEncodedOnTheCoordinatorAndShardsGetOnlyTheVector() throws Exception {
+    Random r = new Random(random().nextLong());
+    String base = cluster.getJettySolrRunner(random().nextInt(2)).getBaseUrl() + "/" + COLLECTION + "/select";
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    for (int i = 0; i < 4; i++) {
+      String id = ids.get(r.nextInt(ids.size()));
+      byte[] png = pngs.get(id);
+      String b64 = (i % 2 == 0 ? Base64.getEncoder() : Base64.getUrlEncoder().withoutPadding()).encodeToString(png);
+      String text = i == 3 ? "" : SyntheticImages.text(r);
+      ModifiableSolrParams byVector = params("q", "{!cir topK=15 refVector=$rv}" + text, "rv", FusedVector.format(raw.get(id)), "fl", "id,score", "rows", "15");
+      String expected = KnnEquivalence.scored(cluster.getSolrClient().query(COLLECTION, byVector));
+      ShardParamsRecorder.take();
+
+      // the base64 by reference, inline in q, and as a request parameter of that name; then a file part
+      List<String> answers = new ArrayList<>();
+      for (ModifiableSolrParams p :
+          List.of(
+              params("q", "{!cir topK=15 refImage=$img}" + text, "img", b64),
+              params("q", "{!cir topK=15 refImage=" + b64 + "}" + text),
+              params("q", "{!cir topK=15}" + text, "refImage", b64))) {
+        p.set("fl", "id,score");
+        p.set("rows", 15);
+        answers.add(KnnEquivalence.scored(cluster.getSolrClient().query(COLLECTION, p, SolrRequest.METHOD.POST)));
+      }
+      HttpResponse<String> part =
+          http.send(
+              multipart(base, Map.of("q", "{!cir topK=15}" + text, "fl", "id,score", "rows", "15", "wt", "json"), png, "photo.png"),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(part.body(), 200, part.statusCode());
+      answers.add(jsonScored(part.body()));
+      for (String a : answers.subList(0, 3)) {
+        assertEquals(text, expected, a);
+      }
+      assertEquals("the file part finds the same documents", idsOf(expected), idsOf(answers.get(3)));
+
+      List<ModifiableSolrParams> received = ShardParamsRecorder.take();
+      assertTrue("shard requests were made: " + received.size(), received.size() >= 8);
+      String digest = sha256(png);
+      for (ModifiableSolrParams p : received) {
+        StringBuilder all = new StringBuilder();
+        p.getParameterNamesIterator().forEachRemaining(n -> all.append(n).append('=').append(String.join("&", p.getParams(n))).append('\n'));
+        assertFalse("a shard received the image bytes:\n" + abbreviate(all), all.indexOf(b64) >= 0 || all.indexOf(b64.substring(0, 64)) >= 0);
+        assertTrue("a shard request without the vector:\n" + abbreviate(all), p.get(FusedVector.VECTOR_PARAM) != null);
+        assertTrue("shard requests are small: " + all.length(), all.length() < 8_000);
+        String q = p.get("q");
+        if (q.contains("refImage=") && !q.contains("refImage=$img")) {
+          assertTrue(q, q.contains("refImage=sha256-" + digest)); // the inline image, replaced by its digest
+        }
+      }
+    }
+  }
+
+  static HttpRequest multipart(String url, Map<String, String> fields, byte[] file, String fileName) {
+    String boundary = "cirtest" + Long.toHexString(random().nextLong());
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    for (Map.Entry<String, String> f : fields.entrySet()) {
+      body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + f.getKey() + "\"\r\n\r\n" + f.getValue() + "\r\n")
+          .getBytes(StandardCharsets.UTF_8));
+    }
+    body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"refImage\"; filename=\"" + fileName
+        + "\"\r\nContent-Type: image/png\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+    body.writeBytes(file);
+    body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    return HttpRequest.newBuilder(URI.create(url))
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+        .build();
+  }
+
+  static HttpRequest form(String url, Map<String, String> fields) {
+    StringBuilder b = new StringBuilder();
+    for (Map.Entry<String, String> f : fields.entrySet()) {
+      b.append(b.length() == 0 ? "" : "&").append(URLEncoder.encode(f.getKey(), StandardCharsets.UTF_8)).append('=')
+          .append(URLEncoder.encode(f.getValue(), StandardCharsets.UTF_8));
+    }
+    return HttpRequest.newBuilder(URI.create(url))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString(b.toString()))
+        .build();
+  }
+
+  /** "id=score id=score ..." of a JSON response, as {@link KnnEquivalence#scored} writes it. */
+  static String jsonScored(String json) {
+    StringBuilder s = new StringBuilder();
+    com.google.gson.JsonArray docs =
+        com.google.gson.JsonParser.parseString(json).getAsJsonObject().getAsJsonObject("response").getAsJsonArray("docs");
+    for (com.google.gson.JsonElement d : docs) {
+      s.append(d.getAsJsonObject().get("id").getAsString()).append('=').append(d.getAsJsonObject().get("score").getAsFloat()).append(' ');
+    }
+    return s.toString();
+  }
+
+  static List<String> idsOf(String scored) {
+    List<String> out = new ArrayList<>();
+    for (String pair : scored.trim().split(" ")) {
+      out.add(pair.substring(0, pair.indexOf('=')));
+    }
+    return out;
+  }
+
+  static String sha256(byte[] b) throws Exception {
+    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+  }
+
+  static String abbreviate(CharSequence s) {
+    return s.length() < 2000 ? s.toString() : s.subSequence(0, 2000) + "...";
+  }
+
+  @Test
+  public void imagesUpToMaxImageBytesGetThroughAndLargerOnesAreRefused() throws Exception {
+    String base = cluster.getJettySolrRunner(0).getBaseUrl() + "/" + COLLECTION + "/select";
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    Random r = new Random(random().nextLong());
+    // a 9.5 MB photo: 12.7 MB of base64, over Solr's 2 MB default for a form post
+    byte[] photo = SyntheticImages.noisePng(r, 1780, 1780);
+    assertTrue(photo.length + " bytes", photo.length > 9_000_000 && photo.length < 10 << 20);
+    float[] features = encoder.encodeImage(photo, "photo");
+    String expected = KnnEquivalence.scored(cluster.getSolrClient().query(COLLECTION, params("q", "{!cir topK=5 refVector=$rv}w3", "rv", FusedVector.format(features), "fl", "id,score")));
+    HttpResponse<String> ok =
+        http.send(form(base, Map.of("q", "{!cir topK=5 refImage=$img}w3", "img", Base64.getEncoder().encodeToString(photo), "fl", "id,score", "wt", "json")), HttpResponse.BodyHandlers.ofString());
+    assertEquals(abbreviate(ok.body()), 200, ok.statusCode());
+    assertEquals(expected, jsonScored(ok.body()));
+    HttpResponse<String> okPart = http.send(multipart(base, Map.of("q", "{!cir topK=5}w3", "fl", "id,score", "wt", "json"), photo, "photo.png"), HttpResponse.BodyHandlers.ofString());
+    assertEquals(abbreviate(okPart.body()), 200, okPart.statusCode());
+    assertEquals(idsOf(expected), idsOf(jsonScored(okPart.body())));
+
+    // over maxImageBytes (10 MB): refused by {!cir} before decoding
+    byte[] tooLarge = java.util.Arrays.copyOf(photo, (10 << 20) + 1);
+    for (HttpRequest req :
+        List.of(
+            form(base, Map.of("q", "{!cir refImage=$img}w3", "img", Base64.getEncoder().encodeToString(tooLarge), "wt", "json")),
+            multipart(base, Map.of("q", "{!cir}w3", "wt", "json"), tooLarge, "big.png"))) {
+      HttpResponse<String> rsp = http.send(req, HttpResponse.BodyHandlers.ofString());
+      assertEquals(abbreviate(rsp.body()), 400, rsp.statusCode());
+      assertTrue(abbreviate(rsp.body()), rsp.body().contains("more than maxImageBytes (10485760)"));
+    }
+    // a form over Solr's own limit on its body (the configset's 20 MB) is refused by Solr; a file
+    // part of that size gets to {!cir}, which refuses it: no 5xx either way
+    byte[] huge = new byte[21 << 20];
+    HttpResponse<String> form = http.send(form(base, Map.of("q", "{!cir refImage=$img}w3", "img", Base64.getEncoder().encodeToString(huge), "wt", "json")), HttpResponse.BodyHandlers.ofString());
+    assertTrue(form.statusCode() + " " + abbreviate(form.body()), form.statusCode() == 400 || form.statusCode() == 413);
+    assertTrue(abbreviate(form.body()), form.body().contains("exceeds upload limit of 20480 KB"));
+    HttpResponse<String> part = http.send(multipart(base, Map.of("q", "{!cir}w3", "wt", "json"), huge, "huge.png"), HttpResponse.BodyHandlers.ofString());
+    assertEquals(abbreviate(part.body()), 400, part.statusCode());
+    assertTrue(abbreviate(part.body()), part.body().contains("more than maxImageBytes (10485760)"));
+    assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(base + "?q=" + URLEncoder.encode("{!cir}w3", StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
   }
 
   @Test
@@ -170,11 +333,23 @@ public class CirCloudTest extends SolrCloudTestCase {
       {"{!cir ref=img1 topK=5000}w3", "maxTopK"},
       {"{!cir ref=img1 combine=combiner}", "the text is empty"},
       {"{!cir ref=img1}w3 {!func}1", "local params"},
+      {"{!cir refImage=$img}w3", "refImage is not base64", "img", "not base64!"},
+      {"{!cir refImage=$img}w3", "not a supported image", "img", Base64.getEncoder().encodeToString("some text".getBytes(StandardCharsets.UTF_8))},
+      {"{!cir refImage=$img}w3", "refImage is empty", "img", ""},
+      {"{!cir refImage=$img}w3", "truncated PNG", "img", Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(pngs.get("img1"), pngs.get("img1").length / 2))},
+      {"{!cir refImage=$img}w3", "40000x40000", "img", Base64.getEncoder().encodeToString(SyntheticImages.pngHeaderClaiming(40000, 40000))},
+      {"{!cir refImage=$img}w3", "animated GIF of more than 256 frames", "img", Base64.getEncoder().encodeToString(SyntheticImages.animatedGif(new Random(1), 24, 1000))},
+      {"{!cir ref=img1 refImage=$img}w3", "gives ref and refImage", "img", Base64.getEncoder().encodeToString(pngs.get("img1"))},
+      {"{!cir refImage=$img combine=text}", "combine=text needs a text", "img", Base64.getEncoder().encodeToString(pngs.get("img1"))},
+      {"{!cir combine=sum}w3", "combine=sum needs a reference image"},
     };
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    String select = cluster.getJettySolrRunner(0).getBaseUrl() + "/" + COLLECTION + "/select";
     for (String[] c : cases) {
       HttpResponse<String> rsp =
-          http.send(HttpRequest.newBuilder(URI.create(base + URLEncoder.encode(c[0], StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
+          c.length > 2
+              ? http.send(form(select, Map.of("q", c[0], c[2], c[3], "wt", "json")), HttpResponse.BodyHandlers.ofString())
+              : http.send(HttpRequest.newBuilder(URI.create(base + URLEncoder.encode(c[0], StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(c[0] + ": " + rsp.body(), 400, rsp.statusCode());
       assertTrue(c[0] + ": " + rsp.body(), rsp.body().contains(c[1]));
       assertFalse(c[0] + " has a stack trace: " + rsp.body(), rsp.body().contains("\"trace\"") || rsp.body().contains("at org.apache"));

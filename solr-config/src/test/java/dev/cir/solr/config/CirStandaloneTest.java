@@ -230,7 +230,6 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
 
     // an uploaded image: encoded once, then served from the image cache
     String img = java.util.Base64.getEncoder().encodeToString(pngs.get("img7"));
-    Map<?, ?> first = null;
     for (int i = 0; i < 2; i++) {
       QueryResponse up = client.query("collection1", params("q", "{!cir refImage=$img topK=5}w12", "img", img, "debug", "true"), SolrRequest.METHOD.POST);
       Map<?, ?> d = (Map<?, ?>) up.getDebugMap().get("cir");
@@ -240,8 +239,11 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
       assertEquals(d.toString(), i == 1, d.get("imageCached"));
       double imageMs = ((Number) ((Map<?, ?>) d.get("timing")).get("imageEncodeMs")).doubleValue();
       assertTrue(d.toString(), i == 0 ? imageMs > 0 : imageMs >= 0);
-      first = first == null ? d : first;
     }
+    // standalone, the vector stays inside the request: it is not added to the parameters
+    QueryResponse echoed = client.query("collection1", params("q", "{!cir ref=img3 topK=5}w10", "echoParams", "all"));
+    String echo = echoed.getHeader().get("params").toString();
+    assertTrue(echo, echo.contains("{!cir ref=img3 topK=5}w10") && !echo.contains("cir.fused"));
     // a text alone, and a reference alone
     Map<?, ?> text = (Map<?, ?>) client.query("collection1", params("q", "{!cir topK=5}w12 w13", "debug", "true")).getDebugMap().get("cir");
     assertEquals("text", text.get("combine"));
