@@ -30,15 +30,21 @@ public interface DemoBackend {
 
   record GalleryPage(long total, List<Image> images) {}
 
-  /** reference (a gallery id) or upload (a token from {@link #upload}); filters: field → accepted values. */
-  record SearchRequest(String reference, String upload, String text, String combine, Map<String, List<String>> filters, Integer rows) {}
+  /**
+   * A search from the page: the reference is a gallery id, or an uploaded image (its file as base64
+   * or a {@code data:} URL, sent to Solr as it is), or neither (the text alone); filters: field →
+   * accepted values.
+   */
+  record SearchRequest(
+      String reference, String image, String imageName, String text, String combine, Map<String, List<String>> filters, Integer rows) {}
 
   record Hit(String id, float score, String url, Map<String, Object> meta) {}
 
   record Timings(double encodeMillis, double solrMillis) {}
 
+  /** @param mode the mode Solr ran the query in: combiner, sum, text or image */
   record SearchResponse(
-      List<Hit> results, Float lambda, Timings timings, Map<String, List<FacetValue>> facets, Map<String, String> solrParams) {}
+      List<Hit> results, String mode, Float lambda, Timings timings, Map<String, List<FacetValue>> facets, Map<String, String> solrParams) {}
 
   /** The page's address of a gallery image. */
   static String imageUrl(String id) {
@@ -50,9 +56,6 @@ public interface DemoBackend {
   GalleryPage gallery(int start, int rows) throws Exception;
 
   SearchResponse search(SearchRequest request) throws Exception;
-
-  /** Encodes an uploaded image and returns a token that searches can use as their reference. */
-  String upload(byte[] image, String name) throws Exception;
 
   /** The file of a gallery image, by id. */
   Optional<Path> imageFile(String id);

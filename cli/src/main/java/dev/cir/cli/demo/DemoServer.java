@@ -27,10 +27,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * The demo's web server: the page (plain HTML, CSS and JavaScript from the class path), the
  * gallery's images by id (never by path), and a small JSON API over a {@link DemoBackend} that
- * sends {@code {!cir}} queries to Solr. Listens on the loopback interface only.
+ * sends {@code {!cir}} queries to Solr. It encodes nothing: an uploaded image goes to Solr with the
+ * query, as its {@code refImage}. Listens on the loopback interface only.
  */
 public final class DemoServer implements AutoCloseable {
-  static final int MAX_UPLOAD_BYTES = 10 << 20;
+  /** A search may carry an uploaded image as base64: 10 MB of image, and the rest of the request. */
+  static final int MAX_SEARCH_BYTES = 15 << 20;
   private static final String WEB = "/dev/cir/cli/demo/web/";
   private static final Map<String, String> TYPES =
       Map.of("html", "text/html; charset=utf-8", "css", "text/css; charset=utf-8", "js", "text/javascript; charset=utf-8",
@@ -61,7 +63,7 @@ public final class DemoServer implements AutoCloseable {
       requireMethod(ex, "POST");
       DemoBackend.SearchRequest req;
       try {
-        req = gson.fromJson(new String(readBody(ex, 1 << 20), StandardCharsets.UTF_8), DemoBackend.SearchRequest.class);
+        req = gson.fromJson(new String(readBody(ex, MAX_SEARCH_BYTES), StandardCharsets.UTF_8), DemoBackend.SearchRequest.class);
       } catch (JsonParseException e) {
         throw new DemoBackend.BadRequest("the request body is not valid JSON: " + e.getMessage());
       }
@@ -69,11 +71,6 @@ public final class DemoServer implements AutoCloseable {
         throw new DemoBackend.BadRequest("empty request");
       }
       return backend.search(req);
-    }));
-    server.createContext("/api/upload", ex -> json(ex, () -> {
-      requireMethod(ex, "POST");
-      String name = Optional.ofNullable(ex.getRequestHeaders().getFirst("X-File-Name")).orElse("upload");
-      return Map.of("token", backend.upload(readBody(ex, MAX_UPLOAD_BYTES), name));
     }));
   }
 

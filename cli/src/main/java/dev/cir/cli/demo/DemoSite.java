@@ -18,18 +18,17 @@ import org.apache.solr.common.params.ModifiableSolrParams;
 
 /**
  * The running demo: a real Solr with the plugin and the {@code cir} configset (its index kept in
- * the work folder between runs), the gallery indexed once, and the web page in front of it.
+ * the work folder between runs), the gallery indexed once (encoded in bulk, as {@code cir index}
+ * does), and the web page in front of it, whose queries Solr alone encodes.
  */
 public final class DemoSite implements AutoCloseable {
   private final EmbeddedSolr solr;
   private final SolrClient client;
-  private final CirEncoder encoder;
   private final DemoServer server;
 
-  private DemoSite(EmbeddedSolr solr, SolrClient client, CirEncoder encoder, DemoServer server) {
+  private DemoSite(EmbeddedSolr solr, SolrClient client, DemoServer server) {
     this.solr = solr;
     this.client = client;
-    this.encoder = encoder;
     this.server = server;
   }
 
@@ -42,20 +41,21 @@ public final class DemoSite implements AutoCloseable {
       int webPort, PrintWriter log) throws Exception {
     EmbeddedSolr solr = null;
     SolrClient client = null;
-    CirEncoder encoder = null;
     try {
       solr = EmbeddedSolr.start(EmbeddedSolr.Options.of(solrPort, bundle.dir()).withHome(solrHome));
       log.printf(Locale.ROOT, "Solr with the cir plugin: %s%n", solr.baseUrl());
       log.flush();
       client = new Http2SolrClient.Builder(solr.baseUrl()).build();
-      encoder = CirEncoder.open(bundle, EncoderOptions.defaults());
       long indexed = count(client);
       if (indexed != gallery.size()) {
         long t = System.nanoTime();
         log.printf(Locale.ROOT, "indexing %d images ...%n", gallery.size());
         log.flush();
         client.deleteByQuery(EmbeddedSolr.COLLECTION, "*:*");
-        SolrIndexer.Report r = new SolrIndexer(encoder, client, EmbeddedSolr.COLLECTION, 256).index(gallery, log);
+        SolrIndexer.Report r;
+        try (CirEncoder encoder = CirEncoder.open(bundle, EncoderOptions.defaults())) {
+          r = new SolrIndexer(encoder, client, EmbeddedSolr.COLLECTION, 256).index(gallery, log);
+        }
         log.printf(Locale.ROOT, "indexed %d images in %.1f s%s%n", r.indexed(), (System.nanoTime() - t) / 1e9,
             r.failures().isEmpty() ? "" : " (" + r.failures().size() + " failed)");
       } else {
@@ -67,11 +67,11 @@ public final class DemoSite implements AutoCloseable {
       }
       String name = bundle.manifest().architectureName() != null ? bundle.manifest().architectureName() : bundle.dir().getFileName().toString();
       DemoServer server =
-          new DemoServer(webPort, new SolrDemoBackend(client, EmbeddedSolr.COLLECTION, encoder, name, files, examples));
+          new DemoServer(webPort, new SolrDemoBackend(client, EmbeddedSolr.COLLECTION, bundle.manifest(), name, files, examples));
       server.start();
-      return new DemoSite(solr, client, encoder, server);
+      return new DemoSite(solr, client, server);
     } catch (Exception | Error e) {
-      closeQuietly(encoder, client, solr);
+      closeQuietly(client, solr);
       throw e;
     }
   }
@@ -94,7 +94,7 @@ public final class DemoSite implements AutoCloseable {
   @Override
   public void close() throws Exception {
     server.close();
-    closeQuietly(encoder, client, solr);
+    closeQuietly(client, solr);
   }
 
   private static void closeQuietly(AutoCloseable... all) {

@@ -1,7 +1,6 @@
 package dev.cir.cli.demo;
 
-import dev.cir.clip.encoder.CirEncoder;
-import dev.cir.clip.image.InvalidImageException;
+import dev.cir.clip.bundle.BundleManifest;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -12,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import org.apache.solr.client.solrj.SolrClient;
 import org.apache.solr.client.solrj.SolrRequest;
 import org.apache.solr.client.solrj.SolrServerException;
@@ -23,42 +21,34 @@ import org.apache.solr.common.params.ModifiableSolrParams;
 import org.apache.solr.common.util.NamedList;
 
 /**
- * The demo page's searches as real Solr requests: {@code {!cir}} with the reference by id (or, for
- * an uploaded image, its features encoded here and passed as {@code refVector}), the user's text
- * passed as its own parameter, every selected facet a {@code {!terms}} filter query (the kNN
- * pre-filter), and {@code debug=true} for λ and the encoding time.
+ * The demo page's searches as real Solr requests: {@code {!cir}} with the reference by id, or the
+ * uploaded image itself as {@code refImage} (Solr decodes and encodes it; nothing is encoded here),
+ * or no reference (the text alone); the user's text passed as its own parameter, every selected
+ * facet a {@code {!terms}} filter query (the kNN pre-filter), and {@code debug=true} for the mode,
+ * λ and the encoding time.
  */
 final class SolrDemoBackend implements DemoBackend {
   static final Map<String, String> FACETS = facetLabels();
-  private static final int MAX_UPLOADS = 64;
 
   private final SolrClient client;
   private final String collection;
-  private final CirEncoder encoder;
   private final String bundleName;
+  private final int dimension;
+  private final boolean hasCombiner;
   private final Map<String, Path> images;
   private final List<Example> examples;
-  private final Map<String, float[]> uploads =
-      Collections.synchronizedMap(
-          new LinkedHashMap<>(16, 0.75f, true) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, float[]> eldest) {
-              return size() > MAX_UPLOADS;
-            }
-          });
 
   /**
    * @param images every indexed image's file, by id (the only files the server will send)
    * @param examples one-click queries whose references are indexed
    */
   SolrDemoBackend(
-      SolrClient client, String collection, CirEncoder encoder, String bundleName, Map<String, Path> images, List<Example> examples) {
+      SolrClient client, String collection, BundleManifest bundle, String bundleName, Map<String, Path> images, List<Example> examples) {
     this.client = client;
     this.collection = collection;
-    this.encoder = encoder;
     this.bundleName = bundleName;
+    this.dimension = bundle.embeddingDim();
+    this.hasCombiner = bundle.hasCombiner();
     this.images = Map.copyOf(images);
     this.examples = List.copyOf(examples);
   }
@@ -79,8 +69,7 @@ final class SolrDemoBackend implements DemoBackend {
   @Override
   public Info info() throws Exception {
     QueryResponse r = client.query(collection, facetRequest(Map.of()));
-    return new Info(
-        bundleName, encoder.dimension(), encoder.hasCombiner(), r.getResults().getNumFound(), FACETS, facets(r), examples);
+    return new Info(bundleName, dimension, hasCombiner, r.getResults().getNumFound(), FACETS, facets(r), examples);
   }
 
   @Override
@@ -103,45 +92,49 @@ final class SolrDemoBackend implements DemoBackend {
   @Override
   public SearchResponse search(SearchRequest req) throws Exception {
     boolean byId = req.reference() != null && !req.reference().isBlank();
-    boolean byUpload = req.upload() != null && !req.upload().isBlank();
-    if (byId == byUpload) {
-      throw new BadRequest("choose a reference image (from the gallery or an upload) first");
+    boolean byImage = req.image() != null && !req.image().isBlank();
+    String text = req.text() == null ? "" : req.text().strip();
+    if (byId && byImage) {
+      throw new BadRequest("choose one reference: a gallery image or an upload");
+    }
+    if (!byId && !byImage && text.isEmpty()) {
+      throw new BadRequest("choose a reference image, or type what you are looking for");
     }
     String combine = req.combine() == null ? "combiner" : req.combine().toLowerCase(Locale.ROOT);
     if (!combine.equals("combiner") && !combine.equals("sum")) {
       throw new BadRequest("combine must be combiner or sum");
     }
-    String text = req.text() == null ? "" : req.text().strip();
     int rows = req.rows() == null ? 12 : Math.max(1, Math.min(50, req.rows()));
     ModifiableSolrParams p = new ModifiableSolrParams();
-    Map<String, String> shown = new LinkedHashMap<>();
+    // a reference and a text: the chosen fusion; a reference alone: more like it; a text alone: text search
+    StringBuilder q = new StringBuilder("{!cir topK=100");
     if (byId) {
       if (!images.containsKey(req.reference())) {
         throw new BadRequest("no image '" + req.reference() + "' in the gallery");
       }
-      p.set("q", "{!cir ref=$demo.ref combine=" + combine + " topK=100 v=$demo.text}");
+      q.append(" ref=$demo.ref");
       p.set("demo.ref", req.reference());
-    } else {
-      float[] v = uploads.get(req.upload());
-      if (v == null) {
-        throw new BadRequest("the uploaded image has expired; upload it again");
-      }
-      p.set("q", "{!cir refVector=$demo.refVector combine=" + combine + " topK=100 v=$demo.text}");
-      p.set("demo.refVector", vector(v));
+    } else if (byImage) {
+      q.append(" refImage=$demo.image");
+      p.set("demo.image", req.image());
     }
+    if ((byId || byImage) && !text.isEmpty()) {
+      q.append(" combine=").append(combine);
+    }
+    p.set("q", q.append(" v=$demo.text}").toString());
     p.set("demo.text", text);
-    List<String> fqs = filterQueries(req.filters());
-    for (String fq : fqs) {
+    for (String fq : filterQueries(req.filters())) {
       p.add("fq", fq);
     }
     p.set("rows", rows);
     p.set("fl", "id,score," + String.join(",", FACETS.keySet()));
     p.set("debug", "true");
     p.set("debug.explain.structured", "false");
+    Map<String, String> shown = new LinkedHashMap<>();
     for (String name : p.getParameterNames()) {
-      String[] values = p.getParams(name);
-      String joined = String.join(" & ", values);
-      shown.put(name, name.equals("demo.refVector") ? "[" + v(values[0]) + " values]" : joined);
+      String joined = String.join(" & ", p.getParams(name));
+      shown.put(name, name.equals("demo.image") ? "[" + (req.imageName() == null ? "the uploaded image" : req.imageName()) + ", "
+          + joined.length() + " characters of base64]" : joined);
     }
     long t0 = System.nanoTime();
     QueryResponse r;
@@ -165,8 +158,9 @@ final class SolrDemoBackend implements DemoBackend {
     if (field(field(cir, "timing"), "encodeMs") instanceof Number e) {
       encodeMillis = e.doubleValue();
     }
+    String mode = field(cir, "combine") instanceof String m ? m : null;
     QueryResponse f = client.query(collection, facetRequest(req.filters()), SolrRequest.METHOD.POST);
-    return new SearchResponse(hits, lambda, new Timings(encodeMillis, solrMillis), facets(f), shown);
+    return new SearchResponse(hits, mode, lambda, new Timings(encodeMillis, solrMillis), facets(f), shown);
   }
 
   /** A value of a debug section, which arrives as a map or a named list depending on the format. */
@@ -178,26 +172,6 @@ final class SolrDemoBackend implements DemoBackend {
       return nl.get(name);
     }
     return null;
-  }
-
-  private static String v(String vector) {
-    return Integer.toString(vector.split(",").length);
-  }
-
-  @Override
-  public String upload(byte[] image, String name) {
-    if (image.length == 0) {
-      throw new BadRequest("the upload is empty");
-    }
-    float[] features;
-    try {
-      features = encoder.encodeImage(image, name);
-    } catch (InvalidImageException e) {
-      throw new BadRequest(e.getMessage());
-    }
-    String token = UUID.randomUUID().toString();
-    uploads.put(token, features);
-    return token;
   }
 
   @Override
@@ -274,13 +248,5 @@ final class SolrDemoBackend implements DemoBackend {
       m.put(f, f.endsWith("_ss") ? values : v);
     }
     return m;
-  }
-
-  private static String vector(float[] v) {
-    StringBuilder b = new StringBuilder("[");
-    for (int i = 0; i < v.length; i++) {
-      b.append(i == 0 ? "" : ",").append(Float.toString(v[i]));
-    }
-    return b.append(']').toString();
   }
 }

@@ -37,7 +37,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The demo page in a real browser against a real Solr: what the page shows is what {@code {!cir}}
- * answers, filters restrict the results, uploads work, and errors are shown.
+ * answers, for a gallery reference, an upload (sent to Solr as {@code refImage}), a text alone and
+ * a chain of refinements; filters restrict the results, and errors are shown.
  */
 class DemoPageTest {
   @TempDir static Path tmp;
@@ -88,8 +89,10 @@ class DemoPageTest {
   /** The ids {@code {!cir}} returns for a reference id and text, asked of Solr directly. */
   private static List<String> direct(String refParam, String refValue, String text, String... fqs) throws Exception {
     ModifiableSolrParams p = new ModifiableSolrParams();
-    p.set("q", "{!cir " + refParam + "=$r combine=combiner topK=100 v=$t}");
-    p.set("r", refValue);
+    p.set("q", refParam == null ? "{!cir topK=100 v=$t}" : "{!cir " + refParam + "=$r combine=combiner topK=100 v=$t}");
+    if (refParam != null) {
+      p.set("r", refValue);
+    }
     p.set("t", text);
     p.set("rows", 12);
     p.set("fl", "id");
@@ -164,7 +167,7 @@ class DemoPageTest {
   }
 
   @Test
-  void anUploadedImageIsTheReference() throws Exception {
+  void anUploadedImageGoesToSolrAsTheReference() throws Exception {
     open();
     Path file = test.gallery().images().get(7).path();
     browser.findElement(By.id("upload")).sendKeys(file.toAbsolutePath().toString());
@@ -181,16 +184,61 @@ class DemoPageTest {
       v.append(i == 0 ? "" : ",").append(features[i]);
     }
     assertEquals(direct("refVector", v.append(']').toString(), "make it red"), shownResults());
+    assertEquals(
+        direct("refImage", java.util.Base64.getEncoder().encodeToString(java.nio.file.Files.readAllBytes(file)), "make it red"), shownResults());
+    String request = browser.findElement(By.id("debug-request")).getAttribute("textContent");
+    assertTrue(request.contains("refImage=$demo.image") && request.contains("characters of base64"), request);
     Browser.screenshot(browser, "demo-upload");
+  }
+
+  @Test
+  void aTextAloneSearchesByDescription() throws Exception {
+    open();
+    String text = test.triplets().get(2).captions().get(0);
+    browser.findElement(By.id("text")).sendKeys(text);
+    browser.findElement(By.id("search")).click();
+    awaitResults(List.of());
+    assertEquals(direct(null, null, text), shownResults(), "the page shows {!cir}'s text-only answer");
+    assertTrue(browser.findElement(By.id("status")).getText().contains("text only"), browser.findElement(By.id("status")).getText());
+    assertTrue(!browser.findElement(By.id("lambda")).isDisplayed(), "no λ without a Combiner");
+    Browser.screenshot(browser, "demo-text-only");
+  }
+
+  @Test
+  void aResultRefinesTheNextQueryTwice() throws Exception {
+    open();
+    browser.findElements(By.cssSelector(".examples button")).get(1).click();
+    awaitResults(List.of());
+    List<String> previous = shownResults();
+    String[] changes = {"make it larger", "make it blue"};
+    for (int step = 0; step < changes.length; step++) {
+      // the third result becomes the reference of the next change
+      String next = previous.get(2);
+      List<WebElement> refine = browser.findElements(By.cssSelector("[data-testid=refine]"));
+      refine.get(2).click();
+      waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "Reference: " + next));
+      assertTrue(browser.findElement(By.cssSelector("[data-testid=reference-image]")).getAttribute("alt").contains(next));
+      browser.findElement(By.id("text")).sendKeys(changes[step]);
+      browser.findElement(By.id("search")).click();
+      awaitResults(previous);
+      List<String> shown = shownResults();
+      assertEquals(direct("ref", next, changes[step]), shown, "step " + (step + 1) + " from " + next);
+      assertTrue(!shown.contains(next), "the reference is not its own answer");
+      previous = shown;
+    }
+    Browser.screenshot(browser, "demo-refined-twice");
   }
 
   @Test
   void aRejectedQueryIsExplainedOnThePage() throws Exception {
     open();
-    browser.findElements(By.cssSelector("#gallery button")).get(0).click();
-    browser.findElement(By.id("text")).clear();
+    Path notAnImage = java.nio.file.Files.writeString(tmp.resolve("notes.png"), "these are notes, not an image");
+    browser.findElement(By.id("upload")).sendKeys(notAnImage.toAbsolutePath().toString());
+    waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "Uploaded"));
+    browser.findElement(By.id("text")).sendKeys("make it red");
     browser.findElement(By.id("search")).click();
     waiting().until(ExpectedConditions.attributeContains(By.id("status"), "class", "error"));
-    assertTrue(browser.findElement(By.id("status")).getText().contains("text is empty"), browser.findElement(By.id("status")).getText());
+    String shown = browser.findElement(By.id("status")).getText();
+    assertTrue(shown.contains("not a supported image"), shown);
   }
 }

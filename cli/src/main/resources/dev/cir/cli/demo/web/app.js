@@ -1,7 +1,9 @@
 'use strict';
 // Composed image search: a plain page over the demo server's small JSON API, which sends {!cir} queries to Solr.
+// The reference is a gallery image (by id), an uploaded file (sent to Solr as refImage), or none (a text search).
 
-const state = { reference: null, upload: null, expected: null, start: 0, rows: 48, filters: {}, facetLabels: {} };
+const state = { reference: null, image: null, expected: null, start: 0, rows: 48, filters: {}, facetLabels: {} };
+const MODES = { combiner: 'Combiner', sum: 'sum', text: 'text only', image: 'more like this' };
 const $ = (id) => document.getElementById(id);
 
 async function api(path, options) {
@@ -43,9 +45,29 @@ function showReference(src, label, meta) {
 function selectReference(image) {
   state.reference = image.id;
   state.expected = null;
-  state.upload = null;
+  state.image = null;
   for (const b of document.querySelectorAll('#gallery button')) b.classList.toggle('selected', b.dataset.id === image.id);
   showReference(image.url, image.id, image.meta);
+  $('clear-reference').classList.remove('hidden');
+}
+
+function clearReference() {
+  state.reference = null;
+  state.image = null;
+  state.expected = null;
+  for (const b of document.querySelectorAll('#gallery button')) b.classList.remove('selected');
+  const r = $('reference');
+  r.classList.add('empty');
+  r.replaceChildren(el('span', { class: 'hint', text: 'No reference: the search finds what the text describes.' }));
+  $('clear-reference').classList.add('hidden');
+}
+
+// a result becomes the next reference: chain changes ("red" → "with short sleeves" → ...)
+function refineFrom(hit) {
+  selectReference(hit);
+  $('text').value = '';
+  $('text').focus();
+  status('Reference: ' + hit.id + '. Say what should change next.');
 }
 
 async function loadGallery(more) {
@@ -73,7 +95,7 @@ function renderFacets(facets) {
         const list = new Set(state.filters[field] || []);
         if (input.checked) list.add(String(value)); else list.delete(String(value));
         state.filters[field] = [...list];
-        if (state.reference || state.upload) search();
+        if (state.reference || state.image || $('text').value.trim()) search();
       });
       group.appendChild(el('label', {}, [input, document.createTextNode(String(value)), el('span', { class: 'count', text: '(' + count + ')' })]));
     }
@@ -83,15 +105,16 @@ function renderFacets(facets) {
 
 async function search(event) {
   if (event) event.preventDefault();
-  if (!state.reference && !state.upload) { status('Choose a reference image first.', true); return; }
   const text = $('text').value.trim();
+  if (!state.reference && !state.image && !text) { status('Choose a reference image, or type what you are looking for.', true); return; }
   const combine = document.querySelector('input[name=combine]:checked').value;
   $('search').disabled = true;
   status('Searching…');
   try {
     const r = await api('/api/search', {
       method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ reference: state.reference, upload: state.upload, text: text, combine: combine, filters: state.filters, rows: 12 })
+      body: JSON.stringify({ reference: state.reference, image: state.image && state.image.data, imageName: state.image && state.image.name,
+        text: text, combine: combine, filters: state.filters, rows: 12 })
     });
     renderResults(r);
     renderFacets(r.facets);
@@ -100,7 +123,8 @@ async function search(event) {
       const rank = r.results.findIndex((hit) => hit.id === state.expected);
       expected = rank >= 0 ? ' · the known target is #' + (rank + 1) : ' · the known target is not in the top ' + r.results.length;
     }
-    status(r.results.length + ' results · encode ' + r.timings.encodeMillis.toFixed(1) + ' ms · Solr ' + r.timings.solrMillis.toFixed(1) + ' ms' + expected);
+    status(r.results.length + ' results · ' + (MODES[r.mode] || r.mode) + ' · encode ' + r.timings.encodeMillis.toFixed(1) + ' ms · Solr '
+      + r.timings.solrMillis.toFixed(1) + ' ms' + expected);
   } catch (e) {
     status(e.message, true);
   } finally {
@@ -118,7 +142,9 @@ function renderResults(r) {
       ...(isTarget ? [el('div', { class: 'badge', text: 'known target' })] : []),
       el('div', {}, [el('span', { class: 'rank', text: '#' + (i + 1) }), el('span', { class: 'score', text: hit.score.toFixed(4) })]),
       el('div', { class: 'tags', text: hit.id }),
-      el('div', { class: 'tags', text: describe(hit.meta) })]));
+      el('div', { class: 'tags', text: describe(hit.meta) }),
+      el('button', { type: 'button', class: 'link refine', 'data-testid': 'refine', title: 'use this image as the reference',
+        onclick: () => refineFrom(hit), text: 'refine from this' })]));
   });
   const lambda = r.lambda;
   $('lambda').classList.toggle('hidden', lambda === null || lambda === undefined);
@@ -131,21 +157,22 @@ function renderResults(r) {
   $('debug-request').textContent = Object.entries(r.solrParams).map(([k, v]) => k + '=' + v).join('\n');
 }
 
-async function upload() {
+// the file goes to Solr with each search, as refImage: nothing is encoded before
+function upload() {
   const file = $('upload').files[0];
   if (!file) return;
-  status('Encoding ' + file.name + '…');
-  try {
-    const r = await api('/api/upload', { method: 'POST', headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-File-Name': file.name }, body: file });
-    state.upload = r.token;
+  const reader = new FileReader();
+  reader.onload = () => {
+    state.image = { data: reader.result, name: file.name };
     state.reference = null;
     state.expected = null;
     for (const b of document.querySelectorAll('#gallery button')) b.classList.remove('selected');
     showReference(URL.createObjectURL(file), file.name + ' (uploaded)', {});
+    $('clear-reference').classList.remove('hidden');
     status('Uploaded ' + file.name + '. Now say what should change.');
-  } catch (e) {
-    status(e.message, true);
-  }
+  };
+  reader.onerror = () => status('Cannot read ' + file.name + ': ' + reader.error, true);
+  reader.readAsDataURL(file);
 }
 
 async function init() {
@@ -173,5 +200,6 @@ $('search-form').addEventListener('submit', search);
 $('gallery-more').addEventListener('click', () => loadGallery(true));
 $('upload').addEventListener('change', upload);
 $('text').addEventListener('input', () => { state.expected = null; });
-$('clear-filters').addEventListener('click', () => { state.filters = {}; for (const c of document.querySelectorAll('#facets input')) c.checked = false; if (state.reference || state.upload) search(); });
+$('clear-reference').addEventListener('click', clearReference);
+$('clear-filters').addEventListener('click', () => { state.filters = {}; for (const c of document.querySelectorAll('#facets input')) c.checked = false; if (state.reference || state.image || $('text').value.trim()) search(); });
 init();
