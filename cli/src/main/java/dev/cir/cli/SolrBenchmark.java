@@ -52,7 +52,9 @@ import org.apache.solr.common.params.ModifiableSolrParams;
  * and a caption never seen before; the fused vector is computed outside Solr with the same bundle,
  * and then, in random order, {@code {!knn topK=10}[fused]} (with {@code fq=-id:REF}, what {@code
  * {!cir}} excludes) and {@code {!cir ref=REF topK=10}caption} run against Solr, then {@code {!cir
- * combine=sum}} with a caption of its own. Each {@code {!cir}} query's encoding (reference lookup,
+ * combine=sum}} with a caption of its own, then {@code {!cir refImage=$img}} with a new 224×224 JPEG
+ * and a caption of its own (the image encoded inside Solr, and outside right before with the same
+ * encoder, to compare the two). Each {@code {!cir}} query's encoding (reference lookup,
  * text, and the Combiner) is read from Solr ({@code debug=timing}: {@code debug.cir.timing.encodeMs},
  * the request's own), and also timed outside Solr on the same caption right before the query: the
  * target is {@code {!cir}} p50 ≤ {@code {!knn}} p50 + encoding + 2 ms, checked against both.
@@ -69,8 +71,8 @@ final class SolrBenchmark {
 
   record Row(
       int docs, int segments, double indexSeconds, double[] knn, double[] cir, double[] cirSum, double[] text, double[] textSum,
-      double[] fusion, double[] solrEncode, double[] solrEncodeSum, double recall, double recallDefault, double[] recallAt,
-      double[][] knnMsAt) {}
+      double[] fusion, double[] solrEncode, double[] solrEncodeSum, double[] cirImage, double[] solrImageEncode,
+      double[] imageOutside, double[] towerBackToBack, double recall, double recallDefault, double[] recallAt, double[][] knnMsAt) {}
 
   private final Settings s;
   private final Consumer<String> log;
@@ -169,6 +171,10 @@ final class SolrBenchmark {
     double[] fusion = new double[s.queries()];
     double[] solrEncode = new double[s.queries()];
     double[] solrEncodeSum = new double[s.queries()];
+    double[] cirImage = new double[s.queries()];
+    double[] solrImageEncode = new double[s.queries()];
+    double[] imageOutside = new double[s.queries()];
+    java.util.Random shapes = new java.util.Random(random.nextLong());
     double recallSum = 0;
     double recallDefaultSum = 0;
     int recallCount = 0;
@@ -225,6 +231,19 @@ final class SolrBenchmark {
       long sa = System.nanoTime();
       QueryResponse sr = client.query(EmbeddedSolr.COLLECTION, sum);
       double sMs = (System.nanoTime() - sa) / 1e6;
+      // a shopper's photo: a new JPEG each query (no cache hit), encoded here first, then inside Solr
+      byte[] jpeg = photo(shapes, 224);
+      long ia = System.nanoTime();
+      encoder.encodeImage(jpeg, "photo");
+      long imageOutsideNanos = System.nanoTime() - ia;
+      ModifiableSolrParams img = new ModifiableSolrParams();
+      img.set("q", "{!cir refImage=$img topK=10}" + caption + " photo");
+      img.set("img", java.util.Base64.getEncoder().encodeToString(jpeg));
+      img.set("fl", "id");
+      img.set("debug", "timing");
+      ia = System.nanoTime();
+      QueryResponse ir = client.query(EmbeddedSolr.COLLECTION, img, org.apache.solr.client.solrj.SolrRequest.METHOD.POST);
+      double iMs = (System.nanoTime() - ia) / 1e6;
       if (q >= s.warmup()) {
         cirSum[q - s.warmup()] = sMs;
         fusion[q - s.warmup()] = fusionNanos / 1e6;
@@ -234,6 +253,9 @@ final class SolrBenchmark {
         textSum[q - s.warmup()] = textSumNanos / 1e6;
         solrEncode[q - s.warmup()] = encodeMillis(cr);
         solrEncodeSum[q - s.warmup()] = encodeMillis(sr);
+        cirImage[q - s.warmup()] = iMs;
+        solrImageEncode[q - s.warmup()] = timingMillis(ir, "imageEncodeMs");
+        imageOutside[q - s.warmup()] = imageOutsideNanos / 1e6;
         if (recallCount < s.recallQueries()) {
           int[] exact = exactTop10(vectors, n, fused, ref);
           recallSum += recall(kr, exact);
@@ -259,19 +281,56 @@ final class SolrBenchmark {
       recallAt[t] /= recallCount;
       knnMsAt[t] = Arrays.copyOf(knnMsAt[t], recallCount);
     }
-    return new Row(n, segments, indexSeconds, knn, cir, cirSum, text, textSum, fusion, solrEncode, solrEncodeSum, recallSum / recallCount,
-        recallDefaultSum / recallCount, recallAt, knnMsAt);
+    // what cir bench encode measures at batch 1: the image tower alone, one preprocessed image after another
+    float[] pixels = encoder.preprocessor().preprocess(photo(shapes, 224), "photo");
+    for (int i = 0; i < 3; i++) {
+      encoder.encodePixels(List.of(pixels));
+    }
+    double[] towerBackToBack = new double[Math.max(10, s.queries() / 4)];
+    for (int i = 0; i < towerBackToBack.length; i++) {
+      long t0 = System.nanoTime();
+      encoder.encodePixels(List.of(pixels));
+      towerBackToBack[i] = (System.nanoTime() - t0) / 1e6;
+    }
+    return new Row(n, segments, indexSeconds, knn, cir, cirSum, text, textSum, fusion, solrEncode, solrEncodeSum, cirImage,
+        solrImageEncode, imageOutside, towerBackToBack, recallSum / recallCount, recallDefaultSum / recallCount, recallAt, knnMsAt);
   }
 
   /** {@code debug.cir.timing.encodeMs}: the request's reference lookup, text encoding and fusion inside Solr. */
   private static double encodeMillis(QueryResponse r) {
+    return timingMillis(r, "encodeMs");
+  }
+
+  /** One of the {@code debug.cir.timing} figures of a response. */
+  private static double timingMillis(QueryResponse r, String name) {
     Object cir = r.getDebugMap() == null ? null : r.getDebugMap().get("cir");
     Object timing = cir instanceof Map<?, ?> m ? m.get("timing") : null;
-    Object ms = timing instanceof Map<?, ?> t ? t.get("encodeMs") : null;
+    Object ms = timing instanceof Map<?, ?> t ? t.get(name) : null;
     if (!(ms instanceof Number n)) {
-      throw new IllegalStateException("no debug.cir.timing.encodeMs in the response: " + r.getDebugMap());
+      throw new IllegalStateException("no debug.cir.timing." + name + " in the response: " + r.getDebugMap());
     }
     return n.doubleValue();
+  }
+
+  /** A {@code size}×{@code size} JPEG of a few coloured shapes on a coloured ground. */
+  static byte[] photo(java.util.Random r, int size) {
+    java.awt.image.BufferedImage im = new java.awt.image.BufferedImage(size, size, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    java.awt.Graphics2D g = im.createGraphics();
+    g.setColor(new java.awt.Color(r.nextInt(0x1000000)));
+    g.fillRect(0, 0, size, size);
+    for (int i = 0; i < 3 + r.nextInt(4); i++) {
+      g.setColor(new java.awt.Color(r.nextInt(0x1000000)));
+      int w = size / 8 + r.nextInt(size / 3);
+      g.fillOval(r.nextInt(size - w), r.nextInt(size - w), w, w);
+    }
+    g.dispose();
+    try {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      javax.imageio.ImageIO.write(im, "jpeg", out);
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Encodes the caption and fuses it with the reference by the Combiner: {text, Combiner} nanoseconds. */
@@ -472,6 +531,22 @@ final class SolrBenchmark {
           overheadSum <= inSum50 + 2 ? "yes" : "no", overheadCombiner <= in50 + 2 ? "yes" : "no",
           ts50, t50, f50, overheadSum <= ts50 + 2 ? "yes" : "no", overheadCombiner <= t50 + f50 + 2 ? "yes" : "no",
           percentile(beyondSum, 50), percentile(beyond, 50)));
+    }
+    b.append(String.format(Locale.ROOT,
+        "%nThe shopper's own photo: `{!cir refImage=$img topK=10}caption` sent as a POST form, a new 224×224 JPEG"
+            + " (and caption) each query. Solr decodes, preprocesses and encodes the image (`debug.cir.timing.imageEncodeMs`);"
+            + " the same JPEG was encoded outside Solr by the benchmark's encoder right before (decode, preprocessing and"
+            + " the image tower at batch 1), and after the queries the image tower alone was timed as `cir bench encode`"
+            + " does at batch 1 (one preprocessed image after another). Target: inside within 20%% of both.%n%n"));
+    b.append("| documents | {!cir refImage} p50 / p99 ms | imageEncodeMs inside Solr p50 | image tower's share of the query (p50 / p50) | the same JPEG outside Solr p50 ms | inside / outside | tower alone, back to back, p50 ms | inside / tower alone |\n");
+    b.append("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Row r : rows) {
+      double q50 = percentile(r.cirImage(), 50);
+      double in = percentile(r.solrImageEncode(), 50);
+      double out = percentile(r.imageOutside(), 50);
+      double tower = percentile(r.towerBackToBack(), 50);
+      b.append(String.format(Locale.ROOT, "| %,d | %.2f / %.2f | %.2f | %.0f%% | %.2f | %.2f | %.2f | %.2f |%n",
+          r.docs(), q50, percentile(r.cirImage(), 99), in, 100 * in / q50, out, in / out, tower, in / tower));
     }
     b.append(String.format(Locale.ROOT,
         "%nRecall@10 against exact search as the candidate count grows: `{!knn topK=K}` with rows=10, the same %d"

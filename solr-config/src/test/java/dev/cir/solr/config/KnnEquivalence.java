@@ -60,20 +60,43 @@ final class KnnEquivalence {
     this.images = images;
   }
 
-  /** A query with a document reference, in the Combiner or the sum. */
-  int check(Random random, List<String> ids, Filtering filtering) throws Exception {
-    return check(random, ids, filtering, Reference.DOCUMENT);
+  /** A way to ask: a kind of reference and a mode it can run in. */
+  record Shape(Reference reference, CombineMode mode) {}
+
+  /** Every kind of reference in every mode it serves: the Combiner, the sum and the image alone; no reference, the text. */
+  static List<Shape> shapes() {
+    List<Shape> out = new ArrayList<>();
+    for (Reference r : new Reference[] {Reference.DOCUMENT, Reference.VECTOR, Reference.IMAGE}) {
+      for (CombineMode m : new CombineMode[] {CombineMode.COMBINER, CombineMode.SUM, CombineMode.IMAGE}) {
+        out.add(new Shape(r, m));
+      }
+    }
+    out.add(new Shape(Reference.NONE, CombineMode.TEXT));
+    return out;
+  }
+
+  /**
+   * Checks every shape under every filtering, {@code rounds} times.
+   *
+   * @return how many documents the queries returned
+   */
+  int checkAll(Random random, List<String> ids, int rounds) throws Exception {
+    int returned = 0;
+    for (int i = 0; i < rounds; i++) {
+      for (Shape shape : shapes()) {
+        for (Filtering f : Filtering.values()) {
+          returned += check(random, ids, f, shape.reference(), shape.mode());
+        }
+      }
+    }
+    return returned;
   }
 
   /** @return how many documents the query returned */
-  int check(Random random, List<String> ids, Filtering filtering, Reference reference) throws Exception {
+  int check(Random random, List<String> ids, Filtering filtering, Reference reference, CombineMode mode) throws Exception {
     String ref = ids.get(random.nextInt(ids.size()));
     String text = SyntheticImages.text(random);
     int topK = 1 + random.nextInt(random.nextBoolean() ? 5 : 40);
-    CombineMode mode =
-        reference == Reference.NONE
-            ? CombineMode.TEXT
-            : new CombineMode[] {CombineMode.COMBINER, CombineMode.COMBINER, CombineMode.SUM, CombineMode.IMAGE}[random.nextInt(4)];
     // the mode asked for, or left to the query's inputs: a text alone is text, a reference alone image
     boolean explicit = random.nextBoolean() || mode == CombineMode.SUM;
     boolean keepRef = reference == Reference.DOCUMENT && random.nextInt(5) == 0;
