@@ -138,7 +138,7 @@ class DocsCommandsTest {
   /** The local parameters {!cir} accepts (CirQuerySpec's, the field and text, and {!knn}'s filter ones). */
   static final java.util.Set<String> CIR_PARAMS =
       java.util.Set.of("type", "f", "v", dev.cir.solr.search.CirQuerySpec.TOP_K, dev.cir.solr.search.CirQuerySpec.BUNDLE,
-          dev.cir.solr.search.CirQuerySpec.REF, dev.cir.solr.search.CirQuerySpec.REF_VECTOR,
+          dev.cir.solr.search.CirQuerySpec.REF, dev.cir.solr.search.CirQuerySpec.REF_VECTOR, dev.cir.solr.search.CirQuerySpec.REF_IMAGE,
           dev.cir.solr.search.CirQuerySpec.COMBINE, dev.cir.solr.search.CirQuerySpec.KEEP_REF, "preFilter", "includeTags",
           "excludeTags", "tag");
 
