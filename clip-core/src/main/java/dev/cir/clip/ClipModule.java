@@ -17,7 +17,7 @@ public final class ClipModule extends AbstractModule {
 
   /**
    * Encoder defaults, overridable with system properties {@code cir.device}, {@code
-   * cir.predictors} and {@code cir.batchSize}.
+   * cir.predictors}, {@code cir.batchSize} and {@code cir.maxBatch}.
    */
   @Provides
   EncoderOptions encoderOptions() {
@@ -25,6 +25,7 @@ public final class ClipModule extends AbstractModule {
     return new EncoderOptions(
         System.getProperty("cir.device", d.device()),
         Integer.getInteger("cir.predictors", d.predictors()),
-        Integer.getInteger("cir.batchSize", d.batchSize()));
+        Integer.getInteger("cir.batchSize", d.batchSize()),
+        Integer.getInteger("cir.maxBatch", d.maxBatch()));
   }
 }

@@ -2,13 +2,13 @@ package dev.cir.clip.encoder;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoBatchifyTranslator;
-import ai.djl.translate.TranslateException;
 import ai.djl.translate.TranslatorContext;
 import dev.cir.clip.bundle.BundleManifest;
 import dev.cir.clip.bundle.ModelBundle;
@@ -32,19 +32,21 @@ import java.util.List;
 
 /**
  * Encodes images and texts with a bundle's CLIP towers and fuses them into query vectors. Safe
- * for many threads at once: each forward pass borrows one of a pool of DJL predictors, inputs are
- * cut into batches of at most {@link EncoderOptions#batchSize()}, and no autograd graph is
- * recorded. Features are raw (unnormalised), as CLIP's {@code encode_image}/{@code encode_text}
- * return them; {@link #combine} returns normalised query vectors.
+ * for many threads at once: each tower (image, text, Combiner) has a {@link MicroBatcher} whose
+ * worker threads run the forward passes, one DJL predictor each, so calls that arrive while a pass
+ * runs share the next one (up to {@link EncoderOptions#maxBatch()} rows); a bulk call is cut into
+ * passes of at most {@link EncoderOptions#batchSize()}. No autograd graph is recorded. Features are
+ * raw (unnormalised), as CLIP's {@code encode_image}/{@code encode_text} return them; {@link
+ * #combine} returns normalised query vectors.
  */
 public final class CirEncoder implements AutoCloseable {
   private final BundleManifest manifest;
   private final ClipConfig config;
   private final Model clipModel;
   private final Model combinerModel;
-  private final PredictorPool<float[][], float[][]> images;
-  private final PredictorPool<long[][], float[][]> texts;
-  private final PredictorPool<float[][][], float[][]> combiner;
+  private final MicroBatcher<float[]> images;
+  private final MicroBatcher<long[]> texts;
+  private final MicroBatcher<float[][]> combiner;
   private final int batchSize;
   private final int imageChunk;
   private final Device device;
@@ -90,9 +92,19 @@ public final class CirEncoder implements AutoCloseable {
     this.combinerModel = comb;
     int n = options.predictors();
     int r = config.imageResolution();
-    this.images = new PredictorPool<>(clip, new PixelsTranslator(r), device, n);
-    this.texts = new PredictorPool<>(clip, new TokensTranslator(), device, n);
-    this.combiner = comb == null ? null : new PredictorPool<>(comb, new CombineTranslator(), device, n);
+    this.images = batcher("image", Math.min(options.maxBatch(), imageChunk), n, clip, new PixelsTranslator(r), rows -> rows.toArray(new float[0][]));
+    this.texts = batcher("text", options.maxBatch(), n, clip, new TokensTranslator(), rows -> rows.toArray(new long[0][]));
+    this.combiner =
+        comb == null
+            ? null
+            : batcher("combiner", options.maxBatch(), n, comb, new CombineTranslator(), rows -> {
+                float[][][] pair = new float[2][rows.size()][];
+                for (int i = 0; i < rows.size(); i++) {
+                  pair[0][i] = rows.get(i)[0];
+                  pair[1][i] = rows.get(i)[1];
+                }
+                return pair;
+              });
     AtomicInteger threadNumber = new AtomicInteger();
     this.decoders =
         Executors.newFixedThreadPool(
@@ -102,6 +114,38 @@ public final class CirEncoder implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+  }
+
+  /** A tower's batcher: {@code workers} threads, each with a predictor of its own. */
+  private <R, B> MicroBatcher<R> batcher(
+      String name, int maxBatch, int workers, Model model, NoBatchifyTranslator<B, float[][]> translator,
+      Function<List<R>, B> toBatch) {
+    List<MicroBatcher.Pass<R>> passes = new ArrayList<>();
+    for (int i = 0; i < workers; i++) {
+      Predictor<B, float[][]> p = model.newPredictor(translator, device);
+      passes.add(
+          new MicroBatcher.Pass<>() {
+            @Override
+            public float[][] run(List<R> rows) throws Exception {
+              return p.predict(toBatch.apply(rows));
+            }
+
+            @Override
+            public void close() {
+              p.close();
+            }
+          });
+    }
+    return new MicroBatcher<>(name, Math.max(1, maxBatch), passes);
+  }
+
+  /** What each tower's batcher has done: passes, rows per pass, waits (image, text, and the Combiner if any). */
+  public List<BatchStats> batchStats() {
+    List<BatchStats> out = new ArrayList<>(List.of(images.stats(), texts.stats()));
+    if (combiner != null) {
+      out.add(combiner.stats());
+    }
+    return out;
   }
 
   /**
@@ -226,20 +270,31 @@ public final class CirEncoder implements AutoCloseable {
    */
   public float[][] encodePixels(List<float[]> pixels) {
     int expected = 3 * config.imageResolution() * config.imageResolution();
-    float[][] out = new float[pixels.size()][];
-    for (int start = 0; start < pixels.size(); start += imageChunk) {
-      int end = Math.min(pixels.size(), start + imageChunk);
-      float[][] batch = new float[end - start][];
-      for (int i = start; i < end; i++) {
-        float[] p = pixels.get(i);
-        if (p.length != expected) {
-          throw new IllegalArgumentException(
-              "image " + i + " has " + p.length + " values; this model takes 3x" + config.imageResolution() + "x"
-                  + config.imageResolution() + " = " + expected);
-        }
-        batch[i - start] = p;
+    for (int i = 0; i < pixels.size(); i++) {
+      if (pixels.get(i).length != expected) {
+        throw new IllegalArgumentException(
+            "image " + i + " has " + pixels.get(i).length + " values; this model takes 3x" + config.imageResolution() + "x"
+                + config.imageResolution() + " = " + expected);
       }
-      System.arraycopy(run(images, batch), 0, out, start, end - start);
+    }
+    return concat(images.runAll(chunks(pixels, imageChunk)), pixels.size());
+  }
+
+  /** {@code rows} cut into runs of at most {@code size}. */
+  private static <R> List<List<R>> chunks(List<R> rows, int size) {
+    List<List<R>> out = new ArrayList<>();
+    for (int start = 0; start < rows.size(); start += size) {
+      out.add(rows.subList(start, Math.min(rows.size(), start + size)));
+    }
+    return out;
+  }
+
+  private static float[][] concat(List<float[][]> parts, int n) {
+    float[][] out = new float[n][];
+    int k = 0;
+    for (float[][] part : parts) {
+      System.arraycopy(part, 0, out, k, part.length);
+      k += part.length;
     }
     return out;
   }
@@ -293,24 +348,18 @@ public final class CirEncoder implements AutoCloseable {
    * @return raw text features, one row per text
    */
   public float[][] encodeTokens(long[][] tokens) {
-    float[][] out = new float[tokens.length][];
-    for (int start = 0; start < tokens.length; start += batchSize) {
-      int end = Math.min(tokens.length, start + batchSize);
-      long[][] batch = Arrays.copyOfRange(tokens, start, end);
-      for (long[] row : batch) {
-        if (row.length != config.contextLength()) {
-          throw new IllegalArgumentException(
-              "token rows must have the context length " + config.contextLength() + ", got " + row.length);
-        }
-        for (long id : row) {
-          if (id < 0 || id >= config.vocabSize()) {
-            throw new IllegalArgumentException("token id " + id + " outside the vocabulary [0, " + config.vocabSize() + ")");
-          }
+    for (long[] row : tokens) {
+      if (row.length != config.contextLength()) {
+        throw new IllegalArgumentException(
+            "token rows must have the context length " + config.contextLength() + ", got " + row.length);
+      }
+      for (long id : row) {
+        if (id < 0 || id >= config.vocabSize()) {
+          throw new IllegalArgumentException("token id " + id + " outside the vocabulary [0, " + config.vocabSize() + ")");
         }
       }
-      System.arraycopy(run(texts, batch), 0, out, start, end - start);
     }
-    return out;
+    return concat(texts.runAll(chunks(Arrays.asList(tokens), batchSize)), tokens.length);
   }
 
   /**
@@ -342,15 +391,14 @@ public final class CirEncoder implements AutoCloseable {
           throw new IllegalStateException(
               "the bundle has no Combiner; use combine=sum, or train one with 'cir train combiner'");
         }
-        for (int start = 0; start < n; start += batchSize) {
-          int end = Math.min(n, start + batchSize);
-          float[][] r =
-              run(combiner, new float[][][] {Arrays.copyOfRange(image, start, end), Arrays.copyOfRange(text, start, end)});
-          for (int i = start; i < end; i++) {
-            float[] row = r[i - start];
-            out[i] = Arrays.copyOf(row, d);
-            lambda[i] = row[d];
-          }
+        List<float[][]> pairs = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          pairs.add(new float[][] {image[i], text[i]});
+        }
+        float[][] r = concat(combiner.runAll(chunks(pairs, batchSize)), n);
+        for (int i = 0; i < n; i++) {
+          out[i] = Arrays.copyOf(r[i], d);
+          lambda[i] = r[i][d];
         }
       }
       case SUM -> {
@@ -415,15 +463,6 @@ public final class CirEncoder implements AutoCloseable {
       v[i] /= norm;
     }
     return v;
-  }
-
-  private static <I> float[][] run(PredictorPool<I, float[][]> pool, I input) {
-    try {
-      return pool.predict(input);
-    } catch (TranslateException e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw new IllegalStateException("encoding failed: " + cause.getMessage(), cause);
-    }
   }
 
   @Override

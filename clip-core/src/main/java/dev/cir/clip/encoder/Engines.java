@@ -65,6 +65,7 @@ public final class Engines {
    * inference would record a graph.
    */
   public static AutoCloseable noGrad() {
+    pytorch(); // the native library, loaded once
     boolean previous = JniUtils.isGradMode();
     if (previous) {
       JniUtils.setGradMode(false);
