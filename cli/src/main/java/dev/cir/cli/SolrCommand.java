@@ -1,5 +1,6 @@
 package dev.cir.cli;
 
+import dev.cir.clip.encoder.EncoderOptions;
 import dev.cir.solr.config.EmbeddedSolr;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -31,8 +32,12 @@ final class SolrCommand implements Callable<Integer> {
   @Option(names = "--images", paramLabel = "DIR", description = "Base directory of index-time image paths (image_path); others are refused.")
   Path images;
 
-  @Option(names = "--predictors", paramLabel = "N", description = "Forward passes that may run at once (default: the number of cores).")
+  @Option(names = "--predictors", paramLabel = "N", description = "Forward passes that may run at once, per tower (default: the number of cores).")
   int predictors = Runtime.getRuntime().availableProcessors();
+
+  @Option(names = "--max-batch", paramLabel = "N",
+      description = "Rows one forward pass takes from concurrent queries (default: ${DEFAULT-VALUE}; 1 runs every query in a pass of its own).")
+  int maxBatch = EncoderOptions.DEFAULT_MAX_BATCH;
 
   private final PrintWriter out;
 
@@ -43,7 +48,7 @@ final class SolrCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    EmbeddedSolr.Options o = new EmbeddedSolr.Options(port, bundle, home, images, predictors);
+    EmbeddedSolr.Options o = new EmbeddedSolr.Options(port, bundle, home, images, predictors, maxBatch);
     EmbeddedSolr solr = EmbeddedSolr.start(o);
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook =

@@ -1,6 +1,7 @@
 package dev.cir.solr.config;
 
 import dev.cir.clip.bundle.ModelBundle;
+import dev.cir.clip.encoder.EncoderOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,7 +37,7 @@ public final class EmbeddedSolr implements AutoCloseable {
    * @param home the solr home, or null for a temporary one deleted on close
    * @param imageDir the base directory of index-time image paths, or null
    */
-  public record Options(int port, Path bundleDir, Path home, Path imageDir, int predictors) {
+  public record Options(int port, Path bundleDir, Path home, Path imageDir, int predictors, int maxBatch) {
     public Options {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
@@ -44,18 +45,21 @@ public final class EmbeddedSolr implements AutoCloseable {
       if (predictors < 1) {
         throw new IllegalArgumentException("predictors must be at least 1, got " + predictors);
       }
+      if (maxBatch < 1) {
+        throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
+      }
     }
 
     public static Options of(int port, Path bundleDir) {
-      return new Options(port, bundleDir, null, null, Runtime.getRuntime().availableProcessors());
+      return new Options(port, bundleDir, null, null, Runtime.getRuntime().availableProcessors(), EncoderOptions.DEFAULT_MAX_BATCH);
     }
 
     public Options withHome(Path h) {
-      return new Options(port, bundleDir, h, imageDir, predictors);
+      return new Options(port, bundleDir, h, imageDir, predictors, maxBatch);
     }
 
     public Options withImageDir(Path d) {
-      return new Options(port, bundleDir, home, d, predictors);
+      return new Options(port, bundleDir, home, d, predictors, maxBatch);
     }
   }
 
@@ -73,6 +77,7 @@ public final class EmbeddedSolr implements AutoCloseable {
     System.setProperty("cir.bundle.default", bundle.dir().toString());
     System.setProperty("cir.loadOnStartup", "true");
     System.setProperty("cir.predictors", Integer.toString(o.predictors()));
+    System.setProperty("cir.maxBatch", Integer.toString(o.maxBatch()));
     if (o.imageDir() != null) {
       System.setProperty("cir.image.dir", o.imageDir().toAbsolutePath().toString());
     }

@@ -325,6 +325,47 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
             .getResults().size());
   }
 
+  /** The plugin's {@code encoding} gauge in the core's metrics registry. */
+  static Map<String, Object> encodingMetrics() {
+    var registry = h.getCore().getCoreMetricManager().getRegistry();
+    for (var e : registry.getMetrics().entrySet()) {
+      if (e.getKey().startsWith("QUERYPARSER.") && e.getKey().endsWith(".encoding") && e.getKey().contains("Cir")) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> v = (Map<String, Object>) ((com.codahale.metrics.Gauge<?>) e.getValue()).getValue();
+        return v;
+      }
+    }
+    throw new AssertionError("no cir encoding gauge among " + registry.getNames());
+  }
+
+  static long metric(Map<String, Object> m, String name) {
+    Object v = m.get(name);
+    assertNotNull(name + " in " + m, v);
+    return ((Number) v).longValue();
+  }
+
+  @Test
+  public void theMetricsRegistryCountsPassesRowsAndCacheHits() throws Exception {
+    indexOnce();
+    client.query("collection1", params("q", "{!cir ref=img2}w40")); // the bundle is loaded
+    Map<String, Object> before = encodingMetrics();
+    int n = 5;
+    for (int i = 0; i < n; i++) {
+      client.query("collection1", params("q", "{!cir ref=img2}w41 w" + (100 + i) + " metrics"));
+    }
+    client.query("collection1", params("q", "{!cir ref=img2}w41 w100 metrics")); // a repeat: from the cache
+    Map<String, Object> after = encodingMetrics();
+    assertEquals(n, metric(after, "default.text.requests") - metric(before, "default.text.requests"));
+    assertEquals("one query at a time: a pass each", n, metric(after, "default.text.passes") - metric(before, "default.text.passes"));
+    assertEquals(n + 1, metric(after, "default.combiner.requests") - metric(before, "default.combiner.requests"));
+    assertEquals(n, metric(after, "default.textCache.misses") - metric(before, "default.textCache.misses"));
+    assertEquals(1, metric(after, "default.textCache.hits") - metric(before, "default.textCache.hits"));
+    assertEquals(0, metric(after, "default.text.queued"));
+    assertEquals(16, metric(after, "default.text.maxBatch"));
+    assertTrue(after.toString(), ((Number) after.get("default.text.meanForwardMs")).doubleValue() > 0);
+    assertTrue(after.toString(), ((String) after.get("default.text.batchSizes")).startsWith("1:"));
+  }
+
   @Test
   public void aBundleOfAnotherDimensionIsRefusedNamingBoth() throws Exception {
     indexOnce();

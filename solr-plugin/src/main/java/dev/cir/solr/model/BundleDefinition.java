@@ -1,5 +1,6 @@
 package dev.cir.solr.model;
 
+import dev.cir.clip.encoder.EncoderOptions;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -11,12 +12,14 @@ import java.util.Objects;
  * @param name the name {@code {!cir bundle=...}} and the update processor use
  * @param dir the bundle directory (absolute, normalized)
  * @param device cpu, gpu, gpu:N or auto
- * @param predictors forward passes that may run at once
+ * @param predictors forward passes that may run at once (each tower has that many worker threads)
+ * @param maxBatch rows one pass takes from concurrent queries (1: every query in a pass of its own)
  * @param textCacheSize text features kept in the LRU cache (0 disables it)
  * @param imageCacheSize features of query images ({@code refImage}) kept in the LRU cache, by
  *     content digest (0 disables it)
  */
-public record BundleDefinition(String name, Path dir, String device, int predictors, int textCacheSize, int imageCacheSize) {
+public record BundleDefinition(
+    String name, Path dir, String device, int predictors, int maxBatch, int textCacheSize, int imageCacheSize) {
   public static final int DEFAULT_TEXT_CACHE_SIZE = 1024;
   public static final int DEFAULT_IMAGE_CACHE_SIZE = 256;
 
@@ -31,6 +34,9 @@ public record BundleDefinition(String name, Path dir, String device, int predict
     if (predictors < 1) {
       throw new IllegalArgumentException("bundle '" + name + "': predictors must be at least 1, got " + predictors);
     }
+    if (maxBatch < 1) {
+      throw new IllegalArgumentException("bundle '" + name + "': maxBatch must be at least 1, got " + maxBatch);
+    }
     if (textCacheSize < 0) {
       throw new IllegalArgumentException("bundle '" + name + "': textCacheSize must be 0 or more, got " + textCacheSize);
     }
@@ -42,18 +48,19 @@ public record BundleDefinition(String name, Path dir, String device, int predict
   /** A CPU definition with one predictor per core and the default caches. */
   public static BundleDefinition of(String name, Path dir) {
     return new BundleDefinition(
-        name, dir, "cpu", Runtime.getRuntime().availableProcessors(), DEFAULT_TEXT_CACHE_SIZE, DEFAULT_IMAGE_CACHE_SIZE);
+        name, dir, "cpu", Runtime.getRuntime().availableProcessors(), EncoderOptions.DEFAULT_MAX_BATCH, DEFAULT_TEXT_CACHE_SIZE,
+        DEFAULT_IMAGE_CACHE_SIZE);
   }
 
   /** What makes two definitions share one loaded model: everything but the name. */
   LoadKey loadKey() {
-    return new LoadKey(dir, device, predictors, textCacheSize, imageCacheSize);
+    return new LoadKey(dir, device, predictors, maxBatch, textCacheSize, imageCacheSize);
   }
 
-  record LoadKey(Path dir, String device, int predictors, int textCacheSize, int imageCacheSize) {
+  record LoadKey(Path dir, String device, int predictors, int maxBatch, int textCacheSize, int imageCacheSize) {
     @Override
     public String toString() {
-      return dir + " (" + device + ", " + predictors + " predictors)";
+      return dir + " (" + device + ", " + predictors + " predictors, maxBatch " + maxBatch + ")";
     }
   }
 }

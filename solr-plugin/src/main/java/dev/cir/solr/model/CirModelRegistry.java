@@ -155,6 +155,13 @@ public final class CirModelRegistry {
       return registry.load(key, entry, name);
     }
 
+    /** The model if it is loaded now, else null (nothing is loaded). */
+    public CirModel loaded() {
+      synchronized (entry) {
+        return released.get() || entry.closed ? null : entry.model;
+      }
+    }
+
     @Override
     public void close() {
       if (released.compareAndSet(false, true)) {

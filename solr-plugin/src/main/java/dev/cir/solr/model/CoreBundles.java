@@ -81,6 +81,18 @@ public final class CoreBundles implements AutoCloseable {
     return lease.model();
   }
 
+  /** The bundles of this core that are loaded now, by name (none is loaded by asking). */
+  public Map<String, CirModel> loaded() {
+    Map<String, CirModel> out = new LinkedHashMap<>();
+    for (Map.Entry<String, CirModelRegistry.Lease> e : leases.entrySet()) {
+      CirModel m = e.getValue().loaded();
+      if (m != null) {
+        out.put(e.getKey(), m);
+      }
+    }
+    return out;
+  }
+
   /** The directory of a defined bundle. */
   public Path dir(String name) {
     BundleDefinition d = definitions.get(name);

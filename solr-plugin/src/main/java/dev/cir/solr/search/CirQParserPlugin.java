@@ -1,5 +1,8 @@
 package dev.cir.solr.search;
 
+import dev.cir.clip.encoder.BatchStats;
+import dev.cir.clip.encoder.EncoderOptions;
+import dev.cir.solr.model.CirModel;
 import dev.cir.solr.model.BundleDefinition;
 import dev.cir.solr.model.CirModelRegistry;
 import dev.cir.solr.model.CoreBundles;
@@ -16,6 +19,8 @@ import org.apache.solr.common.params.ModifiableSolrParams;
 import org.apache.solr.common.params.SolrParams;
 import org.apache.solr.common.util.NamedList;
 import org.apache.solr.core.SolrCore;
+import org.apache.solr.metrics.MetricsMap;
+import org.apache.solr.metrics.SolrMetricsContext;
 import org.apache.solr.request.SolrQueryRequest;
 import org.apache.solr.search.QParser;
 import org.apache.solr.search.QParserPlugin;
@@ -37,7 +42,8 @@ import org.slf4j.LoggerFactory;
  *     <lst name="default">
  *       <str name="path">${cir.bundle.default:}</str>   <!-- an empty path: declared, not usable -->
  *       <str name="device">cpu</str>
- *       <int name="predictors">2</int>
+ *       <int name="predictors">2</int>          <!-- forward passes at once, per tower -->
+ *       <int name="maxBatch">16</int>           <!-- rows a pass takes from concurrent queries -->
  *       <int name="textCacheSize">1024</int>
  *       <int name="imageCacheSize">256</int>      <!-- refImage features, by content digest -->
  *     </lst>
@@ -60,6 +66,7 @@ public class CirQParserPlugin extends QParserPlugin {
 
   private CoreBundles bundles;
   private QueryEncoder encoder;
+  private SolrMetricsContext metrics;
   private CirQuerySpec.Defaults defaults;
   private boolean loadOnStartup;
   private volatile boolean warmed;
@@ -92,6 +99,7 @@ public class CirQParserPlugin extends QParserPlugin {
               new BundleDefinition(
                   e.getKey(), Path.of(path), bp.get("device", "cpu"),
                   positive(bp, "predictors", Runtime.getRuntime().availableProcessors()),
+                  positive(bp, "maxBatch", EncoderOptions.DEFAULT_MAX_BATCH),
                   nonNegative(bp, "textCacheSize", BundleDefinition.DEFAULT_TEXT_CACHE_SIZE),
                   nonNegative(bp, "imageCacheSize", BundleDefinition.DEFAULT_IMAGE_CACHE_SIZE)));
         } catch (IllegalArgumentException ex) {
@@ -222,6 +230,57 @@ public class CirQParserPlugin extends QParserPlugin {
         ErrorCode.SERVER_ERROR,
         "core '" + core.getName() + "' has no query parser '" + name + "' of class " + CirQParserPlugin.class.getName()
             + "; register it in solrconfig.xml (it defines the bundles)");
+  }
+
+  /**
+   * Registers {@code QUERYPARSER.cir.encoding} in the core's metrics: for every loaded bundle and
+   * tower (image, text, Combiner), the forward passes, the rows they took (mean batch size and a
+   * histogram), requests waiting now, the mean wait for a pass and the mean pass time, and the
+   * bundle's text and image caches: what an administrator watches for saturation.
+   */
+  @Override
+  public void initializeMetrics(SolrMetricsContext parentContext, String scope) {
+    metrics = parentContext.getChildContext(this);
+    MetricsMap encoding =
+        new MetricsMap(
+            map -> {
+              for (Map.Entry<String, CirModel> b : bundles.loaded().entrySet()) {
+                for (BatchStats s : b.getValue().encoder().batchStats()) {
+                  String k = b.getKey() + "." + s.tower() + ".";
+                  map.put(k + "passes", s.batches());
+                  map.put(k + "requests", s.requests());
+                  map.put(k + "rows", s.rows());
+                  map.put(k + "meanBatch", s.meanBatch());
+                  map.put(k + "queued", s.queued());
+                  map.put(k + "meanQueueMs", s.meanQueueMillis());
+                  map.put(k + "meanForwardMs", s.meanForwardMillis());
+                  map.put(k + "failures", s.failures());
+                  map.put(k + "maxBatch", s.maxBatch());
+                  map.put(k + "workers", s.workers());
+                  StringBuilder h = new StringBuilder();
+                  for (int i = 1; i < s.batchSizes().length; i++) {
+                    if (s.batchSizes()[i] > 0) {
+                      h.append(h.length() == 0 ? "" : " ").append(i).append(':').append(s.batchSizes()[i]);
+                    }
+                  }
+                  map.put(k + "batchSizes", h.toString());
+                }
+                CirModel.CacheStats text = b.getValue().textCacheStats();
+                CirModel.CacheStats image = b.getValue().imageCacheStats();
+                map.put(b.getKey() + ".textCache.hits", text.hits());
+                map.put(b.getKey() + ".textCache.misses", text.misses());
+                map.put(b.getKey() + ".textCache.size", text.entries());
+                map.put(b.getKey() + ".imageCache.hits", image.hits());
+                map.put(b.getKey() + ".imageCache.misses", image.misses());
+                map.put(b.getKey() + ".imageCache.size", image.entries());
+              }
+            });
+    metrics.gauge(encoding, true, "encoding", getCategory().toString(), scope);
+  }
+
+  @Override
+  public SolrMetricsContext getSolrMetricsContext() {
+    return metrics;
   }
 
   @Override
