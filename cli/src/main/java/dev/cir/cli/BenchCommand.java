@@ -226,26 +226,50 @@ final class BenchCommand implements Runnable {
       name = "load",
       mixinStandardHelpOptions = true,
       description = {
-        "Concurrent clients sending {!cir} queries to a running Solr (cir solr) for a fixed time: errors,",
-        "p50 / p99 latency, throughput, and the Solr process's resident memory every second."
+        "Concurrent clients sending {!cir} queries for a fixed time: queries/s, p50 / p99 latency, errors, the text",
+        "tower's mean batch and the resident memory every second. Without --solr: a Solr of its own in this process for",
+        "each --max-batch, every --clients count in turn, new captions only, against the ceiling of this machine's",
+        "float32 GEMM rate. With --solr: one run against that Solr (cir solr)."
       })
   static final class Load implements Callable<Integer> {
-    @Option(names = "--solr", required = true, paramLabel = "URL", description = "Solr base URL.")
+    @Option(names = "--solr", paramLabel = "URL", description = "A running Solr's base URL (default: start one per --max-batch).")
     String solr;
 
-    @Option(names = "--collection", paramLabel = "C", description = "Collection (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--collection", paramLabel = "C", description = "Collection, with --solr (default: ${DEFAULT-VALUE}).")
     String collection = "cir";
 
-    @Option(names = "--clients", paramLabel = "N", description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
-    int clients = 16;
+    @Option(names = "--clients", split = ",", paramLabel = "N[,N...]", description = "Concurrent clients, each count in turn (default: ${DEFAULT-VALUE}).")
+    List<Integer> clients = List.of(1, 16);
 
-    @Option(names = "--seconds", paramLabel = "S", description = "Duration (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-batch", split = ",", paramLabel = "N[,N...]",
+        description = "Without --solr: the maxBatch of each Solr started, 1 being no batching (default: ${DEFAULT-VALUE}).")
+    List<Integer> maxBatch = List.of(1, dev.cir.clip.encoder.EncoderOptions.DEFAULT_MAX_BATCH);
+
+    @Option(names = "--seconds", paramLabel = "S", description = "Duration of each run (default: ${DEFAULT-VALUE}).")
     int seconds = 60;
 
-    @Option(names = "--pid", paramLabel = "PID", description = "The Solr process, whose RSS is sampled.")
+    @Option(names = "--warmup", paramLabel = "S", description = "Without --solr: untimed seconds at the most clients first (default: ${DEFAULT-VALUE}).")
+    int warmup = 10;
+
+    @Option(names = "--bundle", paramLabel = "DIR", description = "Without --solr: a bundle with a Combiner (default: a random ViT-B/32 written to --work).")
+    Path bundle;
+
+    @Option(names = "--work", paramLabel = "DIR", description = "Folder for the random bundle (default: ${DEFAULT-VALUE}).")
+    Path work = Path.of("work", "bench-solr");
+
+    @Option(names = "--docs", paramLabel = "N", description = "Without --solr: documents indexed, random raw features (default: ${DEFAULT-VALUE}).")
+    int docs = 10_000;
+
+    @Option(names = "--predictors", paramLabel = "N", description = "Without --solr: forward passes at once, per tower (default: the number of cores).")
+    int predictors = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--pid", paramLabel = "PID", description = "With --solr: the Solr process, whose RSS is sampled.")
     long pid;
 
-    @Option(names = "--words", split = ",", paramLabel = "W", description = "Caption words (default: the demo's).")
+    @Option(names = "--new-captions", description = "With --solr: every caption new (by default a third repeat, as real traffic does).")
+    boolean newCaptions;
+
+    @Option(names = "--words", split = ",", paramLabel = "W", description = "With --solr: caption words (default: the demo's).")
     List<String> words = List.of("make", "it", "blue", "red", "green", "a", "circle", "square", "triangle", "cross");
 
     @Option(names = "--out", paramLabel = "FILE", description = "Also write the report as Markdown.")
@@ -262,17 +286,25 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      if (clients < 1 || seconds < 1) {
-        throw new IllegalArgumentException("--clients and --seconds must be at least 1");
+      if (clients.stream().anyMatch(c -> c < 1) || seconds < 1 || maxBatch.stream().anyMatch(m -> m < 1)) {
+        throw new IllegalArgumentException("--clients, --max-batch and --seconds must be at least 1");
       }
-      String md =
-          new LoadTest(
-                  new LoadTest.Settings(solr, collection, clients, seconds, pid, words),
-                  line -> {
-                    err.println(line);
-                    err.flush();
-                  })
-              .run();
+      java.util.function.Consumer<String> progress =
+          line -> {
+            err.println(line);
+            err.flush();
+          };
+      String md;
+      if (solr != null) {
+        StringBuilder b = new StringBuilder();
+        for (int c : clients) {
+          b.append(LoadTest.markdown(new LoadTest(new LoadTest.Settings(solr, collection, c, seconds, pid, words, newCaptions), progress).run()))
+              .append('\n');
+        }
+        md = b.toString();
+      } else {
+        md = new LoadBenchmark(new LoadBenchmark.Settings(bundle, work, maxBatch, clients, seconds, warmup, docs, predictors), progress).run();
+      }
       out.println(md);
       out.flush();
       if (outFile != null) {

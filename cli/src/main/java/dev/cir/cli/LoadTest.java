@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,13 +20,31 @@ import org.apache.solr.common.SolrDocument;
 import org.apache.solr.common.params.ModifiableSolrParams;
 
 /**
- * Concurrent clients sending {@code {!cir}} queries to a running Solr for a fixed time: errors,
- * latency percentiles, throughput, and the resident memory of the Solr process sampled every
- * second (flat memory under steady load is the check for native leaks). A third of the captions
- * repeat, as real traffic does, so the text cache is exercised too.
+ * Concurrent clients sending {@code {!cir ref=RANDOM topK=10}caption} to a running Solr for a
+ * fixed time: errors, latency percentiles, throughput, and the resident memory of the Solr process
+ * sampled every second (flat memory under steady load is the check for native leaks). With {@code
+ * newCaptions} every caption is one nobody sent before (a number no other query has ends it), so
+ * every query runs the text tower; otherwise a third of them are single repeated words, as real
+ * traffic repeats, and the text cache answers those.
  */
 final class LoadTest {
-  record Settings(String solr, String collection, int clients, int seconds, long pid, List<String> words) {}
+  record Settings(String solr, String collection, int clients, int seconds, long pid, List<String> words, boolean newCaptions) {}
+
+  /** One run's figures; {@code rssKb} has one sample a second. */
+  record Result(int clients, double seconds, long queries, List<String> errors, double p50, double p99, List<Long> rssKb) {
+    double queriesPerSecond() {
+      return queries / seconds;
+    }
+
+    /** Mean resident memory over the first or last ten samples, in MiB, or "n/a". */
+    String rss(boolean first) {
+      if (rssKb.isEmpty() || rssKb.get(0) < 0) {
+        return "n/a";
+      }
+      List<Long> w = first ? rssKb.subList(0, Math.min(10, rssKb.size())) : rssKb.subList(Math.max(0, rssKb.size() - 10), rssKb.size());
+      return Long.toString(Math.round(w.stream().mapToLong(Long::longValue).average().orElse(0) / 1024));
+    }
+  }
 
   private final Settings s;
   private final Consumer<String> log;
@@ -36,7 +54,7 @@ final class LoadTest {
     this.log = log;
   }
 
-  String run() throws Exception {
+  Result run() throws Exception {
     List<String> ids = new ArrayList<>();
     try (SolrClient client = new Http2SolrClient.Builder(s.solr()).build()) {
       ModifiableSolrParams p = new ModifiableSolrParams();
@@ -52,18 +70,18 @@ final class LoadTest {
       ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
       ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
       AtomicLong done = new AtomicLong();
+      AtomicLong sent = new AtomicLong(System.nanoTime() % 50_000);
       long end = System.nanoTime() + s.seconds() * 1_000_000_000L;
       ExecutorService pool = Executors.newFixedThreadPool(s.clients());
       List<Future<?>> futures = new ArrayList<>();
       for (int c = 0; c < s.clients(); c++) {
-        Random r = new Random(c);
+        SplittableRandom r = new SplittableRandom(c * 7919L + System.nanoTime());
         futures.add(
             pool.submit(
                 () -> {
                   while (System.nanoTime() < end) {
                     ModifiableSolrParams q = new ModifiableSolrParams();
-                    String text = r.nextInt(3) == 0 ? s.words().get(r.nextInt(s.words().size())) : caption(r);
-                    q.set("q", "{!cir ref=" + ids.get(r.nextInt(ids.size())) + " topK=10}" + text);
+                    q.set("q", "{!cir ref=" + ids.get(r.nextInt(ids.size())) + " topK=10}" + text(r, sent));
                     q.set("fl", "id,score");
                     long a = System.nanoTime();
                     try {
@@ -93,22 +111,35 @@ final class LoadTest {
         f.get();
       }
       pool.shutdown();
+      double seconds = (System.nanoTime() - start) / 1e9;
       List<Double> sorted = new ArrayList<>(latencies);
       Collections.sort(sorted);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      StringBuilder b = new StringBuilder();
-      b.append(String.format(Locale.ROOT, "| clients | seconds | queries | errors | queries/s | p50 ms | p99 ms | RSS first 10 s MiB | RSS last 10 s MiB |%n"));
-      b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-      b.append(String.format(Locale.ROOT, "| %d | %d | %d | %d | %.1f | %.1f | %.1f | %s | %s |%n", s.clients(), s.seconds(), sorted.size(),
-          errors.size(), sorted.size() / seconds, pct(sorted, 50), pct(sorted, 99), window(rss, true), window(rss, false)));
-      if (!errors.isEmpty()) {
-        b.append("\nfirst errors: ").append(errors.stream().limit(5).toList()).append('\n');
-      }
-      return b.toString();
+      return new Result(s.clients(), seconds, sorted.size(), List.copyOf(errors), pct(sorted, 50), pct(sorted, 99), rss);
     }
   }
 
-  private String caption(Random r) {
+  /** The report of one run as Markdown. */
+  static String markdown(Result r) {
+    StringBuilder b = new StringBuilder();
+    b.append("| clients | seconds | queries | errors | queries/s | p50 ms | p99 ms | RSS first 10 s MiB | RSS last 10 s MiB |\n");
+    b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    b.append(String.format(Locale.ROOT, "| %d | %.0f | %d | %d | %.1f | %.1f | %.1f | %s | %s |%n", r.clients(), r.seconds(), r.queries(),
+        r.errors().size(), r.queriesPerSecond(), r.p50(), r.p99(), r.rss(true), r.rss(false)));
+    if (!r.errors().isEmpty()) {
+      b.append("\nfirst errors: ").append(r.errors().stream().limit(5).toList()).append('\n');
+    }
+    return b.toString();
+  }
+
+  private String text(SplittableRandom r, AtomicLong sent) {
+    if (s.newCaptions()) {
+      // a number no other query of this run ends with: nothing can answer it from a cache
+      return SolrBenchmark.caption(s.words(), r) + " " + (sent.getAndIncrement() % 100_000);
+    }
+    return r.nextInt(3) == 0 ? s.words().get(r.nextInt(s.words().size())) : caption(r);
+  }
+
+  private String caption(SplittableRandom r) {
     StringBuilder b = new StringBuilder();
     int n = 2 + r.nextInt(8);
     for (int i = 0; i < n; i++) {
@@ -117,21 +148,12 @@ final class LoadTest {
     return b.toString();
   }
 
-  private static double pct(List<Double> sorted, double p) {
+  static double pct(List<Double> sorted, double p) {
     if (sorted.isEmpty()) {
       return Double.NaN;
     }
     int i = (int) Math.ceil(p / 100 * sorted.size()) - 1;
     return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
-  }
-
-  /** Mean resident memory over the first or last ten samples. */
-  private static String window(List<Long> rss, boolean first) {
-    if (rss.isEmpty() || rss.get(0) < 0) {
-      return "n/a";
-    }
-    List<Long> w = first ? rss.subList(0, Math.min(10, rss.size())) : rss.subList(Math.max(0, rss.size() - 10), rss.size());
-    return Long.toString(Math.round(w.stream().mapToLong(Long::longValue).average().orElse(0) / 1024));
   }
 
   static long rssKb(long pid) {

@@ -83,7 +83,7 @@ final class SolrBenchmark {
   }
 
   String run() throws Exception {
-    Path bundleDir = s.bundle() != null ? s.bundle() : randomBundle(s.work().resolve("bundle"));
+    Path bundleDir = s.bundle() != null ? s.bundle() : randomBundle(s.work(), log);
     ModelBundle bundle = ModelBundle.open(bundleDir);
     if (bundle.manifest().embeddingDim() != s.dimension()) {
       throw new IllegalArgumentException("the bundle has dimension " + bundle.manifest().embeddingDim() + ", not " + s.dimension());
@@ -424,7 +424,7 @@ final class SolrBenchmark {
     return v;
   }
 
-  private static List<String> vocabulary() {
+  static List<String> vocabulary() {
     List<String> words = new ArrayList<>();
     for (String w :
         ("red blue green black white yellow pink grey striped dotted plain floral short long sleeves collar"
@@ -436,7 +436,7 @@ final class SolrBenchmark {
     return words;
   }
 
-  private static String caption(List<String> words, SplittableRandom r) {
+  static String caption(List<String> words, SplittableRandom r) {
     StringBuilder b = new StringBuilder();
     int n = 6 + r.nextInt(8); // 8-15 tokens with the start and end of text
     for (int i = 0; i < n; i++) {
@@ -445,8 +445,13 @@ final class SolrBenchmark {
     return b.toString();
   }
 
-  /** ViT-B/32 with OpenAI's random initialisation and a random Combiner: the speed of the real thing. */
-  private Path randomBundle(Path dir) throws IOException {
+  /**
+   * ViT-B/32 with OpenAI's random initialisation and a random Combiner, in {@code work/bundle}:
+   * the speed of the real thing. Its vocabulary is the benchmark captions' words and the numbers
+   * 0 to 99,999, each one token.
+   */
+  static Path randomBundle(Path work, Consumer<String> log) throws IOException {
+    Path dir = work.resolve("bundle");
     if (Files.isRegularFile(dir.resolve("bundle.json"))) {
       return dir;
     }
@@ -455,12 +460,12 @@ final class SolrBenchmark {
       corpus.add(Integer.toString(i));
     }
     CaptionVocabulary vocab = CaptionVocabulary.builder().build(corpus);
-    Files.createDirectories(s.work());
-    Path tokenizer = s.work().resolve("bench-tokenizer.json");
+    Files.createDirectories(work);
+    Path tokenizer = work.resolve("bench-tokenizer.json");
     vocab.writeTokenizerJson(tokenizer);
     ClipConfig config = ClipConfig.named("ViT-B/32").withVocabSize(vocab.size());
     log.accept("writing a random ViT-B/32 bundle to " + dir);
-    return BundleWriter.writeRandom(dir, "ViT-B/32", config, tokenizer, true, 7, Map.of("created_by", "cir bench solr")).dir();
+    return BundleWriter.writeRandom(dir, "ViT-B/32", config, tokenizer, true, 7, Map.of("created_by", "cir bench")).dir();
   }
 
   /** Reads {@code ${cir.defaultTopK:N}} from the configset's solrconfig.xml, so the two cannot disagree. */

@@ -17,7 +17,7 @@ public final class ClipModule extends AbstractModule {
 
   /**
    * Encoder defaults, overridable with system properties {@code cir.device}, {@code
-   * cir.predictors}, {@code cir.batchSize} and {@code cir.maxBatch}.
+   * cir.predictors}, {@code cir.batchSize}, {@code cir.maxBatch} and {@code cir.threads}.
    */
   @Provides
   EncoderOptions encoderOptions() {
@@ -26,6 +26,7 @@ public final class ClipModule extends AbstractModule {
         System.getProperty("cir.device", d.device()),
         Integer.getInteger("cir.predictors", d.predictors()),
         Integer.getInteger("cir.batchSize", d.batchSize()),
-        Integer.getInteger("cir.maxBatch", d.maxBatch()));
+        Integer.getInteger("cir.maxBatch", d.maxBatch()),
+        Integer.getInteger("cir.threads", d.threads()));
   }
 }

@@ -44,9 +44,10 @@ public final class CirEncoder implements AutoCloseable {
   private final ClipConfig config;
   private final Model clipModel;
   private final Model combinerModel;
-  private final MicroBatcher<float[]> images;
-  private final MicroBatcher<long[]> texts;
-  private final MicroBatcher<float[][]> combiner;
+  private final MicroBatcher passes;
+  private final MicroBatcher.Tower<float[]> images;
+  private final MicroBatcher.Tower<long[]> texts;
+  private final MicroBatcher.Tower<float[][]> combiner;
   private final int batchSize;
   private final int imageChunk;
   private final Device device;
@@ -92,12 +93,13 @@ public final class CirEncoder implements AutoCloseable {
     this.combinerModel = comb;
     int n = options.predictors();
     int r = config.imageResolution();
-    this.images = batcher("image", Math.min(options.maxBatch(), imageChunk), n, clip, new PixelsTranslator(r), rows -> rows.toArray(new float[0][]));
-    this.texts = batcher("text", options.maxBatch(), n, clip, new TokensTranslator(), rows -> rows.toArray(new long[0][]));
+    this.passes = new MicroBatcher("encoder", n, options.threadsPerPass());
+    this.images = tower("image", Math.min(options.maxBatch(), imageChunk), clip, new PixelsTranslator(r), rows -> rows.toArray(new float[0][]));
+    this.texts = tower("text", options.maxBatch(), clip, new TokensTranslator(), rows -> rows.toArray(new long[0][]));
     this.combiner =
         comb == null
             ? null
-            : batcher("combiner", options.maxBatch(), n, comb, new CombineTranslator(), rows -> {
+            : tower("combiner", options.maxBatch(), comb, new CombineTranslator(), rows -> {
                 float[][][] pair = new float[2][rows.size()][];
                 for (int i = 0; i < rows.size(); i++) {
                   pair[0][i] = rows.get(i)[0];
@@ -105,6 +107,7 @@ public final class CirEncoder implements AutoCloseable {
                 }
                 return pair;
               });
+    passes.start();
     AtomicInteger threadNumber = new AtomicInteger();
     this.decoders =
         Executors.newFixedThreadPool(
@@ -116,30 +119,34 @@ public final class CirEncoder implements AutoCloseable {
             });
   }
 
-  /** A tower's batcher: {@code workers} threads, each with a predictor of its own. */
-  private <R, B> MicroBatcher<R> batcher(
-      String name, int maxBatch, int workers, Model model, NoBatchifyTranslator<B, float[][]> translator,
-      Function<List<R>, B> toBatch) {
-    List<MicroBatcher.Pass<R>> passes = new ArrayList<>();
-    for (int i = 0; i < workers; i++) {
-      Predictor<B, float[][]> p = model.newPredictor(translator, device);
-      passes.add(
-          new MicroBatcher.Pass<>() {
-            @Override
-            public float[][] run(List<R> rows) throws Exception {
-              return p.predict(toBatch.apply(rows));
-            }
-
-            @Override
-            public void close() {
-              p.close();
-            }
-          });
-    }
-    return new MicroBatcher<>(name, Math.max(1, maxBatch), passes);
+  /** A tower of the encoder's batcher: a predictor of its own for each worker. */
+  private <R, B> MicroBatcher.Tower<R> tower(
+      String name, int maxBatch, Model model, NoBatchifyTranslator<B, float[][]> translator, Function<List<R>, B> toBatch) {
+    return passes.tower(name, maxBatch, worker -> new PredictorPass<>(model.newPredictor(translator, device), toBatch));
   }
 
-  /** What each tower's batcher has done: passes, rows per pass, waits (image, text, and the Combiner if any). */
+  /** A worker's pass of one tower: its own DJL predictor, fed the rows as one batch. */
+  private static final class PredictorPass<R, B> implements MicroBatcher.Pass<R> {
+    private final Predictor<B, float[][]> predictor;
+    private final Function<List<R>, B> toBatch;
+
+    PredictorPass(Predictor<B, float[][]> predictor, Function<List<R>, B> toBatch) {
+      this.predictor = predictor;
+      this.toBatch = toBatch;
+    }
+
+    @Override
+    public float[][] run(List<R> rows) throws Exception {
+      return predictor.predict(toBatch.apply(rows));
+    }
+
+    @Override
+    public void close() {
+      predictor.close();
+    }
+  }
+
+  /** What each tower has done: passes, rows per pass, waits (image, text, and the Combiner if any). */
   public List<BatchStats> batchStats() {
     List<BatchStats> out = new ArrayList<>(List.of(images.stats(), texts.stats()));
     if (combiner != null) {
@@ -277,7 +284,7 @@ public final class CirEncoder implements AutoCloseable {
                 + config.imageResolution() + " = " + expected);
       }
     }
-    return concat(images.runAll(chunks(pixels, imageChunk)), pixels.size());
+    return concat(passes.runAll(images, chunks(pixels, imageChunk)), pixels.size());
   }
 
   /** {@code rows} cut into runs of at most {@code size}. */
@@ -359,7 +366,7 @@ public final class CirEncoder implements AutoCloseable {
         }
       }
     }
-    return concat(texts.runAll(chunks(Arrays.asList(tokens), batchSize)), tokens.length);
+    return concat(passes.runAll(texts, chunks(Arrays.asList(tokens), batchSize)), tokens.length);
   }
 
   /**
@@ -395,7 +402,7 @@ public final class CirEncoder implements AutoCloseable {
         for (int i = 0; i < n; i++) {
           pairs.add(new float[][] {image[i], text[i]});
         }
-        float[][] r = concat(combiner.runAll(chunks(pairs, batchSize)), n);
+        float[][] r = concat(passes.runAll(combiner, chunks(pairs, batchSize)), n);
         for (int i = 0; i < n; i++) {
           out[i] = Arrays.copyOf(r[i], d);
           lambda[i] = r[i][d];
@@ -468,11 +475,7 @@ public final class CirEncoder implements AutoCloseable {
   @Override
   public void close() {
     decoders.shutdownNow();
-    images.close();
-    texts.close();
-    if (combiner != null) {
-      combiner.close();
-    }
+    passes.close();
     clipModel.close();
     if (tokenizer != null) {
       tokenizer.close();

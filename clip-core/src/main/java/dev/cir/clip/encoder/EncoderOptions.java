@@ -8,8 +8,10 @@ package dev.cir.clip.encoder;
  *     in one pass
  * @param maxBatch largest number of rows one pass takes from concurrent callers (queries arriving
  *     while the workers are busy share the next pass); 1 runs every call in a pass of its own
+ * @param threads PyTorch intra-op threads of each pass; 0 for the cores shared out among the
+ *     predictors ({@link #threadsPerPass()})
  */
-public record EncoderOptions(String device, int predictors, int batchSize, int maxBatch) {
+public record EncoderOptions(String device, int predictors, int batchSize, int maxBatch, int threads) {
   /** The default of {@link #maxBatch}: see the benchmarks guide for what it was chosen from. */
   public static final int DEFAULT_MAX_BATCH = 16;
 
@@ -23,26 +25,43 @@ public record EncoderOptions(String device, int predictors, int batchSize, int m
     if (maxBatch < 1) {
       throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
     }
+    if (threads < 0) {
+      throw new IllegalArgumentException("threads must be 0 (automatic) or more, got " + threads);
+    }
+  }
+
+  /**
+   * The intra-op threads of each pass: {@link #threads} if set, else the cores divided among the
+   * predictors (at least 1), so that the passes that may run at once never ask for more threads
+   * than there are cores. On a CPU one-thread passes side by side serve more than fewer passes of
+   * more threads, whose threads wait for each other at every operation when anything else runs.
+   */
+  public int threadsPerPass() {
+    return threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / predictors);
   }
 
   /** CPU, one predictor per core, bulk batches of 32, passes of up to {@link #DEFAULT_MAX_BATCH} concurrent rows. */
   public static EncoderOptions defaults() {
-    return new EncoderOptions("cpu", Runtime.getRuntime().availableProcessors(), 32, DEFAULT_MAX_BATCH);
+    return new EncoderOptions("cpu", Runtime.getRuntime().availableProcessors(), 32, DEFAULT_MAX_BATCH, 0);
   }
 
   public EncoderOptions withDevice(String d) {
-    return new EncoderOptions(d, predictors, batchSize, maxBatch);
+    return new EncoderOptions(d, predictors, batchSize, maxBatch, threads);
   }
 
   public EncoderOptions withPredictors(int n) {
-    return new EncoderOptions(device, n, batchSize, maxBatch);
+    return new EncoderOptions(device, n, batchSize, maxBatch, threads);
   }
 
   public EncoderOptions withBatchSize(int b) {
-    return new EncoderOptions(device, predictors, b, maxBatch);
+    return new EncoderOptions(device, predictors, b, maxBatch, threads);
   }
 
   public EncoderOptions withMaxBatch(int m) {
-    return new EncoderOptions(device, predictors, batchSize, m);
+    return new EncoderOptions(device, predictors, batchSize, m, threads);
+  }
+
+  public EncoderOptions withThreads(int t) {
+    return new EncoderOptions(device, predictors, batchSize, maxBatch, t);
   }
 }

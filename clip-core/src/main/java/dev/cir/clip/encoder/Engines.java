@@ -60,6 +60,37 @@ public final class Engines {
   }
 
   /**
+   * Gives the calling thread {@code n} intra-op threads for its forward passes, leaving every
+   * other thread as it was. PyTorch's {@code set_num_threads} sets the calling thread's OpenMP
+   * team size, and also the default that threads take on their first parallel operation; the
+   * default is put back from a short-lived thread of its own.
+   */
+  public static synchronized void intraOpThreadsOfThisThread(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("intra-op threads must be at least 1, got " + n);
+    }
+    pytorch();
+    int before = JniUtils.getNumThreads(); // also fixes this thread's own setting from the default
+    if (before == n) {
+      return;
+    }
+    JniUtils.setNumThreads(n);
+    Thread restore = new Thread(() -> JniUtils.setNumThreads(before), "cir-threads-default");
+    restore.start();
+    try {
+      restore.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** PyTorch's intra-op threads of the calling thread. */
+  public static int intraOpThreadsOfThisThread() {
+    pytorch();
+    return JniUtils.getNumThreads();
+  }
+
+  /**
    * Turns PyTorch's autograd off on the current thread until closed. Grad mode is per thread and
    * on by default on every thread but the one that started the engine; with it on, every
    * inference would record a graph.

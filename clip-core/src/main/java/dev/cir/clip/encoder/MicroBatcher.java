@@ -2,6 +2,7 @@ package dev.cir.clip.encoder;
 
 import ai.djl.ndarray.NDScope;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
@@ -13,28 +14,30 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntFunction;
 
 /**
- * One model tower serving many callers: each forward pass takes every request waiting when it
- * starts, up to {@code maxBatch} rows, so concurrent queries share a pass instead of queueing for
- * one each. There is no timer: a request that arrives while a worker is idle starts at once, and
- * one that arrives while every worker is busy goes into the next pass.
+ * A model's towers (image, text, Combiner) serving many callers: each forward pass takes every
+ * request for its tower waiting when it starts, up to the tower's {@code maxBatch} rows, so
+ * concurrent queries share a pass instead of queueing for one each. There is no timer: a request
+ * that arrives while a worker is idle starts at once, and one that arrives while every worker is
+ * busy goes into the next pass.
  *
- * <p>{@code workers} threads run the passes, each with a {@link Pass} (a DJL predictor) of its own
- * for its whole life, autograd off, every pass inside an {@link NDScope}. A fixed set of calling
- * threads is also what PyTorch's OpenMP runtime wants: each calling thread keeps its own team of
- * intra-op threads, and a team whose thread keeps working stays warm.
+ * <p>{@code workers} threads run the passes of every tower, each with a {@link Pass} of its own per
+ * tower (a DJL predictor) for its whole life, autograd off, every pass inside an {@link NDScope}.
+ * So at most {@code workers} passes run at once whatever the towers, and PyTorch sees a fixed set
+ * of calling threads: each keeps its own OpenMP team of intra-op threads, which stays warm while
+ * its thread works, and two teams never fight over the same cores because a text pass and a
+ * Combiner pass were started by different threads.
  *
  * <p>A request is a list of rows that stays together in one pass (a caller's own batch); requests
  * join a pass in arrival order while their rows fit. If a pass of several requests fails, each
  * request is run again alone, so a bad input fails only its own request. A caller that stops
  * waiting (interrupted, timed out) takes its request out of the queue; one already in a pass is
  * finished and its result dropped.
- *
- * @param <I> a row of the tower's input: token ids, pixels, a feature pair
  */
-final class MicroBatcher<I> implements AutoCloseable {
-  /** A forward pass over some rows, one output row per input row; one per worker, used by it alone. */
+final class MicroBatcher implements AutoCloseable {
+  /** A forward pass over some rows, one output row per input row; one per worker and tower, used by it alone. */
   interface Pass<I> extends AutoCloseable {
     float[][] run(List<I> rows) throws Exception;
 
@@ -42,73 +45,123 @@ final class MicroBatcher<I> implements AutoCloseable {
     default void close() {}
   }
 
+  private final int workerCount;
+  private final int threadsPerWorker;
   private final String name;
-  private final int maxBatch;
-  private final LinkedBlockingDeque<Request<I>> queue = new LinkedBlockingDeque<>();
+  private final LinkedBlockingDeque<Request<?>> queue = new LinkedBlockingDeque<>();
   private final ReentrantLock draining = new ReentrantLock();
   private final List<Thread> workers = new ArrayList<>();
-  private final List<Pass<I>> passes;
+  private final List<Tower<?>> towers = new ArrayList<>();
   private volatile boolean closed;
   private volatile Throwable broken;
 
-  private final AtomicLong batches = new AtomicLong();
-  private final AtomicLong rows = new AtomicLong();
-  private final AtomicLong requests = new AtomicLong();
-  private final AtomicLong queueNanos = new AtomicLong();
-  private final AtomicLong forwardNanos = new AtomicLong();
-  private final AtomicLong failures = new AtomicLong();
-  private final AtomicLongArray batchSizes;
-
   /**
-   * @param name names the worker threads ({@code cir-NAME-1}, ...)
-   * @param maxBatch the most rows one pass takes (a single request of more rows runs alone)
-   * @param passes one per worker thread
+   * @param name names the worker threads: {@code cir-NAME-1}, ...
+   * @param threadsPerWorker PyTorch intra-op threads of each worker's passes, 0 to leave PyTorch's
+   *     default
    */
-  MicroBatcher(String name, int maxBatch, List<Pass<I>> passes) {
-    if (maxBatch < 1) {
-      throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
-    }
-    if (passes.isEmpty()) {
-      throw new IllegalArgumentException("a batcher needs at least one worker");
+  MicroBatcher(String name, int workers, int threadsPerWorker) {
+    if (workers < 1) {
+      throw new IllegalArgumentException("a batcher needs at least one worker, got " + workers);
     }
     this.name = name;
-    this.maxBatch = maxBatch;
-    this.passes = List.copyOf(passes);
-    this.batchSizes = new AtomicLongArray(maxBatch + 1);
-    for (int i = 0; i < this.passes.size(); i++) {
-      Pass<I> pass = this.passes.get(i);
-      Thread t = new Thread(() -> work(pass), "cir-" + name + "-" + (i + 1));
+    this.workerCount = workers;
+    this.threadsPerWorker = threadsPerWorker;
+  }
+
+  /**
+   * Adds a tower, before {@link #start}.
+   *
+   * @param maxBatch the most rows one of its passes takes (a single request of more rows runs alone)
+   * @param passes makes worker {@code i}'s pass
+   */
+  <I> Tower<I> tower(String towerName, int maxBatch, IntFunction<Pass<I>> passes) {
+    if (!workers.isEmpty()) {
+      throw new IllegalStateException("the batcher has started");
+    }
+    List<Pass<I>> all = new ArrayList<>();
+    try {
+      for (int i = 0; i < workerCount; i++) {
+        all.add(passes.apply(i));
+      }
+    } catch (RuntimeException e) {
+      all.forEach(Pass::close);
+      throw e;
+    }
+    Tower<I> t = new Tower<>(towerName, Math.max(1, maxBatch), all);
+    towers.add(t);
+    return t;
+  }
+
+  /** Starts the workers. */
+  MicroBatcher start() {
+    for (int i = 0; i < workerCount; i++) {
+      int worker = i;
+      Thread t = new Thread(() -> work(worker), "cir-" + name + "-" + (i + 1));
       t.setDaemon(true);
       workers.add(t);
     }
     workers.forEach(Thread::start);
+    return this;
+  }
+
+  /** One tower of the model: its rows' type, its passes (one per worker) and what they did. */
+  static final class Tower<I> {
+    final String name;
+    final int maxBatch;
+    private final List<Pass<I>> passes;
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong rows = new AtomicLong();
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong queueNanos = new AtomicLong();
+    private final AtomicLong forwardNanos = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong queued = new AtomicLong();
+    private final AtomicLongArray batchSizes;
+
+    private Tower(String name, int maxBatch, List<Pass<I>> passes) {
+      this.name = name;
+      this.maxBatch = maxBatch;
+      this.passes = passes;
+      this.batchSizes = new AtomicLongArray(maxBatch + 1);
+    }
+
+    BatchStats stats() {
+      long[] sizes = new long[batchSizes.length()];
+      for (int i = 0; i < sizes.length; i++) {
+        sizes[i] = batchSizes.get(i);
+      }
+      return new BatchStats(name, maxBatch, passes.size(), batches.get(), requests.get(), rows.get(), failures.get(), queueNanos.get(),
+          forwardNanos.get(), (int) queued.get(), sizes);
+    }
   }
 
   /**
-   * Runs {@code input} (one request's rows, together) in the next pass that has room.
+   * Runs {@code input} (one request's rows, together) in the next pass of {@code tower} that has
+   * room.
    *
    * @return one output row per input row
    * @throws IllegalStateException when the pass fails or the batcher is closed
    */
-  float[][] run(List<I> input) {
+  <I> float[][] run(Tower<I> tower, List<I> input) {
     try {
-      return run(input, Long.MAX_VALUE, TimeUnit.NANOSECONDS);
+      return run(tower, input, Long.MAX_VALUE, TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       throw new IllegalStateException("unreachable", e);
     }
   }
 
   /**
-   * {@link #run(List)}, waiting at most {@code timeout}.
+   * {@link #run(Tower, List)}, waiting at most {@code timeout}.
    *
    * @throws TimeoutException when the request did not finish in time (it is taken out of the queue)
    */
-  float[][] run(List<I> input, long timeout, TimeUnit unit) throws TimeoutException {
+  <I> float[][] run(Tower<I> tower, List<I> input, long timeout, TimeUnit unit) throws TimeoutException {
     Objects.requireNonNull(input, "input");
     if (input.isEmpty()) {
       return new float[0][];
     }
-    return await(submit(input), timeout, unit);
+    return await(submit(tower, input), timeout, unit);
   }
 
   /**
@@ -117,11 +170,11 @@ final class MicroBatcher<I> implements AutoCloseable {
    *
    * @return each request's output rows, in order
    */
-  List<float[][]> runAll(List<List<I>> inputs) {
+  <I> List<float[][]> runAll(Tower<I> tower, List<List<I>> inputs) {
     List<Request<I>> submitted = new ArrayList<>(inputs.size());
     try {
       for (List<I> input : inputs) {
-        submitted.add(submit(input));
+        submitted.add(submit(tower, input));
       }
       List<float[][]> out = new ArrayList<>(inputs.size());
       for (Request<I> r : submitted) {
@@ -139,11 +192,13 @@ final class MicroBatcher<I> implements AutoCloseable {
     }
   }
 
-  private Request<I> submit(List<I> input) {
-    Request<I> r = new Request<>(List.copyOf(input));
+  private <I> Request<I> submit(Tower<I> tower, List<I> input) {
+    Request<I> r = new Request<>(tower, List.copyOf(input));
     checkUsable();
+    tower.queued.incrementAndGet();
     queue.add(r);
     if ((closed || broken != null) && queue.remove(r)) {
+      tower.queued.decrementAndGet();
       checkUsable();
     }
     return r;
@@ -154,17 +209,17 @@ final class MicroBatcher<I> implements AutoCloseable {
       throw new IllegalStateException("the encoder is closed");
     }
     if (broken != null) {
-      throw new IllegalStateException("the " + name + " tower's worker stopped: " + broken, broken);
+      throw new IllegalStateException("the " + name + " encoder's worker stopped: " + broken, broken);
     }
   }
 
-  private float[][] await(Request<I> r, long timeout, TimeUnit unit) throws TimeoutException {
+  private float[][] await(Request<?> r, long timeout, TimeUnit unit) throws TimeoutException {
     try {
       return timeout == Long.MAX_VALUE ? r.result.get() : r.result.get(timeout, unit);
     } catch (InterruptedException e) {
       abandon(r);
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for the " + name + " tower", e);
+      throw new IllegalStateException("interrupted while waiting for the " + r.tower.name + " tower", e);
     } catch (TimeoutException e) {
       abandon(r);
       throw e;
@@ -184,54 +239,22 @@ final class MicroBatcher<I> implements AutoCloseable {
   }
 
   /** The caller is gone: out of the queue if no pass has it yet, else its result is dropped. */
-  private void abandon(Request<I> r) {
-    queue.remove(r);
+  private void abandon(Request<?> r) {
+    if (queue.remove(r)) {
+      r.tower.queued.decrementAndGet();
+    }
     r.result.cancel(false);
   }
 
-  private void work(Pass<I> pass) {
+  private void work(int worker) {
     try (AutoCloseable noGrad = Engines.noGrad()) {
+      if (threadsPerWorker > 0) {
+        Engines.intraOpThreadsOfThisThread(threadsPerWorker);
+      }
       while (!closed) {
-        List<Request<I>> batch = next();
-        if (batch.isEmpty()) {
-          continue;
-        }
-        long start = System.nanoTime();
-        int n = 0;
-        for (Request<I> r : batch) {
-          queueNanos.addAndGet(start - r.enqueued);
-          n += r.rows.size();
-        }
-        try {
-          float[][] out = forward(pass, batch.size() == 1 ? batch.get(0).rows : concat(batch, n));
-          int k = 0;
-          for (Request<I> r : batch) {
-            float[][] mine = new float[r.rows.size()][];
-            System.arraycopy(out, k, mine, 0, mine.length);
-            k += mine.length;
-            r.result.complete(mine);
-          }
-        } catch (Exception | Error e) {
-          if (batch.size() == 1) {
-            failures.incrementAndGet();
-            batch.get(0).result.completeExceptionally(e);
-          } else {
-            // which one? each alone, so only a bad request fails
-            for (Request<I> r : batch) {
-              try {
-                r.result.complete(forward(pass, r.rows));
-              } catch (Exception | Error one) {
-                failures.incrementAndGet();
-                r.result.completeExceptionally(one);
-              }
-            }
-          }
-        } finally {
-          forwardNanos.addAndGet(System.nanoTime() - start);
-          batches.incrementAndGet();
-          rows.addAndGet(n);
-          requests.addAndGet(batch.size());
-          batchSizes.incrementAndGet(Math.min(n, maxBatch));
+        Batch<?> batch = next();
+        if (batch != null) {
+          runPass(batch, worker);
         }
       }
     } catch (InterruptedException e) {
@@ -239,15 +262,59 @@ final class MicroBatcher<I> implements AutoCloseable {
     } catch (Exception | Error e) {
       // a worker that cannot run must not leave callers waiting for ever
       broken = e;
-      for (Request<I> r; (r = queue.poll()) != null; ) {
-        r.result.completeExceptionally(new IllegalStateException("the " + name + " tower's worker stopped: " + e, e));
+      for (Request<?> r; (r = queue.poll()) != null; ) {
+        r.result.completeExceptionally(new IllegalStateException("the " + name + " encoder's worker stopped: " + e, e));
       }
       if (e instanceof Error err) {
         throw err;
       }
-      throw new IllegalStateException("the " + name + " tower's worker stopped: " + e.getMessage(), e);
+      throw new IllegalStateException("the " + name + " encoder's worker stopped: " + e.getMessage(), e);
     } finally {
-      pass.close();
+      for (Tower<?> t : towers) {
+        t.passes.get(worker).close();
+      }
+    }
+  }
+
+  private <I> void runPass(Batch<I> batch, int worker) {
+    Tower<I> tower = batch.tower;
+    Pass<I> pass = tower.passes.get(worker);
+    long start = System.nanoTime();
+    int n = 0;
+    for (Request<I> r : batch.requests) {
+      tower.queueNanos.addAndGet(start - r.enqueued);
+      n += r.rows.size();
+    }
+    try {
+      float[][] out = forward(pass, batch.requests.size() == 1 ? batch.requests.get(0).rows : concat(batch.requests, n));
+      int k = 0;
+      for (Request<I> r : batch.requests) {
+        float[][] mine = new float[r.rows.size()][];
+        System.arraycopy(out, k, mine, 0, mine.length);
+        k += mine.length;
+        r.result.complete(mine);
+      }
+    } catch (Exception | Error e) {
+      if (batch.requests.size() == 1) {
+        tower.failures.incrementAndGet();
+        batch.requests.get(0).result.completeExceptionally(e);
+      } else {
+        // which one? each alone, so only a bad request fails
+        for (Request<I> r : batch.requests) {
+          try {
+            r.result.complete(forward(pass, r.rows));
+          } catch (Exception | Error one) {
+            tower.failures.incrementAndGet();
+            r.result.completeExceptionally(one);
+          }
+        }
+      }
+    } finally {
+      tower.forwardNanos.addAndGet(System.nanoTime() - start);
+      tower.batches.incrementAndGet();
+      tower.rows.addAndGet(n);
+      tower.requests.addAndGet(batch.requests.size());
+      tower.batchSizes.incrementAndGet(Math.min(n, tower.maxBatch));
     }
   }
 
@@ -262,32 +329,48 @@ final class MicroBatcher<I> implements AutoCloseable {
     }
   }
 
-  /** Waits for a request, then takes every queued request that fits beside it. */
-  private List<Request<I>> next() throws InterruptedException {
-    List<Request<I>> batch = new ArrayList<>();
+  private record Batch<I>(Tower<I> tower, List<Request<I>> requests) {}
+
+  /**
+   * Waits for a request, then takes every queued request of the same tower that fits beside it,
+   * in arrival order; requests of other towers keep their places. Null when the first request's
+   * caller has gone.
+   */
+  private Batch<?> next() throws InterruptedException {
     draining.lockInterruptibly();
     try {
-      Request<I> first = queue.take();
+      Request<?> first = queue.take();
+      first.tower.queued.decrementAndGet();
       if (!first.start()) {
-        return batch;
+        return null;
       }
-      batch.add(first);
-      int n = first.rows.size();
-      while (n < maxBatch) {
-        Request<I> next = queue.peekFirst();
-        if (next == null || n + next.rows.size() > maxBatch) {
-          break;
-        }
-        queue.pollFirst();
-        if (next.start()) {
-          batch.add(next);
-          n += next.rows.size();
-        }
-      }
-      return batch;
+      return gather(first);
     } finally {
       draining.unlock();
     }
+  }
+
+  private <I> Batch<I> gather(Request<I> first) {
+    Tower<I> tower = first.tower;
+    List<Request<I>> batch = new ArrayList<>();
+    batch.add(first);
+    int n = first.rows.size();
+    for (Iterator<Request<?>> it = queue.iterator(); it.hasNext() && n < tower.maxBatch; ) {
+      Request<?> next = it.next();
+      if (next.tower != tower || n + next.rows.size() > tower.maxBatch) {
+        continue;
+      }
+      if (queue.removeFirstOccurrence(next)) {
+        tower.queued.decrementAndGet();
+        @SuppressWarnings("unchecked")
+        Request<I> same = (Request<I>) next;
+        if (same.start()) {
+          batch.add(same);
+          n += same.rows.size();
+        }
+      }
+    }
+    return new Batch<>(tower, batch);
   }
 
   private static <I> List<I> concat(List<Request<I>> batch, int n) {
@@ -298,19 +381,9 @@ final class MicroBatcher<I> implements AutoCloseable {
     return all;
   }
 
-  /** Requests waiting for a pass now. */
+  /** Requests waiting for a pass now, of every tower. */
   int queued() {
     return queue.size();
-  }
-
-  /** What the batcher has done since it started. */
-  BatchStats stats() {
-    long[] sizes = new long[batchSizes.length()];
-    for (int i = 0; i < sizes.length; i++) {
-      sizes[i] = batchSizes.get(i);
-    }
-    return new BatchStats(name, maxBatch, workers.size(), batches.get(), requests.get(), rows.get(), failures.get(), queueNanos.get(),
-        forwardNanos.get(), queue.size(), sizes);
   }
 
   @Override
@@ -325,17 +398,22 @@ final class MicroBatcher<I> implements AutoCloseable {
         break;
       }
     }
-    for (Request<I> r; (r = queue.poll()) != null; ) {
+    if (workers.isEmpty()) {
+      towers.forEach(t -> t.passes.forEach(Pass::close));
+    }
+    for (Request<?> r; (r = queue.poll()) != null; ) {
       r.result.completeExceptionally(new IllegalStateException("the encoder is closed"));
     }
   }
 
   private static final class Request<I> {
+    final Tower<I> tower;
     final List<I> rows;
     final long enqueued = System.nanoTime();
     final CompletableFuture<float[][]> result = new CompletableFuture<>();
 
-    Request(List<I> rows) {
+    Request(Tower<I> tower, List<I> rows) {
+      this.tower = tower;
       this.rows = rows;
     }
 

@@ -16,6 +16,41 @@ import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 class MicroBatcherTest {
+  /** A batcher of one tower whose worker i runs passes.get(i). */
+  record One(MicroBatcher batcher, MicroBatcher.Tower<Integer> tower) implements AutoCloseable {
+    static One of(String name, int maxBatch, List<Doubling> passes) {
+      MicroBatcher b = new MicroBatcher(name, passes.size(), 0);
+      MicroBatcher.Tower<Integer> t = b.tower("test", maxBatch, passes::get);
+      b.start();
+      return new One(b, t);
+    }
+
+    float[][] run(List<Integer> rows) {
+      return batcher.run(tower, rows);
+    }
+
+    float[][] run(List<Integer> rows, long timeout, TimeUnit unit) throws TimeoutException {
+      return batcher.run(tower, rows, timeout, unit);
+    }
+
+    List<float[][]> runAll(List<List<Integer>> rows) {
+      return batcher.runAll(tower, rows);
+    }
+
+    int queued() {
+      return batcher.queued();
+    }
+
+    BatchStats stats() {
+      return tower.stats();
+    }
+
+    @Override
+    public void close() {
+      batcher.close();
+    }
+  }
+
   /** Doubles each row; a row of -1 fails its pass; records every pass's rows. */
   static final class Doubling implements MicroBatcher.Pass<Integer> {
     final List<List<Integer>> passes = Collections.synchronizedList(new ArrayList<>());
@@ -47,7 +82,7 @@ class MicroBatcherTest {
     CountDownLatch gate = new CountDownLatch(1);
     Doubling pass = new Doubling(gate);
     ExecutorService callers = Executors.newFixedThreadPool(12);
-    try (MicroBatcher<Integer> b = new MicroBatcher<>("test", 8, List.of(pass))) {
+    try (One b = One.of("test", 8, List.of(pass))) {
       List<Future<float[][]>> results = new ArrayList<>();
       results.add(callers.submit(() -> b.run(List.of(0))));
       // the first request holds the worker (its pass waits at the gate); the others queue
@@ -83,7 +118,7 @@ class MicroBatcherTest {
   @Test
   void maxBatchOneRunsEveryRequestAloneAndALargerRequestStaysWhole() throws Exception {
     Doubling pass = new Doubling(new CountDownLatch(0));
-    try (MicroBatcher<Integer> b = new MicroBatcher<>("test", 1, List.of(pass))) {
+    try (One b = One.of("test", 1, List.of(pass))) {
       List<float[][]> out = b.runAll(List.of(List.of(1), List.of(2, 3, 4), List.of(5)));
       assertEquals(List.of(List.of(1), List.of(2, 3, 4), List.of(5)), pass.passes);
       assertEquals(6f, out.get(1)[1][0]);
@@ -95,7 +130,7 @@ class MicroBatcherTest {
     CountDownLatch gate = new CountDownLatch(1);
     Doubling pass = new Doubling(gate);
     ExecutorService callers = Executors.newFixedThreadPool(6);
-    try (MicroBatcher<Integer> b = new MicroBatcher<>("test", 16, List.of(pass))) {
+    try (One b = One.of("test", 16, List.of(pass))) {
       Future<float[][]> first = callers.submit(() -> b.run(List.of(100)));
       List<Future<float[][]>> rest = new ArrayList<>();
       assertTrue(pass.entered.await(10, TimeUnit.SECONDS));
@@ -124,7 +159,7 @@ class MicroBatcherTest {
     CountDownLatch gate = new CountDownLatch(1);
     Doubling pass = new Doubling(gate);
     ExecutorService callers = Executors.newFixedThreadPool(8);
-    try (MicroBatcher<Integer> b = new MicroBatcher<>("test", 4, List.of(pass))) {
+    try (One b = One.of("test", 4, List.of(pass))) {
       Future<float[][]> busy = callers.submit(() -> b.run(List.of(7)));
       assertTrue(pass.entered.await(10, TimeUnit.SECONDS));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -152,9 +187,49 @@ class MicroBatcherTest {
   }
 
   @Test
+  void towersShareTheWorkersAndAPassTakesOneTowersRequests() throws Exception {
+    CountDownLatch gate = new CountDownLatch(1);
+    Doubling hold = new Doubling(gate);
+    Doubling a = new Doubling(new CountDownLatch(0));
+    Doubling b = new Doubling(new CountDownLatch(0));
+    ExecutorService callers = Executors.newFixedThreadPool(8);
+    MicroBatcher m = new MicroBatcher("two", 1, 0);
+    MicroBatcher.Tower<Integer> first = m.tower("first", 8, i -> hold);
+    MicroBatcher.Tower<Integer> second = m.tower("second", 8, i -> b);
+    m.start();
+    try {
+      Future<float[][]> held = callers.submit(() -> m.run(first, List.of(0)));
+      assertTrue(hold.entered.await(10, TimeUnit.SECONDS));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      List<Future<float[][]>> rest = new ArrayList<>();
+      int[][] order = {{2, 1}, {1, 2}, {2, 3}, {1, 4}}; // tower, row
+      for (int i = 0; i < order.length; i++) {
+        int[] o = order[i];
+        rest.add(callers.submit(() -> m.run(o[0] == 1 ? first : second, List.of(o[1]))));
+        while (m.queued() < i + 1 && System.nanoTime() < deadline) {
+          Thread.sleep(1);
+        }
+      }
+      gate.countDown();
+      held.get(10, TimeUnit.SECONDS);
+      for (int i = 0; i < rest.size(); i++) {
+        assertEquals(2f * order[i][1], rest.get(i).get(10, TimeUnit.SECONDS)[0][0]);
+      }
+      // one worker: the second tower's two requests in one pass, then the first tower's two in another
+      assertEquals(List.of(List.of(1, 3)), b.passes);
+      assertEquals(List.of(List.of(0), List.of(2, 4)), hold.passes);
+      assertEquals(1, second.stats().batches());
+      assertEquals(0, a.passes.size());
+    } finally {
+      m.close();
+      callers.shutdownNow();
+    }
+  }
+
+  @Test
   void anIdleBatcherStartsARequestAtOnceAndClosingStopsItsWorkers() throws Exception {
     Doubling pass = new Doubling(new CountDownLatch(0));
-    MicroBatcher<Integer> b = new MicroBatcher<>("idle", 16, List.of(pass, new Doubling(new CountDownLatch(0))));
+    One b = One.of("idle", 16, List.of(pass, new Doubling(new CountDownLatch(0))));
     b.run(List.of(1));
     long worst = 0;
     for (int i = 0; i < 50; i++) {

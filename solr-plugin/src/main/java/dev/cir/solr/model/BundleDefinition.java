@@ -14,12 +14,13 @@ import java.util.Objects;
  * @param device cpu, gpu, gpu:N or auto
  * @param predictors forward passes that may run at once (each tower has that many worker threads)
  * @param maxBatch rows one pass takes from concurrent queries (1: every query in a pass of its own)
+ * @param threads PyTorch intra-op threads of each pass, 0 for the cores divided among the predictors
  * @param textCacheSize text features kept in the LRU cache (0 disables it)
  * @param imageCacheSize features of query images ({@code refImage}) kept in the LRU cache, by
  *     content digest (0 disables it)
  */
 public record BundleDefinition(
-    String name, Path dir, String device, int predictors, int maxBatch, int textCacheSize, int imageCacheSize) {
+    String name, Path dir, String device, int predictors, int maxBatch, int threads, int textCacheSize, int imageCacheSize) {
   public static final int DEFAULT_TEXT_CACHE_SIZE = 1024;
   public static final int DEFAULT_IMAGE_CACHE_SIZE = 256;
 
@@ -37,6 +38,9 @@ public record BundleDefinition(
     if (maxBatch < 1) {
       throw new IllegalArgumentException("bundle '" + name + "': maxBatch must be at least 1, got " + maxBatch);
     }
+    if (threads < 0) {
+      throw new IllegalArgumentException("bundle '" + name + "': threads must be 0 (automatic) or more, got " + threads);
+    }
     if (textCacheSize < 0) {
       throw new IllegalArgumentException("bundle '" + name + "': textCacheSize must be 0 or more, got " + textCacheSize);
     }
@@ -48,16 +52,16 @@ public record BundleDefinition(
   /** A CPU definition with one predictor per core and the default caches. */
   public static BundleDefinition of(String name, Path dir) {
     return new BundleDefinition(
-        name, dir, "cpu", Runtime.getRuntime().availableProcessors(), EncoderOptions.DEFAULT_MAX_BATCH, DEFAULT_TEXT_CACHE_SIZE,
+        name, dir, "cpu", Runtime.getRuntime().availableProcessors(), EncoderOptions.DEFAULT_MAX_BATCH, 0, DEFAULT_TEXT_CACHE_SIZE,
         DEFAULT_IMAGE_CACHE_SIZE);
   }
 
   /** What makes two definitions share one loaded model: everything but the name. */
   LoadKey loadKey() {
-    return new LoadKey(dir, device, predictors, maxBatch, textCacheSize, imageCacheSize);
+    return new LoadKey(dir, device, predictors, maxBatch, threads, textCacheSize, imageCacheSize);
   }
 
-  record LoadKey(Path dir, String device, int predictors, int maxBatch, int textCacheSize, int imageCacheSize) {
+  record LoadKey(Path dir, String device, int predictors, int maxBatch, int threads, int textCacheSize, int imageCacheSize) {
     @Override
     public String toString() {
       return dir + " (" + device + ", " + predictors + " predictors, maxBatch " + maxBatch + ")";

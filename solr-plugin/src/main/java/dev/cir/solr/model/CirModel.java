@@ -34,7 +34,7 @@ public final class CirModel implements AutoCloseable {
   static CirModel load(BundleDefinition.LoadKey key) {
     ModelBundle b = ModelBundle.open(key.dir());
     EncoderOptions options =
-        EncoderOptions.defaults().withDevice(key.device()).withPredictors(key.predictors()).withMaxBatch(key.maxBatch());
+        EncoderOptions.defaults().withDevice(key.device()).withPredictors(key.predictors()).withMaxBatch(key.maxBatch()).withThreads(key.threads());
     return new CirModel(b, CirEncoder.open(b, options), key.textCacheSize(), key.imageCacheSize());
   }
 

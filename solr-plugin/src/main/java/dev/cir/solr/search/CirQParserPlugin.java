@@ -44,6 +44,7 @@ import org.slf4j.LoggerFactory;
  *       <str name="device">cpu</str>
  *       <int name="predictors">2</int>          <!-- forward passes at once, per tower -->
  *       <int name="maxBatch">16</int>           <!-- rows a pass takes from concurrent queries -->
+ *       <int name="threads">0</int>             <!-- intra-op threads a pass; 0: cores / predictors -->
  *       <int name="textCacheSize">1024</int>
  *       <int name="imageCacheSize">256</int>      <!-- refImage features, by content digest -->
  *     </lst>
@@ -100,6 +101,7 @@ public class CirQParserPlugin extends QParserPlugin {
                   e.getKey(), Path.of(path), bp.get("device", "cpu"),
                   positive(bp, "predictors", Runtime.getRuntime().availableProcessors()),
                   positive(bp, "maxBatch", EncoderOptions.DEFAULT_MAX_BATCH),
+                  nonNegative(bp, "threads", 0),
                   nonNegative(bp, "textCacheSize", BundleDefinition.DEFAULT_TEXT_CACHE_SIZE),
                   nonNegative(bp, "imageCacheSize", BundleDefinition.DEFAULT_IMAGE_CACHE_SIZE)));
         } catch (IllegalArgumentException ex) {
