@@ -72,7 +72,7 @@ final class SolrBenchmark {
   record Row(
       int docs, int segments, double indexSeconds, double[] knn, double[] cir, double[] cirSum, double[] text, double[] textSum,
       double[] fusion, double[] solrEncode, double[] solrEncodeSum, double[] cirImage, double[] solrImageEncode,
-      double[] imageOutside, double[] towerBackToBack, double recall, double recallDefault, double[] recallAt, double[][] knnMsAt) {}
+      double[] imageOutside, double[] towerBackToBack, double[] solrTextEncode, double[] textBackToBack, double recall, double recallDefault, double[] recallAt, double[][] knnMsAt) {}
 
   private final Settings s;
   private final Consumer<String> log;
@@ -174,6 +174,7 @@ final class SolrBenchmark {
     double[] cirImage = new double[s.queries()];
     double[] solrImageEncode = new double[s.queries()];
     double[] imageOutside = new double[s.queries()];
+    double[] solrTextEncode = new double[s.queries()];
     java.util.Random shapes = new java.util.Random(random.nextLong());
     double recallSum = 0;
     double recallDefaultSum = 0;
@@ -253,6 +254,7 @@ final class SolrBenchmark {
         textSum[q - s.warmup()] = textSumNanos / 1e6;
         solrEncode[q - s.warmup()] = encodeMillis(cr);
         solrEncodeSum[q - s.warmup()] = encodeMillis(sr);
+        solrTextEncode[q - s.warmup()] = timingMillis(cr, "textEncodeMs");
         cirImage[q - s.warmup()] = iMs;
         solrImageEncode[q - s.warmup()] = timingMillis(ir, "imageEncodeMs");
         imageOutside[q - s.warmup()] = imageOutsideNanos / 1e6;
@@ -292,8 +294,18 @@ final class SolrBenchmark {
       encoder.encodePixels(List.of(pixels));
       towerBackToBack[i] = (System.nanoTime() - t0) / 1e6;
     }
+    // and the text tower as cir bench encode times a caption: one after another, at the queries' length
+    String twelve = caption(words, random);
+    double[] textBackToBack = new double[Math.max(20, s.queries() / 2)];
+    for (int i = -5; i < textBackToBack.length; i++) {
+      long t0 = System.nanoTime();
+      encoder.encodeText(twelve);
+      if (i >= 0) {
+        textBackToBack[i] = (System.nanoTime() - t0) / 1e6;
+      }
+    }
     return new Row(n, segments, indexSeconds, knn, cir, cirSum, text, textSum, fusion, solrEncode, solrEncodeSum, cirImage,
-        solrImageEncode, imageOutside, towerBackToBack, recallSum / recallCount, recallDefaultSum / recallCount, recallAt, knnMsAt);
+        solrImageEncode, imageOutside, towerBackToBack, solrTextEncode, textBackToBack, recallSum / recallCount, recallDefaultSum / recallCount, recallAt, knnMsAt);
   }
 
   /** {@code debug.cir.timing.encodeMs}: the request's reference lookup, text encoding and fusion inside Solr. */
@@ -536,6 +548,17 @@ final class SolrBenchmark {
           overheadSum <= inSum50 + 2 ? "yes" : "no", overheadCombiner <= in50 + 2 ? "yes" : "no",
           ts50, t50, f50, overheadSum <= ts50 + 2 ? "yes" : "no", overheadCombiner <= t50 + f50 + 2 ? "yes" : "no",
           percentile(beyondSum, 50), percentile(beyond, 50)));
+    }
+    b.append(String.format(Locale.ROOT,
+        "%nThe text tower inside Solr against `cir bench encode`'s way of timing it: `debug.cir.timing.textEncodeMs` of the"
+            + " Combiner queries (every caption new), the same captions encoded outside Solr right before each query, and after"
+            + " the queries one caption of the same length encoded again and again. Target: inside within 15%% of back to back.%n%n"));
+    b.append("| documents | textEncodeMs inside Solr p50 | outside, right before the query, p50 | back to back p50 | inside / back to back |\n");
+    b.append("|---:|---:|---:|---:|---:|\n");
+    for (Row r : rows) {
+      double in = percentile(r.solrTextEncode(), 50);
+      double b2b = percentile(r.textBackToBack(), 50);
+      b.append(String.format(Locale.ROOT, "| %,d | %.2f | %.2f | %.2f | %.2f |%n", r.docs(), in, percentile(r.text(), 50), b2b, in / b2b));
     }
     b.append(String.format(Locale.ROOT,
         "%nThe shopper's own photo: `{!cir refImage=$img topK=10}caption` sent as a POST form, a new 224×224 JPEG"
