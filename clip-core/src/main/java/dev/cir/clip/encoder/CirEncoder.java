@@ -94,20 +94,32 @@ public final class CirEncoder implements AutoCloseable {
     int n = options.predictors();
     int r = config.imageResolution();
     this.passes = new MicroBatcher("encoder", n, options.threadsPerPass());
-    this.images = tower("image", Math.min(options.maxBatch(), imageChunk), clip, new PixelsTranslator(r), rows -> rows.toArray(new float[0][]));
-    this.texts = tower("text", options.maxBatch(), clip, new TokensTranslator(), rows -> rows.toArray(new long[0][]));
-    this.combiner =
-        comb == null
-            ? null
-            : tower("combiner", options.maxBatch(), comb, new CombineTranslator(), rows -> {
-                float[][][] pair = new float[2][rows.size()][];
-                for (int i = 0; i < rows.size(); i++) {
-                  pair[0][i] = rows.get(i)[0];
-                  pair[1][i] = rows.get(i)[1];
-                }
-                return pair;
-              });
-    passes.start();
+    try {
+      this.images = tower("image", Math.min(options.maxBatch(), imageChunk), clip, new PixelsTranslator(r), rows -> rows.toArray(new float[0][]));
+      this.texts = tower("text", options.maxBatch(), clip, new TokensTranslator(), rows -> rows.toArray(new long[0][]));
+      this.combiner =
+          comb == null
+              ? null
+              : tower("combiner", options.maxBatch(), comb, new CombineTranslator(), rows -> {
+                  float[][][] pair = new float[2][rows.size()][];
+                  for (int i = 0; i < rows.size(); i++) {
+                    pair[0][i] = rows.get(i)[0];
+                    pair[1][i] = rows.get(i)[1];
+                  }
+                  return pair;
+                });
+      passes.start();
+    } catch (RuntimeException | Error e) {
+      passes.close();
+      if (tokenizer != null) {
+        tokenizer.close();
+      }
+      clip.close();
+      if (comb != null) {
+        comb.close();
+      }
+      throw e;
+    }
     AtomicInteger threadNumber = new AtomicInteger();
     this.decoders =
         Executors.newFixedThreadPool(

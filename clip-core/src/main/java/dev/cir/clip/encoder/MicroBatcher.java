@@ -285,6 +285,8 @@ final class MicroBatcher implements AutoCloseable {
       tower.queueNanos.addAndGet(start - r.enqueued);
       n += r.rows.size();
     }
+    // results are handed out after the figures are counted, so a caller that reads them sees its own pass
+    List<Runnable> answers = new ArrayList<>(batch.requests.size());
     try {
       float[][] out = forward(pass, batch.requests.size() == 1 ? batch.requests.get(0).rows : concat(batch.requests, n));
       int k = 0;
@@ -292,20 +294,21 @@ final class MicroBatcher implements AutoCloseable {
         float[][] mine = new float[r.rows.size()][];
         System.arraycopy(out, k, mine, 0, mine.length);
         k += mine.length;
-        r.result.complete(mine);
+        answers.add(() -> r.result.complete(mine));
       }
     } catch (Exception | Error e) {
       if (batch.requests.size() == 1) {
         tower.failures.incrementAndGet();
-        batch.requests.get(0).result.completeExceptionally(e);
+        answers.add(() -> batch.requests.get(0).result.completeExceptionally(e));
       } else {
         // which one? each alone, so only a bad request fails
         for (Request<I> r : batch.requests) {
           try {
-            r.result.complete(forward(pass, r.rows));
+            float[][] mine = forward(pass, r.rows);
+            answers.add(() -> r.result.complete(mine));
           } catch (Exception | Error one) {
             tower.failures.incrementAndGet();
-            r.result.completeExceptionally(one);
+            answers.add(() -> r.result.completeExceptionally(one));
           }
         }
       }
@@ -315,6 +318,7 @@ final class MicroBatcher implements AutoCloseable {
       tower.rows.addAndGet(n);
       tower.requests.addAndGet(batch.requests.size());
       tower.batchSizes.incrementAndGet(Math.min(n, tower.maxBatch));
+      answers.forEach(Runnable::run);
     }
   }
 
