@@ -222,14 +222,15 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
     assertEquals("refVector", ((Map<?, ?>) byVector.getDebugMap().get("cir")).get("reference"));
     assertEquals(5, byVector.getResults().size());
 
-    // an uploaded image: encoded once, then served from the image cache
-    String img = java.util.Base64.getEncoder().encodeToString(pngs.get("img7"));
+    // an uploaded image no query sent before: encoded once, then served from the image cache
+    byte[] fresh = SyntheticImages.png(new Random(random().nextLong()), 44);
+    String img = java.util.Base64.getEncoder().encodeToString(fresh);
     for (int i = 0; i < 2; i++) {
       QueryResponse up = client.query("collection1", params("q", "{!cir refImage=$img topK=5}w12", "img", img, "debug", "true"), SolrRequest.METHOD.POST);
       Map<?, ?> d = (Map<?, ?>) up.getDebugMap().get("cir");
       assertEquals("refImage", d.get("source"));
       assertEquals("combiner", d.get("combine"));
-      assertTrue(d.toString(), ((String) d.get("reference")).startsWith("refImage (" + pngs.get("img7").length + " bytes, sha256 "));
+      assertTrue(d.toString(), ((String) d.get("reference")).startsWith("refImage (" + fresh.length + " bytes, sha256 "));
       assertEquals(d.toString(), i == 1, d.get("imageCached"));
       double imageMs = ((Number) ((Map<?, ?>) d.get("timing")).get("imageEncodeMs")).doubleValue();
       assertTrue(d.toString(), i == 0 ? imageMs > 0 : imageMs >= 0);
@@ -350,10 +351,11 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
     client.query("collection1", params("q", "{!cir ref=img2}w40")); // the bundle is loaded
     Map<String, Object> before = encodingMetrics();
     int n = 5;
+    String run = " m" + Integer.toUnsignedString(random().nextInt()); // new texts however often the test runs
     for (int i = 0; i < n; i++) {
-      client.query("collection1", params("q", "{!cir ref=img2}w41 w" + (100 + i) + " metrics"));
+      client.query("collection1", params("q", "{!cir ref=img2}w41 w" + (100 + i) + run));
     }
-    client.query("collection1", params("q", "{!cir ref=img2}w41 w100 metrics")); // a repeat: from the cache
+    client.query("collection1", params("q", "{!cir ref=img2}w41 w100" + run)); // a repeat: from the cache
     Map<String, Object> after = encodingMetrics();
     assertEquals(n, metric(after, "default.text.requests") - metric(before, "default.text.requests"));
     assertEquals("one query at a time: a pass each", n, metric(after, "default.text.passes") - metric(before, "default.text.passes"));
