@@ -32,12 +32,16 @@ public final class ClipTransform implements ImageTransform {
   }
 
   @Override
-  public float[] apply(DecodedImage image) {
+  public byte[] applyRgb(DecodedImage image) {
     return preprocess(PaddedImage.of(image), resolution);
   }
 
-  /** Resize, center crop, RGB, normalize: the steps every CLIP4Cir transform ends with. */
-  static float[] preprocess(PaddedImage canvas, int resolution) {
+  /**
+   * Resize, center crop, RGB: the steps every CLIP4Cir transform ends with, before the
+   * normalization; {@code R x R} RGB samples as three planes (CHW order), what PIL holds after
+   * {@code CenterCrop}.
+   */
+  static byte[] preprocess(PaddedImage canvas, int resolution) {
     int w = canvas.width();
     int h = canvas.height();
     // torchvision F.resize(int): new_long = int(R * long / short), with Python's true division
@@ -60,20 +64,47 @@ public final class ClipTransform implements ImageTransform {
             newWidth,
             newHeight,
             new PillowResampler.Region(left, top, resolution, resolution));
-    return normalize(window);
+    return planes(window);
   }
 
-  /** ToTensor then Normalize, in float32 as torch computes them: ((v / 255) - mean) / std. */
-  static float[] normalize(DecodedImage image) {
+  /** The RGB samples of {@code image} as three planes, R then G then B. */
+  static byte[] planes(DecodedImage image) {
     int n = image.width() * image.height();
-    float[] out = new float[3 * n];
+    byte[] out = new byte[3 * n];
     for (int p = 0; p < n; p++) {
       int rgb = image.rgbAt(p);
-      out[p] = ((((rgb >> 16) & 0xFF) / 255f) - MEAN[0]) / STD[0];
-      out[n + p] = ((((rgb >> 8) & 0xFF) / 255f) - MEAN[1]) / STD[1];
-      out[2 * n + p] = (((rgb & 0xFF) / 255f) - MEAN[2]) / STD[2];
+      out[p] = (byte) (rgb >> 16);
+      out[n + p] = (byte) (rgb >> 8);
+      out[2 * n + p] = (byte) rgb;
     }
     return out;
+  }
+
+  /**
+   * ToTensor then Normalize of RGB planes, in float32 as torch computes them: ((v / 255) - mean) /
+   * std.
+   */
+  public static float[] normalize(byte[] planes) {
+    float[] out = new float[planes.length];
+    normalize(planes, 0, out, 0, planes.length);
+    return out;
+  }
+
+  /** {@link #normalize(byte[])} of {@code length} samples (three whole planes) into {@code out} at {@code to}. */
+  public static void normalize(byte[] planes, int from, float[] out, int to, int length) {
+    if (length % 3 != 0) {
+      throw new IllegalArgumentException("three planes of samples, got " + length);
+    }
+    int n = length / 3;
+    for (int c = 0; c < 3; c++) {
+      float mean = MEAN[c];
+      float std = STD[c];
+      int src = from + c * n;
+      int dst = to + c * n;
+      for (int p = 0; p < n; p++) {
+        out[dst + p] = (((planes[src + p] & 0xFF) / 255f) - mean) / std;
+      }
+    }
   }
 
   @Override

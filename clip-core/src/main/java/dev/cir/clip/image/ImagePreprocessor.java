@@ -41,6 +41,15 @@ public final class ImagePreprocessor {
   }
 
   /**
+   * The 8-bit RGB planes of one file after resize and crop ({@link ImageTransform#applyRgb}).
+   *
+   * @throws InvalidImageException naming the file when it cannot be decoded or preprocessed
+   */
+  public byte[] preprocessRgb(Path file) {
+    return transform.applyRgb(decoder.decode(file));
+  }
+
+  /**
    * The model input for an image held in memory, e.g. one sent with a request.
    *
    * @throws InvalidImageException naming {@code source} when it cannot be decoded or preprocessed

@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * One of CLIP4Cir's image preprocessing pipelines: a decoded image in, the model's input out, a
  * {@code float[3 * R * R]} in CHW order (channel-major) normalized with CLIP's mean and standard
- * deviation, where R is the model's input {@link #resolution()}.
+ * deviation, where R is the model's input {@link #resolution()}; or, one step earlier, the 8-bit
+ * RGB samples that normalization reads ({@link #applyRgb}).
  *
  * <p>Implementations are immutable and thread-safe, and compare equal when they compute the same
  * function.
@@ -18,11 +19,23 @@ public interface ImageTransform {
   double DEFAULT_TARGET_RATIO = 1.25;
 
   /**
-   * The model input for {@code image}.
+   * The model input for {@code image}: {@link #applyRgb} normalized.
    *
    * @throws InvalidImageException naming the image when it is too elongated to preprocess
    */
-  float[] apply(DecodedImage image);
+  default float[] apply(DecodedImage image) {
+    return ClipTransform.normalize(applyRgb(image));
+  }
+
+  /**
+   * The image as PIL holds it after the transform's resize and crop, before {@code ToTensor}: R x R
+   * RGB samples as three planes (R, G, B), 8 bits each. {@link ClipTransform#normalize(byte[])}
+   * makes them the model input, bit for bit what {@link #apply} returns; a quarter of its size, for
+   * caches of training images.
+   *
+   * @throws InvalidImageException naming the image when it is too elongated to preprocess
+   */
+  byte[] applyRgb(DecodedImage image);
 
   /** The side R of the square the image is resized and cropped to. */
   int resolution();

@@ -16,7 +16,7 @@ public final class SquarePadTransform implements ImageTransform {
   }
 
   @Override
-  public float[] apply(DecodedImage image) {
+  public byte[] applyRgb(DecodedImage image) {
     int maxWh = Math.max(image.width(), image.height());
     // int((max_wh - w) / 2) of non-negative integers is floor division
     int horizontal = (maxWh - image.width()) / 2;

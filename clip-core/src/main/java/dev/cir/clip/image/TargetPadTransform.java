@@ -24,7 +24,7 @@ public final class TargetPadTransform implements ImageTransform {
   }
 
   @Override
-  public float[] apply(DecodedImage image) {
+  public byte[] applyRgb(DecodedImage image) {
     int w = image.width();
     int h = image.height();
     double actualRatio = (double) Math.max(w, h) / Math.min(w, h);

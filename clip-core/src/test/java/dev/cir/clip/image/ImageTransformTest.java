@@ -239,7 +239,7 @@ class ImageTransformTest {
     // and the window equals the middle of the whole resize, checked where that is affordable
     DecodedImage small = random(PixelMode.RGB, 1, 100);
     DecodedImage whole = PillowResampler.resize(small, 16, 1600);
-    float[] expected = ClipTransform.normalize(cropMiddle(whole, 16));
+    float[] expected = ClipTransform.normalize(ClipTransform.planes(cropMiddle(whole, 16)));
     assertArrayEquals(expected, new ClipTransform(16).apply(small));
   }
 
@@ -333,6 +333,38 @@ class ImageTransformTest {
     for (int c = 0; c < 3; c++) {
       for (int p = 0; p < n; p++) {
         assertEquals(color[c], pixels[c * n + p], what + " channel " + c + " pixel " + p);
+      }
+    }
+  }
+
+  @Test
+  void theEightBitPlanesNormalizedAreTheModelInputBitForBit() {
+    java.util.Random r = new java.util.Random(17);
+    for (String name : ImageTransform.NAMES) {
+      ImageTransform t = ImageTransform.forName(name, 7 + r.nextInt(20));
+      for (int i = 0; i < 40; i++) {
+        PixelMode mode = PixelMode.values()[r.nextInt(PixelMode.values().length)];
+        int w = 1 + r.nextInt(60);
+        int h = 1 + r.nextInt(60);
+        byte[] samples = new byte[w * h * mode.bands()];
+        r.nextBytes(samples);
+        byte[] palette = null;
+        if (mode == PixelMode.P) {
+          palette = new byte[3 * DecodedImage.PALETTE_ENTRIES];
+          r.nextBytes(palette);
+        }
+        DecodedImage image = DecodedImage.wrap(mode, w, h, samples, palette, "random");
+        float[] input = t.apply(image);
+        byte[] planes = t.applyRgb(image);
+        assertEquals(input.length, planes.length);
+        float[] normalized = ClipTransform.normalize(planes);
+        for (int k = 0; k < input.length; k++) {
+          assertEquals(Float.floatToRawIntBits(input[k]), Float.floatToRawIntBits(normalized[k]), name + " " + mode + " sample " + k);
+        }
+        // and into a batch at an offset
+        float[] batch = new float[planes.length + 5];
+        ClipTransform.normalize(planes, 0, batch, 5, planes.length);
+        assertEquals(Float.floatToRawIntBits(input[planes.length - 1]), Float.floatToRawIntBits(batch[batch.length - 1]));
       }
     }
   }

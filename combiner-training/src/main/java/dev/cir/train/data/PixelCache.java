@@ -3,30 +3,33 @@ package dev.cir.train.data;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.cir.clip.image.ClipTransform;
 import dev.cir.clip.image.ImagePreprocessor;
-import dev.cir.clip.image.PreprocessedImage;
 import dev.cir.eval.data.GalleryImage;
 import dev.cir.eval.progress.Progress;
 import dev.cir.eval.progress.ProgressReporter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The training images decoded and preprocessed once and kept in memory as model inputs, so an
- * epoch costs only the forward and backward passes. (No augmentation: CLIP4Cir's training
- * transform is its validation transform.)
+ * The training images decoded, resized and cropped once and kept in memory as 8-bit RGB planes
+ * (what PIL holds before {@code ToTensor}; a quarter of the float input's size), normalized when a
+ * batch is made — bit for bit the input the preprocessor would give. An epoch then costs only the
+ * forward and backward passes. (No augmentation: CLIP4Cir's training transform is its validation
+ * transform.)
  */
 public final class PixelCache {
   private final Map<String, Integer> index = new LinkedHashMap<>();
-  private final float[][] pixels;
+  private final byte[][] pixels;
   private final int resolution;
 
-  private PixelCache(List<String> ids, float[][] pixels, int resolution) {
+  private PixelCache(List<String> ids, byte[][] pixels, int resolution) {
     for (int i = 0; i < ids.size(); i++) {
       index.put(ids.get(i), i);
     }
@@ -46,19 +49,21 @@ public final class PixelCache {
       t.setDaemon(true);
       return t;
     });
-    float[][] out = new float[images.size()][];
+    byte[][] out = new byte[images.size()][];
     List<String> failures = new ArrayList<>();
     try (Progress bar = progress.start("preprocess images", images.size())) {
       int chunk = 512;
       for (int s = 0; s < images.size(); s += chunk) {
         List<GalleryImage> part = images.subList(s, Math.min(images.size(), s + chunk));
-        List<Path> files = part.stream().map(GalleryImage::path).toList();
-        List<PreprocessedImage> pre = preprocessor.preprocessAll(files, pool);
-        for (int i = 0; i < pre.size(); i++) {
-          if (pre.get(i).succeeded()) {
-            out[s + i] = pre.get(i).pixels();
-          } else {
-            failures.add(pre.get(i).failure().get().getMessage());
+        List<CompletableFuture<byte[]>> tasks = new ArrayList<>(part.size());
+        for (GalleryImage image : part) {
+          tasks.add(CompletableFuture.supplyAsync(() -> preprocessor.preprocessRgb(image.path()), pool));
+        }
+        for (int i = 0; i < tasks.size(); i++) {
+          try {
+            out[s + i] = tasks.get(i).join();
+          } catch (CompletionException e) {
+            failures.add(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
           }
         }
         bar.step(part.size());
@@ -90,13 +95,18 @@ public final class PixelCache {
     return i;
   }
 
-  /** The images at {@code positions} as one batch [n, 3, R, R] on {@code manager}. */
+  /** The images at {@code positions} as one batch [n, 3, R, R] of model inputs on {@code manager}. */
   public NDArray batch(NDManager manager, int[] positions) {
     int per = 3 * resolution * resolution;
     float[] flat = new float[positions.length * per];
     for (int i = 0; i < positions.length; i++) {
-      System.arraycopy(pixels[positions[i]], 0, flat, i * per, per);
+      ClipTransform.normalize(pixels[positions[i]], 0, flat, i * per, per);
     }
     return manager.create(flat, new Shape(positions.length, 3, resolution, resolution));
+  }
+
+  /** Bytes the cached images take (8-bit RGB at the model's resolution). */
+  public long bytes() {
+    return (long) pixels.length * 3 * resolution * resolution;
   }
 }
