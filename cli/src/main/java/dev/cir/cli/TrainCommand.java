@@ -7,6 +7,7 @@ import dev.cir.eval.validate.DatasetValidation;
 import dev.cir.train.TrainingDefaults;
 import dev.cir.train.clip.ClipStart;
 import dev.cir.train.clip.ClipTraining;
+import dev.cir.train.data.ImageCache;
 import dev.cir.train.clip.Encoders;
 import dev.cir.train.combiner.CombinerTraining;
 import dev.cir.train.data.TrainingData;
@@ -188,6 +189,13 @@ final class TrainCommand implements Runnable {
     @Option(names = "--hard-negatives", paramLabel = "N", description = "composed: add up to N of each triplet's member images (not its reference or target) to the batch's candidates as negatives; captions: add up to N pairs per pair whose images share a triplet's member set with it (default: see above).")
     Integer hardNegatives;
 
+    @Option(names = "--image-cache", paramLabel = "WHERE",
+        description = "Where the preprocessed training images are kept, as 8-bit RGB at the model's resolution: memory, disk (a file in --out/checkpoints, memory-mapped, reused by --resume), none (decoded by --workers threads --prefetch batches ahead), or auto: memory when they take at most a quarter of the heap, else disk when the disk has room, else none (default: ${DEFAULT-VALUE}).")
+    String imageCache = "auto";
+
+    @Option(names = "--prefetch", paramLabel = "N", description = "With --image-cache none: batches decoded ahead of the step (default: ${DEFAULT-VALUE}).")
+    int prefetch = ClipTraining.DEFAULT_PREFETCH;
+
     private final PrintWriter out;
 
     @Inject
@@ -210,7 +218,8 @@ final class TrainCommand implements Runnable {
           new ClipTraining.Options(
               data, obj, enc, s, common.out, common.settings(d), weightDecay != null ? weightDecay : d.weightDecay(), decayAll,
               d.beta2(), d.eps(), common.device, common.workers, common.facts("cir train clip"),
-              hardNegatives != null ? hardNegatives : d.hardNegatives());
+              hardNegatives != null ? hardNegatives : d.hardNegatives())
+              .withImages(ImageCache.parse(imageCache), prefetch);
       report(out, ClipTraining.run(o, ProgressReporter.console(System.err), new PrintWriter(System.err, true)));
       return 0;
     }

@@ -136,7 +136,7 @@ class TrainingPipelineTest {
                 Map.of("command", "test captions")),
             ProgressReporter.none(), pw);
     assertEquals(4, r.state().step);
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) training images preprocessed").matcher(log.toString());
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) training images: ").matcher(log.toString());
     assertTrue(m.find(), log.toString());
     int preprocessed = Integer.parseInt(m.group(1));
     // two epochs of two batches of 8 pairs: at most 32 images of the split's pairs

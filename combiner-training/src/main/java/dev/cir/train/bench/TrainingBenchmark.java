@@ -36,7 +36,8 @@ import dev.cir.train.clip.TinyClip;
 import dev.cir.train.combiner.CombinerTask;
 import dev.cir.train.combiner.TripletFeatures;
 import dev.cir.train.data.EpochOrder;
-import dev.cir.train.data.PixelCache;
+import dev.cir.train.data.MemoryImages;
+import dev.cir.train.data.TrainingImages;
 import dev.cir.train.data.TrainingData;
 import dev.cir.train.loop.TrainingLoop;
 import dev.cir.train.loop.TrainingTask;
@@ -144,7 +145,7 @@ public final class TrainingBenchmark {
     List<GalleryImage> images = tripletImages(train);
     ImagePreprocessor pre =
         new ImagePreprocessor(new ImageDecoder(), ImageTransform.forName("targetpad", bundle.manifest().config().imageResolution(), 1.25));
-    PixelCache pixels = PixelCache.load(images, pre, bundle.manifest().config().imageResolution(), Runtime.getRuntime().availableProcessors(),
+    MemoryImages pixels = MemoryImages.load(images, pre, bundle.manifest().config().imageResolution(), Runtime.getRuntime().availableProcessors(),
         ProgressReporter.none());
     try (NDManager m = engine.newBaseManager();
         ClipTokenizer tok = ClipTokenizer.load(bundle.tokenizerFile(), bundle.manifest().config().contextLength())) {
@@ -189,7 +190,7 @@ public final class TrainingBenchmark {
         new CirDataset(train.name(), train.split(),
             train.triplets().subList(0, Math.min(train.triplets().size(), (bigBatches + 1) * settings.combinerBatch())),
             train.gallery(), train.captions());
-    PixelCache bigPixels = PixelCache.load(tripletImages(subset), bigPre, bigConfig.imageResolution(),
+    MemoryImages bigPixels = MemoryImages.load(tripletImages(subset), bigPre, bigConfig.imageResolution(),
         Runtime.getRuntime().availableProcessors(), ProgressReporter.none());
     try (NDManager m = engine.newBaseManager();
         ClipTokenizer tok = ClipTokenizer.load(tokenizer, bigConfig.contextLength())) {
@@ -274,11 +275,11 @@ public final class TrainingBenchmark {
     private final Combiner combiner;
     private final ParameterStore ps;
     private final CirDataset data;
-    private final PixelCache pixels;
+    private final TrainingImages pixels;
     private final ClipTokenizer tokenizer;
     private final AdamW optimizer;
 
-    RecomputingCombinerTask(ClipModel clip, Combiner combiner, NDManager m, CirDataset data, PixelCache pixels, ClipTokenizer tokenizer) {
+    RecomputingCombinerTask(ClipModel clip, Combiner combiner, NDManager m, CirDataset data, TrainingImages pixels, ClipTokenizer tokenizer) {
       this.clip = clip;
       this.combiner = combiner;
       this.ps = new ParameterStore(m, false);

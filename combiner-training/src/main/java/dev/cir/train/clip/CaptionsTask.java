@@ -6,7 +6,7 @@ import ai.djl.nn.Parameter;
 import dev.cir.clip.model.ClipModel;
 import dev.cir.clip.model.Combiner;
 import dev.cir.eval.data.ImageCaption;
-import dev.cir.train.data.PixelCache;
+import dev.cir.train.data.TrainingImages;
 import dev.cir.train.optim.AdamW;
 import dev.cir.train.optim.ParameterGroup;
 import dev.cir.eval.data.Triplet;
@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
 final class CaptionsTask extends ClipTask {
   static final double MAX_LOGIT_SCALE = Math.log(100);
 
-  private final PixelCache pixels;
+  private final TrainingImages pixels;
   private final int[] imageOf;
   private final long[][] tokenRows;
   /** For each pair, the pairs of the images that share a triplet's member set with its image. */
@@ -40,7 +40,7 @@ final class CaptionsTask extends ClipTask {
    * @param triplets the training triplets whose member sets relate images (may be empty)
    * @param hardNegatives how many related pairs each pair of a batch brings into it
    */
-  CaptionsTask(ClipStart start, ClipModel model, NDManager manager, List<ImageCaption> pairs, PixelCache pixels,
+  CaptionsTask(ClipStart start, ClipModel model, NDManager manager, List<ImageCaption> pairs, TrainingImages pixels,
       List<Triplet> triplets, int hardNegatives, double weightDecay, boolean decayAll, double beta2, double eps) {
     super(start, model, manager);
     this.pixels = pixels;
@@ -133,6 +133,25 @@ final class CaptionsTask extends ClipTask {
       }
     }
     return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  @Override
+  public int lookahead() {
+    return pixels.lookahead();
+  }
+
+  /** The batch's own pairs' images; a hard-negative pair's image, drawn with the batch, is read when the batch runs. */
+  @Override
+  public void upcoming(int[] batch) {
+    // as the loss will take them: every pair's image, or (with hard negatives) each image once
+    List<Integer> images = new ArrayList<>();
+    Set<Integer> seen = new HashSet<>();
+    for (int p : batch) {
+      if (imageOf[p] >= 0 && (hardNegatives == 0 || seen.add(imageOf[p]))) {
+        images.add(imageOf[p]);
+      }
+    }
+    pixels.upcoming(images.stream().mapToInt(Integer::intValue).toArray());
   }
 
   @Override

@@ -15,7 +15,9 @@ import dev.cir.eval.data.ImageCaption;
 import dev.cir.eval.data.Triplet;
 import dev.cir.eval.progress.ProgressReporter;
 import dev.cir.train.data.EpochOrder;
-import dev.cir.train.data.PixelCache;
+import dev.cir.train.data.DiskImages;
+import dev.cir.train.data.ImageCache;
+import dev.cir.train.data.TrainingImages;
 import dev.cir.train.data.TrainingData;
 import dev.cir.train.loop.TrainingLoop;
 import dev.cir.train.loop.TrainingSettings;
@@ -69,6 +71,12 @@ public final class ClipTraining {
    *     and target) join the batch's candidates as extra negatives, 0 for CLIP4Cir's objective;
    *     captions: how many pairs of images sharing a member set with each pair's image join the batch
    */
+  /** The disk image cache's file, in the run's checkpoint folder. */
+  public static final String IMAGE_CACHE_FILE = "images.u8";
+
+  /** Batches a streamed image source decodes ahead of the step. */
+  public static final int DEFAULT_PREFETCH = 2;
+
   public record Options(
       TrainingData data,
       Objective objective,
@@ -83,12 +91,27 @@ public final class ClipTraining {
       String device,
       int workers,
       Map<String, String> facts,
-      int hardNegatives) {
+      int hardNegatives,
+      ImageCache imageCache,
+      int prefetch) {
 
     public Options {
       if (hardNegatives < 0) {
         throw new IllegalArgumentException("--hard-negatives must not be negative, got " + hardNegatives);
       }
+      if (prefetch < 0) {
+        throw new IllegalArgumentException("--prefetch must not be negative, got " + prefetch);
+      }
+      imageCache = imageCache == null ? ImageCache.AUTO : imageCache;
+    }
+
+    /** The images kept as {@link ImageCache#AUTO} chooses, {@link #DEFAULT_PREFETCH} batches decoded ahead when streamed. */
+    public Options(
+        TrainingData data, Objective objective, Encoders encoders, ClipStart start, Path out, TrainingSettings settings,
+        double weightDecay, boolean decayAll, double beta2, double eps, String device, int workers,
+        Map<String, String> facts, int hardNegatives) {
+      this(data, objective, encoders, start, out, settings, weightDecay, decayAll, beta2, eps, device, workers, facts, hardNegatives,
+          ImageCache.AUTO, DEFAULT_PREFETCH);
     }
 
     /** Without hard negatives (CLIP4Cir's objective). */
@@ -97,6 +120,12 @@ public final class ClipTraining {
         double weightDecay, boolean decayAll, double beta2, double eps, String device, int workers,
         Map<String, String> facts) {
       this(data, objective, encoders, start, out, settings, weightDecay, decayAll, beta2, eps, device, workers, facts, 0);
+    }
+
+    /** The same with another image cache and prefetch. */
+    public Options withImages(ImageCache cache, int batchesAhead) {
+      return new Options(data, objective, encoders, start, out, settings, weightDecay, decayAll, beta2, eps, device, workers, facts,
+          hardNegatives, cache, batchesAhead);
     }
   }
 
@@ -152,8 +181,10 @@ public final class ClipTraining {
         }
       }
     }
-    PixelCache pixels = PixelCache.load(images, pre, o.start().config().imageResolution(), o.workers(), progress);
-    log.printf(Locale.ROOT, "%d training images preprocessed in %.1f s%n", pixels.size(), (System.nanoTime() - t0) / 1e9);
+    TrainingImages pixels =
+        o.imageCache().open(images, pre, o.start().config().imageResolution(), o.workers(), o.prefetch(),
+            o.out().resolve("checkpoints").resolve(IMAGE_CACHE_FILE), progress, log);
+    log.printf(Locale.ROOT, "%d training images: %s, ready in %.1f s%n", pixels.size(), pixels.describe(), (System.nanoTime() - t0) / 1e9);
     log.flush();
 
     Validation validation =
@@ -163,7 +194,8 @@ public final class ClipTraining {
             null);
     List<ImageCaption> finalPairs = pairs;
     CirDataset finalTriplets = triplets;
-    return loop.run(
+    try (pixels) {
+      TrainingLoop.Result result = loop.run(
         checkpoint -> {
           NDManager manager = Engines.pytorch().newBaseManager(device);
           try {
@@ -180,5 +212,11 @@ public final class ClipTraining {
           }
         },
         validation);
+      if (pixels instanceof DiskImages disk) {
+        // the run is complete: nothing will resume from the cache
+        java.nio.file.Files.deleteIfExists(disk.file());
+      }
+      return result;
+    }
   }
 }

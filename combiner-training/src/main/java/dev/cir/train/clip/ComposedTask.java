@@ -10,7 +10,7 @@ import dev.cir.clip.model.Combiner;
 import dev.cir.clip.model.ContrastiveLoss;
 import dev.cir.eval.data.CirDataset;
 import dev.cir.eval.data.Triplet;
-import dev.cir.train.data.PixelCache;
+import dev.cir.train.data.TrainingImages;
 import dev.cir.train.optim.AdamW;
 import dev.cir.train.optim.ParameterGroup;
 import java.util.HashMap;
@@ -29,7 +29,7 @@ public final class ComposedTask extends ClipTask {
   static final float LOGIT_SCALE = 100f;
 
   private final CirDataset data;
-  private final PixelCache pixels;
+  private final TrainingImages pixels;
   private final Encoders encoders;
   private final int[] reference;
   private final int[] target;
@@ -39,7 +39,7 @@ public final class ComposedTask extends ClipTask {
   private final long[][][] variants;
   private NDArray frozenImageFeatures;
 
-  ComposedTask(ClipStart start, ClipModel model, NDManager manager, CirDataset data, PixelCache pixels, Encoders encoders,
+  ComposedTask(ClipStart start, ClipModel model, NDManager manager, CirDataset data, TrainingImages pixels, Encoders encoders,
       double weightDecay, boolean decayAll, int hardNegatives) {
     super(start, model, manager);
     this.data = data;
@@ -119,6 +119,41 @@ public final class ComposedTask extends ClipTask {
       }
     }
     return out;
+  }
+
+  @Override
+  public int lookahead() {
+    return frozenImageFeatures == null ? pixels.lookahead() : 0;
+  }
+
+  @Override
+  public void upcoming(int[] positions) {
+    if (frozenImageFeatures == null) {
+      pixels.upcoming(images(positions));
+    }
+  }
+
+  /** The images a batch's loss reads, in the order it reads them: references, targets, hard negatives. */
+  private int[] images(int[] positions) {
+    int b = positions.length;
+    int n = 0;
+    for (int p : positions) {
+      n += negatives[p].length;
+    }
+    int[] all = new int[2 * b + n];
+    int c = 0;
+    for (int p : positions) {
+      all[c++] = reference[p];
+    }
+    for (int p : positions) {
+      all[c++] = target[p];
+    }
+    for (int p : positions) {
+      for (int x : negatives[p]) {
+        all[c++] = x;
+      }
+    }
+    return all;
   }
 
   @Override

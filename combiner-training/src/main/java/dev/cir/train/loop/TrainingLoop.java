@@ -159,8 +159,16 @@ public final class TrainingLoop {
             bar.step(state.stepInEpoch);
             long windowStart = System.nanoTime();
             int windowSteps = 0;
+            int ahead = task.lookahead();
+            for (int k = state.stepInEpoch; k < Math.min(perEpoch, state.stepInEpoch + ahead); k++) {
+              task.upcoming(Arrays.copyOfRange(order, k * settings.batchSize(), (k + 1) * settings.batchSize()));
+            }
             for (int b = state.stepInEpoch; b < perEpoch; b++) {
               int[] batch = Arrays.copyOfRange(order, b * settings.batchSize(), (b + 1) * settings.batchSize());
+              if (ahead > 0 && b + ahead < perEpoch) {
+                // the images of a later batch are read while this one trains
+                task.upcoming(Arrays.copyOfRange(order, (b + ahead) * settings.batchSize(), (b + ahead + 1) * settings.batchSize()));
+              }
               double lr = schedule.at(state.step);
               double[] lossAndNorm = update(engine, base, task, optimizer, trainable, batch, lr, epoch, b, state.step);
               steps.append(state.step + 1, epoch + 1, lossAndNorm[0], lr, lossAndNorm[1]);

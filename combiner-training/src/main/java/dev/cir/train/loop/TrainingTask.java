@@ -31,6 +31,17 @@ public interface TrainingTask extends AutoCloseable {
    */
   NDArray loss(NDManager step, int[] positions, SplittableRandom random);
 
+  /**
+   * The examples of a later batch, announced in the order the loop will ask for them, {@link
+   * #lookahead} batches ahead: a task whose images are read from files starts reading them now.
+   */
+  default void upcoming(int[] positions) {}
+
+  /** How many batches ahead the loop announces (0: none). */
+  default int lookahead() {
+    return 0;
+  }
+
   /** Runs after each update with gradients off (e.g. clamping CLIP's logit scale). */
   default void afterUpdate() {}
 

@@ -24,12 +24,12 @@ import java.util.concurrent.Executors;
  * forward and backward passes. (No augmentation: CLIP4Cir's training transform is its validation
  * transform.)
  */
-public final class PixelCache {
+public final class MemoryImages implements TrainingImages {
   private final Map<String, Integer> index = new LinkedHashMap<>();
   private final byte[][] pixels;
   private final int resolution;
 
-  private PixelCache(List<String> ids, byte[][] pixels, int resolution) {
+  private MemoryImages(List<String> ids, byte[][] pixels, int resolution) {
     for (int i = 0; i < ids.size(); i++) {
       index.put(ids.get(i), i);
     }
@@ -42,7 +42,7 @@ public final class PixelCache {
    *
    * @throws IllegalArgumentException listing the images that cannot be decoded
    */
-  public static PixelCache load(
+  public static MemoryImages load(
       List<GalleryImage> images, ImagePreprocessor preprocessor, int resolution, int workers, ProgressReporter progress) {
     ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, workers), r -> {
       Thread t = new Thread(r, "cir-preprocess");
@@ -75,18 +75,20 @@ public final class PixelCache {
       throw new IllegalArgumentException(
           failures.size() + " training image(s) cannot be decoded: " + String.join("; ", failures.subList(0, Math.min(5, failures.size()))));
     }
-    return new PixelCache(images.stream().map(GalleryImage::id).toList(), out, resolution);
+    return new MemoryImages(images.stream().map(GalleryImage::id).toList(), out, resolution);
   }
 
+  @Override
   public int size() {
     return pixels.length;
   }
 
+  @Override
   public boolean contains(String id) {
     return index.containsKey(id);
   }
 
-  /** The position of image {@code id}. */
+  @Override
   public int indexOf(String id) {
     Integer i = index.get(id);
     if (i == null) {
@@ -95,7 +97,7 @@ public final class PixelCache {
     return i;
   }
 
-  /** The images at {@code positions} as one batch [n, 3, R, R] of model inputs on {@code manager}. */
+  @Override
   public NDArray batch(NDManager manager, int[] positions) {
     int per = 3 * resolution * resolution;
     float[] flat = new float[positions.length * per];
@@ -105,8 +107,13 @@ public final class PixelCache {
     return manager.create(flat, new Shape(positions.length, 3, resolution, resolution));
   }
 
-  /** Bytes the cached images take (8-bit RGB at the model's resolution). */
+  @Override
   public long bytes() {
     return (long) pixels.length * 3 * resolution * resolution;
+  }
+
+  @Override
+  public String describe() {
+    return String.format(java.util.Locale.ROOT, "in memory, %.1f MiB (8-bit RGB at %d px)", bytes() / 1048576.0, resolution);
   }
 }
