@@ -196,6 +196,10 @@ final class TrainCommand implements Runnable {
     @Option(names = "--prefetch", paramLabel = "N", description = "With --image-cache none: batches decoded ahead of the step (default: ${DEFAULT-VALUE}).")
     int prefetch = ClipTraining.DEFAULT_PREFETCH;
 
+    @Option(names = "--image-size", paramLabel = "PX",
+        description = "With --arch: the model's input size in pixels (default: the architecture's; tiny takes multiples of 16, e.g. 224 for 14 x 14 patches).")
+    Integer imageSize;
+
     private final PrintWriter out;
 
     @Inject
@@ -204,7 +208,7 @@ final class TrainCommand implements Runnable {
     }
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
       TrainingData data = common.data();
       ClipTraining.Objective obj = ClipTraining.Objective.parse(objective);
       Encoders enc = Encoders.parse(encoder);
@@ -212,6 +216,9 @@ final class TrainCommand implements Runnable {
           start.model != null
               ? ClipStart.of(ModelBundle.open(start.model))
               : ClipStart.random(start.arch, tokenizer, data, common.out.resolve("checkpoints").resolve("tokenizer.json"));
+      if (imageSize != null) {
+        s = s.withImageResolution(imageSize);
+      }
       boolean tiny = "tiny".equalsIgnoreCase(s.name());
       TrainingDefaults d = obj == ClipTraining.Objective.CAPTIONS ? TrainingDefaults.captions(tiny) : TrainingDefaults.composed(tiny);
       ClipTraining.Options o =
@@ -220,7 +227,8 @@ final class TrainCommand implements Runnable {
               d.beta2(), d.eps(), common.device, common.workers, common.facts("cir train clip"),
               hardNegatives != null ? hardNegatives : d.hardNegatives())
               .withImages(ImageCache.parse(imageCache), prefetch);
-      report(out, ClipTraining.run(o, ProgressReporter.console(System.err), new PrintWriter(System.err, true)));
+      report(out, withMemoryAdvice(common.out, "--image-cache disk or none (the images), a smaller --batch-size (the activations)",
+          () -> ClipTraining.run(o, ProgressReporter.console(System.err), new PrintWriter(System.err, true))));
       return 0;
     }
   }
@@ -287,7 +295,7 @@ final class TrainCommand implements Runnable {
     }
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
       ModelBundle bundle = ModelBundle.open(model);
       boolean tiny = "tiny".equalsIgnoreCase(bundle.manifest().architectureName());
       TrainingDefaults d = TrainingDefaults.combiner(tiny);
@@ -297,8 +305,33 @@ final class TrainCommand implements Runnable {
               common.device, common.workers, common.facts("cir train combiner"),
               hardNegatives != null ? hardNegatives : d.hardNegatives(), galleryNegatives != null ? galleryNegatives : tiny,
               gallerySample, minedNegatives, startAtSum(start, tiny));
-      report(out, CombinerTraining.run(o, ProgressReporter.console(System.err), new PrintWriter(System.err, true)));
+      report(out, withMemoryAdvice(common.out, "a smaller --batch-size or --gallery-sample, or --no-gallery-negatives",
+          () -> CombinerTraining.run(o, ProgressReporter.console(System.err), new PrintWriter(System.err, true))));
       return 0;
+    }
+  }
+
+  /**
+   * Runs a training and turns running out of memory (the Java heap, or PyTorch's native allocator)
+   * into one line saying what to change. Checkpoints are written whole or not at all, so the last
+   * one is intact and {@code --resume} continues from it.
+   */
+  static TrainingLoop.Result withMemoryAdvice(Path out, String settings, java.util.concurrent.Callable<TrainingLoop.Result> run)
+      throws Exception {
+    try {
+      return run.call();
+    } catch (OutOfMemoryError e) {
+      throw new IllegalStateException(
+          "out of memory (Java heap: " + e.getMessage() + ") while training; the last checkpoint in " + out.resolve("checkpoints")
+              + " is whole: continue with --resume after " + settings + ", or a larger heap (CIR_JAVA_OPTS=-Xmx...)", e);
+    } catch (RuntimeException e) {
+      String m = String.valueOf(e.getMessage());
+      if (m.contains("DefaultCPUAllocator") || m.contains("not enough memory") || m.contains("out of memory")) {
+        throw new IllegalStateException(
+            "out of native memory (" + m.lines().findFirst().orElse(m) + ") while training; the last checkpoint in "
+                + out.resolve("checkpoints") + " is whole: continue with --resume after " + settings, e);
+      }
+      throw e;
     }
   }
 }

@@ -46,4 +46,35 @@ class TrainCommandTest {
     assertEquals(1, model.status());
     assertTrue(model.err().contains("bundle directory not found"), model.err());
   }
+
+  @Test
+  void runningOutOfMemoryIsOneLineSayingWhatToChange() throws Exception {
+    Path out = tmp.resolve("run");
+    IllegalStateException heap =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalStateException.class,
+            () -> TrainCommand.withMemoryAdvice(out, "--image-cache disk or none", () -> {
+              throw new OutOfMemoryError("Java heap space");
+            }));
+    String line = Failures.oneLine(heap);
+    assertTrue(line.startsWith("out of memory (Java heap: Java heap space) while training; the last checkpoint in "), line);
+    assertTrue(line.contains("continue with --resume after --image-cache disk or none") && line.contains("-Xmx"), line);
+    IllegalStateException natively =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalStateException.class,
+            () -> TrainCommand.withMemoryAdvice(out, "a smaller --batch-size", () -> {
+              throw new ai.djl.engine.EngineException("[enforce fail at alloc_cpu.cpp:118] DefaultCPUAllocator: not enough memory: you tried to allocate 1 GB");
+            }));
+    assertTrue(Failures.oneLine(natively).startsWith("out of native memory ("), Failures.oneLine(natively));
+    IllegalArgumentException other = new IllegalArgumentException("something else");
+    assertEquals(other, org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> TrainCommand.withMemoryAdvice(out, "x", () -> {
+          throw other;
+        })));
+    assertEquals(0, cir("dataset", "synth", "--out", tmp.resolve("d").toString(), "--size", "60").status());
+    Result size = cir("train", "clip", "--dataset", "jsonl", "--root", tmp.resolve("d").toString(), "--arch", "tiny", "--image-size", "100",
+        "--out", tmp.resolve("o2").toString());
+    assertEquals(1, size.status());
+    assertTrue(size.err().contains("image size 100 does not fit this architecture: it takes multiples of 16 pixels"), size.err());
+  }
 }

@@ -147,6 +147,24 @@ public record ClipConfig(
   }
 
   /**
+   * This configuration at another input resolution (a model trained from random weights on larger
+   * or smaller images): a ViT's patches must tile it, a ResNet's input must be a multiple of 32.
+   *
+   * @throws IllegalArgumentException saying which sizes fit
+   */
+  public ClipConfig withImageResolution(int px) {
+    int step = isVit() ? visionPatchSize : 32;
+    if (px < step || px % step != 0) {
+      throw new IllegalArgumentException(
+          "image size " + px + " does not fit this architecture: it takes multiples of " + step + " pixels"
+              + (isVit() ? " (its patch side)" : ""));
+    }
+    return new ClipConfig(
+        embedDim, px, visionLayers, visionWidth, visionPatchSize, visionHeads, contextLength, vocabSize, textWidth, textHeads,
+        textLayers, activation);
+  }
+
+  /**
    * Infers the architecture from a state dict's shapes exactly as OpenAI's {@code build_model}
    * does. Head counts follow OpenAI's rule (width / 64) unless given.
    *

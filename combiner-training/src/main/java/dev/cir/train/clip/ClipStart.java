@@ -76,6 +76,19 @@ public record ClipStart(String name, ClipConfig config, Path tokenizer, String p
     return ClipModel.random(config, manager);
   }
 
+  /**
+   * A random start at another input resolution.
+   *
+   * @throws IllegalArgumentException for a start from a bundle (its weights are for its own size), or
+   *     a size the architecture cannot take
+   */
+  public ClipStart withImageResolution(int px) {
+    if (bundle.isPresent()) {
+      throw new IllegalArgumentException("--image-size applies to --arch (random weights); a bundle keeps its own size");
+    }
+    return new ClipStart(name, config.withImageResolution(px), tokenizer, preprocess, targetRatio, bundle);
+  }
+
   public String describe() {
     return bundle.map(b -> b.dir().toString()).orElse("random " + name);
   }

@@ -106,7 +106,7 @@ public final class CombinerTraining {
     CirDataset train = o.data().triplets("train");
     TripletFeatures features;
     try (CirEncoder enc = CirEncoder.open(o.model(), encoderOptions)) {
-      features = TripletFeatures.compute(enc, o.model(), train, cacheDir, o.hardNegatives(), o.galleryNegatives(), progress);
+      features = TripletFeatures.compute(enc, o.model(), train, cacheDir, o.hardNegatives(), o.galleryNegatives(), progress, log);
     }
     log.printf(Locale.ROOT, "features of %d training triplets ready in %.1f s%n", features.triplets(), (System.nanoTime() - t0) / 1e9);
     log.flush();

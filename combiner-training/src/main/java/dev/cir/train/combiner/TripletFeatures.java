@@ -72,6 +72,14 @@ public final class TripletFeatures {
       CirEncoder encoder, ModelBundle bundle, CirDataset data, Path cacheDir, int hardNegatives, boolean wholeGallery,
       ProgressReporter progress)
       throws IOException {
+    return compute(encoder, bundle, data, cacheDir, hardNegatives, wholeGallery, progress, null);
+  }
+
+  /** The same, saying first on {@code log} how large the cached features will be. */
+  public static TripletFeatures compute(
+      CirEncoder encoder, ModelBundle bundle, CirDataset data, Path cacheDir, int hardNegatives, boolean wholeGallery,
+      ProgressReporter progress, java.io.PrintWriter log)
+      throws IOException {
     Map<String, Integer> imageIndex = new LinkedHashMap<>();
     List<Triplet> triplets = data.triplets();
     int[] reference = new int[triplets.size()];
@@ -101,6 +109,13 @@ public final class TripletFeatures {
         imageIndex.computeIfAbsent(id, k -> imageIndex.size());
       }
     }
+    if (log != null) {
+      log.printf(java.util.Locale.ROOT, "features to cache: %,d images and %,d caption variants, %.1f MiB of the %.1f MiB heap%n",
+          imageIndex.size(), textIndex.size(), bytes(imageIndex.size(), textIndex.size(), encoder.dimension()) / 1048576.0,
+          Runtime.getRuntime().maxMemory() / 1048576.0);
+      log.flush();
+    }
+    checkHeap(imageIndex.size(), textIndex.size(), encoder.dimension(), Runtime.getRuntime().maxMemory());
     List<Path> files = new ArrayList<>();
     for (String id : imageIndex.keySet()) {
       GalleryImage g = data.gallery().get(id);
@@ -110,6 +125,27 @@ public final class TripletFeatures {
         new GalleryEncoder(encoder, imageCache(bundle, cacheDir), progress).encode(files, "training image features").features();
     float[][] texts = encodeTexts(encoder, new ArrayList<>(textIndex.keySet()), textCache(bundle, cacheDir), progress);
     return new TripletFeatures(encoder.dimension(), images, texts, reference, target, variants, negatives);
+  }
+
+  /** Bytes the cached features of {@code images} images and {@code texts} texts take on the heap (float32 rows). */
+  public static long bytes(long images, long texts, int dim) {
+    return (images + texts) * ((long) dim * Float.BYTES + 16); // a float[] each, with its array header
+  }
+
+  /**
+   * Refuses, before anything is encoded, features that would take more than half of the heap: the
+   * training batches and the Combiner's own arrays need the rest.
+   *
+   * @throws IllegalStateException saying how large they are and what to change
+   */
+  static void checkHeap(long images, long texts, int dim, long maxHeap) {
+    long need = bytes(images, texts, dim);
+    if (need > maxHeap / 2) {
+      throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+          "the features of %,d images and %,d caption variants take %.1f MiB, more than half of the Java heap (%.1f MiB);"
+              + " give the JVM more heap (CIR_JAVA_OPTS=-Xmx%dm or more), or leave the rest of the gallery out"
+              + " (--no-gallery-negatives)", images, texts, need / 1048576.0, maxHeap / 1048576.0, Math.max(1024, (long) Math.ceil(need * 2.5 / 1048576.0))));
+    }
   }
 
   /** The cache of image features of this bundle's CLIP weights (validation shares it: stage 2 never changes them). */
