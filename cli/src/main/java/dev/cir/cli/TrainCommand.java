@@ -190,7 +190,7 @@ final class TrainCommand implements Runnable {
     Integer hardNegatives;
 
     @Option(names = "--image-cache", paramLabel = "WHERE",
-        description = "Where the preprocessed training images are kept, as 8-bit RGB at the model's resolution: memory, disk (a file in --out/checkpoints, memory-mapped, reused by --resume), none (decoded by --workers threads --prefetch batches ahead), or auto: memory when they take at most a quarter of the heap, else disk when the disk has room, else none (default: ${DEFAULT-VALUE}).")
+        description = "Where the preprocessed training images are kept, as 8-bit RGB at the model's resolution: memory, disk (a file in --out/checkpoints, read through the page cache, reused by --resume), none (decoded by --workers threads --prefetch batches ahead), or auto: memory when they take at most a quarter of the heap, else disk when the disk has room, else none (default: ${DEFAULT-VALUE}).")
     String imageCache = "auto";
 
     @Option(names = "--prefetch", paramLabel = "N", description = "With --image-cache none: batches decoded ahead of the step (default: ${DEFAULT-VALUE}).")

@@ -19,8 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real {@code cir train} process killed with SIGKILL ({@link Process#destroyForcibly()}) at
  * random moments and resumed each time ends with the loss curve of an uninterrupted run of the
- * same seed, step for step; for stage 1 (AdamW) and for the Combiner (Adam, dropout drawn from the
- * engine's generator).
+ * same seed, step for step; for stage 1 (AdamW; the killed runs keep their images in a disk cache,
+ * the uninterrupted one in memory) and for the Combiner (Adam, dropout drawn from the engine's
+ * generator).
  */
 class TrainResumeAfterKillTest {
   @TempDir Path tmp;
@@ -38,7 +39,10 @@ class TrainResumeAfterKillTest {
     Path clipRef = tmp.resolve("clip-ref");
     Path clipKilled = tmp.resolve("clip-killed");
     runToEnd(clip, clipRef, false);
-    int kills = killAndResume(clip, clipKilled, random);
+    List<String> onDisk = new ArrayList<>(clip);
+    onDisk.addAll(List.of("--image-cache", "disk"));
+    int kills = killAndResume(onDisk, clipKilled, random);
+    assertTrue(!Files.exists(clipKilled.resolve("checkpoints").resolve("images.u8")), "the finished run removed its image cache");
     assertSameCurve(clipRef.resolve("steps.csv"), clipKilled.resolve("steps.csv"));
     assertEquals(
         Files.readString(clipRef.resolve("bundle.json")).replaceAll("\"(root|start|training_seconds)\": \"[^\"]*\"", ""),

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,10 +34,13 @@ import java.util.zip.CRC32C;
 
 /**
  * Training images preprocessed once into a file of the run's, as 8-bit RGB planes at the model's
- * resolution, and memory-mapped: the operating system keeps in memory what fits and reads the rest
- * when a batch needs it, so the heap holds no image. A resumed run reuses the file when its header
- * names the same images and preprocessing and a CRC-32C of its contents matches; anything else (a
- * killed write, a changed dataset, a damaged file) makes it be written again.
+ * resolution, read back image by image when a batch needs them: the operating system's page cache
+ * keeps in memory what fits, and neither the heap nor the process holds the images. (Not mapped
+ * into the process: mapped pages a batch touched count as the process's resident memory, which
+ * then grows to the whole file over an epoch, though the kernel could drop them.) A resumed run
+ * reuses the file when its header names the same images and preprocessing and a CRC-32C of its
+ * contents matches; anything else (a killed write, a changed dataset, a damaged file) makes it be
+ * written again.
  *
  * <p>Layout: a 64-byte header (magic {@code CIRIMG01}, resolution, image count, data bytes, the
  * CRC-32C of the data, the SHA-256 of the image ids and the preprocessing), then image after image.
@@ -46,15 +48,11 @@ import java.util.zip.CRC32C;
 public final class DiskImages implements TrainingImages {
   static final byte[] MAGIC = "CIRIMG01".getBytes(StandardCharsets.US_ASCII);
   static final int HEADER = 64;
-  /** Images per mapped region: whole images, and under 2 GiB per region. */
-  private final int perRegion;
-
   private final Path file;
   private final Map<String, Integer> index = new LinkedHashMap<>();
   private final int resolution;
   private final int count;
   private final FileChannel channel;
-  private final MappedByteBuffer[] regions;
 
   private DiskImages(Path file, List<GalleryImage> images, int resolution) throws IOException {
     this.file = file;
@@ -63,16 +61,7 @@ public final class DiskImages implements TrainingImages {
     for (int i = 0; i < images.size(); i++) {
       index.put(images.get(i).id(), i);
     }
-    long per = 3L * resolution * resolution;
-    this.perRegion = (int) Math.max(1, (Integer.MAX_VALUE - 8) / per);
     this.channel = FileChannel.open(file, StandardOpenOption.READ);
-    int n = (count + perRegion - 1) / perRegion;
-    this.regions = new MappedByteBuffer[n];
-    for (int r = 0; r < n; r++) {
-      long first = (long) r * perRegion;
-      long inRegion = Math.min(perRegion, count - first);
-      regions[r] = channel.map(FileChannel.MapMode.READ_ONLY, HEADER + first * per, inRegion * per);
-    }
   }
 
   /**
@@ -193,6 +182,9 @@ public final class DiskImages implements TrainingImages {
           try {
             planes = task.join();
           } catch (CompletionException e) {
+            if (e.getCause() instanceof Error err) {
+              throw err; // out of memory is not a bad image
+            }
             failures.add(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
             planes = new byte[(int) per];
           }
@@ -243,16 +235,25 @@ public final class DiskImages implements TrainingImages {
     int per = 3 * resolution * resolution;
     float[] flat = new float[positions.length * per];
     byte[] planes = new byte[per];
+    ByteBuffer buffer = ByteBuffer.wrap(planes);
     for (int i = 0; i < positions.length; i++) {
-      int p = positions[i];
-      ByteBuffer region = regions[p / perRegion].duplicate();
-      region.position((p % perRegion) * per);
-      region.get(planes);
+      long at = HEADER + (long) positions[i] * per;
+      buffer.clear();
+      try {
+        while (buffer.hasRemaining()) {
+          if (channel.read(buffer, at + buffer.position()) < 0) {
+            throw new IOException("the file ends before image " + positions[i]);
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("image cache " + file + ": " + e.getMessage(), e);
+      }
       ClipTransform.normalize(planes, 0, flat, i * per, per);
     }
     return manager.create(flat, new Shape(positions.length, 3, resolution, resolution));
   }
 
+  /** Bytes of the file's images (on disk; the page cache keeps what fits). */
   @Override
   public long bytes() {
     return (long) count * 3 * resolution * resolution;
@@ -260,7 +261,7 @@ public final class DiskImages implements TrainingImages {
 
   @Override
   public String describe() {
-    return String.format(Locale.ROOT, "in %s, %.1f MiB memory-mapped (8-bit RGB at %d px)", file, bytes() / 1048576.0, resolution);
+    return String.format(Locale.ROOT, "in %s, %.1f MiB on disk (8-bit RGB at %d px)", file, bytes() / 1048576.0, resolution);
   }
 
   /** The cache file. */

@@ -12,7 +12,7 @@ import java.util.Locale;
 
 /**
  * Where a training run keeps its preprocessed images ({@code --image-cache}): {@code memory} (8-bit
- * RGB planes on the heap), {@code disk} (the same in a memory-mapped file of the run's), {@code
+ * RGB planes on the heap), {@code disk} (the same in a file of the run's, read through the page cache), {@code
  * none} (decoded ahead of each batch by worker threads), or {@code auto}: memory when the images
  * take at most a quarter of the maximum heap, else disk when the run's file system has room for them
  * and 1 GiB more, else none.

@@ -44,6 +44,14 @@ public final class MemoryImages implements TrainingImages {
    */
   public static MemoryImages load(
       List<GalleryImage> images, ImagePreprocessor preprocessor, int resolution, int workers, ProgressReporter progress) {
+    long bytes = (long) images.size() * 3 * resolution * resolution;
+    long heap = Runtime.getRuntime().maxMemory();
+    if (bytes > heap * 9 / 10) {
+      throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+          "--image-cache memory: the %,d training images take %.1f MiB as 8-bit RGB at %d px, more than the Java heap holds"
+              + " (%.1f MiB); use --image-cache disk or none, or a larger heap (CIR_JAVA_OPTS=-Xmx...)",
+          images.size(), bytes / 1048576.0, resolution, heap / 1048576.0));
+    }
     ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, workers), r -> {
       Thread t = new Thread(r, "cir-preprocess");
       t.setDaemon(true);
@@ -63,6 +71,9 @@ public final class MemoryImages implements TrainingImages {
           try {
             out[s + i] = tasks.get(i).join();
           } catch (CompletionException e) {
+            if (e.getCause() instanceof Error err) {
+              throw err; // out of memory is not a bad image
+            }
             failures.add(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
           }
         }

@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDManager;
  * The images a training run reads, by position: batches of model inputs [n, 3, R, R], made from
  * 8-bit RGB planes at the model's resolution (the preprocessor's output before {@code ToTensor}),
  * normalized as the batch is made, so every kind gives the same inputs bit for bit. Kept in memory
- * ({@link MemoryImages}), in a file of the run's that is memory-mapped ({@link DiskImages}), or
+ * ({@link MemoryImages}), in a file of the run's read through the page cache ({@link DiskImages}), or
  * not kept at all and decoded ahead of the batches by worker threads ({@link StreamedImages}).
  */
 public interface TrainingImages extends AutoCloseable {
