@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks, each measured in one run against a baseline on the same machine.",
-    subcommands = {BenchCommand.Encode.class, BenchCommand.Eval.class, BenchCommand.Solr.class, BenchCommand.Load.class, BenchCommand.Train.class})
+    subcommands = {BenchCommand.Encode.class, BenchCommand.Eval.class, BenchCommand.Solr.class, BenchCommand.Load.class, BenchCommand.Train.class,
+        BenchCommand.Images.class})
 final class BenchCommand implements Runnable {
   /** Triplets of the benchmarks' synthetic dataset (its test split is the default dataset's). */
   static final int BENCH_SIZE = 5000;
@@ -26,7 +27,7 @@ final class BenchCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a benchmark is required: encode, eval, solr, load or train");
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a benchmark is required: encode, eval, solr, load, train or images");
   }
 
   @Command(
@@ -366,6 +367,56 @@ final class BenchCommand implements Runnable {
                 err.flush();
               });
       String md = r.toMarkdown();
+      out.println(md);
+      out.flush();
+      if (outFile != null) {
+        AtomicFiles.writeString(outFile, md);
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "images",
+      mixinStandardHelpOptions = true,
+      description = {
+        "The streamed training-image pipeline (train clip --image-cache none): images/s from files to batches of",
+        "model inputs with each number of decode workers, for each JSONL dataset's training images at their own size."
+      })
+  static final class Images implements Callable<Integer> {
+    @Option(names = "--root", required = true, split = ",", paramLabel = "DIR[,DIR...]", description = "JSONL datasets (cir dataset synth --image-size PX).")
+    List<Path> roots;
+
+    @Option(names = "--workers", split = ",", paramLabel = "N[,N...]", description = "Decode workers, each count in turn (default: 1 and the number of cores).")
+    List<Integer> workers = List.of(1, Runtime.getRuntime().availableProcessors());
+
+    @Option(names = "--images", paramLabel = "N", description = "Images per measurement (default: ${DEFAULT-VALUE}).")
+    int images = 4096;
+
+    @Option(names = "--batch", paramLabel = "N", description = "Images per batch (default: ${DEFAULT-VALUE}).")
+    int batch = 64;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Also write the report as Markdown.")
+    Path outFile;
+
+    private final PrintWriter out;
+    private final PrintWriter err;
+
+    @Inject
+    Images(@Named("out") PrintWriter out, @Named("err") PrintWriter err) {
+      this.out = out;
+      this.err = err;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+      String md =
+          dev.cir.train.bench.ImagePipelineBenchmark.run(
+              new dev.cir.train.bench.ImagePipelineBenchmark.Settings(roots, workers, images, batch),
+              line -> {
+                err.println(line);
+                err.flush();
+              });
       out.println(md);
       out.flush();
       if (outFile != null) {
