@@ -22,10 +22,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -49,7 +47,7 @@ public final class DiskImages implements TrainingImages {
   static final byte[] MAGIC = "CIRIMG01".getBytes(StandardCharsets.US_ASCII);
   static final int HEADER = 64;
   private final Path file;
-  private final Map<String, Integer> index = new LinkedHashMap<>();
+  private final ImageIds ids;
   private final int resolution;
   private final int count;
   private final FileChannel channel;
@@ -58,9 +56,7 @@ public final class DiskImages implements TrainingImages {
     this.file = file;
     this.resolution = resolution;
     this.count = images.size();
-    for (int i = 0; i < images.size(); i++) {
-      index.put(images.get(i).id(), i);
-    }
+    this.ids = new ImageIds(images);
     this.channel = FileChannel.open(file, StandardOpenOption.READ);
   }
 
@@ -218,16 +214,12 @@ public final class DiskImages implements TrainingImages {
 
   @Override
   public boolean contains(String id) {
-    return index.containsKey(id);
+    return ids.contains(id);
   }
 
   @Override
   public int indexOf(String id) {
-    Integer i = index.get(id);
-    if (i == null) {
-      throw new IllegalArgumentException("image '" + id + "' is not in the image cache " + file);
-    }
-    return i;
+    return ids.indexOf(id, "the images of the cache " + file);
   }
 
   @Override

@@ -9,9 +9,7 @@ import dev.cir.eval.data.GalleryImage;
 import dev.cir.eval.progress.Progress;
 import dev.cir.eval.progress.ProgressReporter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -25,14 +23,12 @@ import java.util.concurrent.Executors;
  * transform.)
  */
 public final class MemoryImages implements TrainingImages {
-  private final Map<String, Integer> index = new LinkedHashMap<>();
+  private final ImageIds ids;
   private final byte[][] pixels;
   private final int resolution;
 
-  private MemoryImages(List<String> ids, byte[][] pixels, int resolution) {
-    for (int i = 0; i < ids.size(); i++) {
-      index.put(ids.get(i), i);
-    }
+  private MemoryImages(List<GalleryImage> images, byte[][] pixels, int resolution) {
+    this.ids = new ImageIds(images);
     this.pixels = pixels;
     this.resolution = resolution;
   }
@@ -86,7 +82,7 @@ public final class MemoryImages implements TrainingImages {
       throw new IllegalArgumentException(
           failures.size() + " training image(s) cannot be decoded: " + String.join("; ", failures.subList(0, Math.min(5, failures.size()))));
     }
-    return new MemoryImages(images.stream().map(GalleryImage::id).toList(), out, resolution);
+    return new MemoryImages(images, out, resolution);
   }
 
   @Override
@@ -96,16 +92,12 @@ public final class MemoryImages implements TrainingImages {
 
   @Override
   public boolean contains(String id) {
-    return index.containsKey(id);
+    return ids.contains(id);
   }
 
   @Override
   public int indexOf(String id) {
-    Integer i = index.get(id);
-    if (i == null) {
-      throw new IllegalArgumentException("image '" + id + "' was not preprocessed");
-    }
-    return i;
+    return ids.indexOf(id, "the preprocessed training images");
   }
 
   @Override

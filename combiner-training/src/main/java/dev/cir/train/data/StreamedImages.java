@@ -7,7 +7,6 @@ import dev.cir.clip.image.ClipTransform;
 import dev.cir.clip.image.ImagePreprocessor;
 import dev.cir.eval.data.GalleryImage;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class StreamedImages implements TrainingImages {
   private final List<GalleryImage> images;
-  private final Map<String, Integer> index = new LinkedHashMap<>();
+  private final ImageIds ids;
   private final ImagePreprocessor preprocessor;
   private final int resolution;
   private final int prefetch;
@@ -49,9 +48,7 @@ public final class StreamedImages implements TrainingImages {
    */
   public StreamedImages(List<GalleryImage> images, ImagePreprocessor preprocessor, int resolution, int workers, int prefetch) {
     this.images = List.copyOf(images);
-    for (int i = 0; i < images.size(); i++) {
-      index.put(images.get(i).id(), i);
-    }
+    this.ids = new ImageIds(images);
     this.preprocessor = preprocessor;
     this.resolution = resolution;
     this.prefetch = Math.max(0, prefetch);
@@ -73,16 +70,12 @@ public final class StreamedImages implements TrainingImages {
 
   @Override
   public boolean contains(String id) {
-    return index.containsKey(id);
+    return ids.contains(id);
   }
 
   @Override
   public int indexOf(String id) {
-    Integer i = index.get(id);
-    if (i == null) {
-      throw new IllegalArgumentException("image '" + id + "' is not among the training images");
-    }
-    return i;
+    return ids.indexOf(id, "the training images");
   }
 
   @Override
