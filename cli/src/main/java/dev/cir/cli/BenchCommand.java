@@ -261,7 +261,7 @@ final class BenchCommand implements Runnable {
     @Option(names = "--docs", paramLabel = "N", description = "Without --solr: documents indexed, random raw features (default: ${DEFAULT-VALUE}).")
     int docs = 10_000;
 
-    @Option(names = "--predictors", paramLabel = "N", description = "Without --solr: forward passes at once, per tower (default: the number of cores).")
+    @Option(names = "--predictors", paramLabel = "N", description = "Without --solr: forward passes at once, of any tower (default: the number of cores).")
     int predictors = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--pid", paramLabel = "PID", description = "With --solr: the Solr process, whose RSS is sampled.")

@@ -32,7 +32,7 @@ final class SolrCommand implements Callable<Integer> {
   @Option(names = "--images", paramLabel = "DIR", description = "Base directory of index-time image paths (image_path); others are refused.")
   Path images;
 
-  @Option(names = "--predictors", paramLabel = "N", description = "Forward passes that may run at once, per tower (default: the number of cores).")
+  @Option(names = "--predictors", paramLabel = "N", description = "Forward passes that may run at once, of any tower (default: the number of cores).")
   int predictors = Runtime.getRuntime().availableProcessors();
 
   @Option(names = "--max-batch", paramLabel = "N",

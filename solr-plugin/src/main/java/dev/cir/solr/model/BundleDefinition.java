@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param name the name {@code {!cir bundle=...}} and the update processor use
  * @param dir the bundle directory (absolute, normalized)
  * @param device cpu, gpu, gpu:N or auto
- * @param predictors forward passes that may run at once (each tower has that many worker threads)
+ * @param predictors forward passes that may run at once (the encoder's worker threads, which every tower shares)
  * @param maxBatch rows one pass takes from concurrent queries (1: every query in a pass of its own)
  * @param threads PyTorch intra-op threads of each pass, 0 for the cores divided among the predictors
  * @param textCacheSize text features kept in the LRU cache (0 disables it)

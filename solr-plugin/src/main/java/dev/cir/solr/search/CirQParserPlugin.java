@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  *     <lst name="default">
  *       <str name="path">${cir.bundle.default:}</str>   <!-- an empty path: declared, not usable -->
  *       <str name="device">cpu</str>
- *       <int name="predictors">2</int>          <!-- forward passes at once, per tower -->
+ *       <int name="predictors">2</int>          <!-- forward passes at once, of any tower -->
  *       <int name="maxBatch">16</int>           <!-- rows a pass takes from concurrent queries -->
  *       <int name="threads">0</int>             <!-- intra-op threads a pass; 0: cores / predictors -->
  *       <int name="textCacheSize">1024</int>
