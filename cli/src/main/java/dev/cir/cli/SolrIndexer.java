@@ -1,6 +1,7 @@
 package dev.cir.cli;
 
 import dev.cir.clip.encoder.CirEncoder;
+import dev.cir.clip.encoder.ImageBatches;
 import dev.cir.clip.encoder.ImageEncoding;
 import dev.cir.eval.data.GalleryImage;
 import dev.cir.eval.data.JsonlReader;
@@ -9,11 +10,16 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.apache.solr.client.solrj.SolrClient;
 import org.apache.solr.client.solrj.SolrServerException;
@@ -22,7 +28,7 @@ import org.apache.solr.common.SolrInputDocument;
 
 /**
  * Bulk indexing for {@code cir index}: images are decoded in parallel and encoded in batches by
- * {@link CirEncoder}, then sent to Solr through SolrJ with their raw features in {@code
+ * {@link CirEncoder} through its bounded pipeline ({@link ImageBatches}), then sent to Solr through SolrJ with their raw features in {@code
  * clip_vector} (the update processor keeps a vector it is given) and their metadata. An image that
  * cannot be decoded is reported and skipped; the batch goes on.
  */
@@ -111,38 +117,88 @@ public final class SolrIndexer {
     return name + "_s";
   }
 
+  /**
+   * Indexes the images: batch k + 1 decodes while batch k is encoded, and a batch is sent to Solr
+   * while the next is encoded (one request in flight), so memory holds about three batches whatever
+   * the number of images.
+   */
   public Report index(List<Image> images, PrintWriter err) throws IOException, SolrServerException {
+    List<String> failures = Collections.synchronizedList(new ArrayList<>());
     int indexed = 0;
-    List<String> failures = new ArrayList<>();
-    for (int start = 0; start < images.size(); start += batchSize) {
-      List<Image> batch = images.subList(start, Math.min(images.size(), start + batchSize));
-      List<ImageEncoding> encoded = encoder.encodeImageFiles(batch.stream().map(Image::file).toList());
-      List<SolrInputDocument> docs = new ArrayList<>(batch.size());
-      for (int i = 0; i < batch.size(); i++) {
-        Image im = batch.get(i);
-        ImageEncoding e = encoded.get(i);
-        if (!e.succeeded()) {
-          String reason = "image '" + im.id() + "' (" + im.file() + "): " + e.failure().getMessage();
-          failures.add(reason);
-          err.println("cir: skipped " + reason);
-          continue;
+    ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "cir-index-send");
+      t.setDaemon(true);
+      return t;
+    });
+    Future<Integer> inFlight = null;
+    try (ImageBatches batches = encoder.imageBatches(images.stream().map(Image::file).toList(), batchSize, PREFETCH)) {
+      int start = 0;
+      while (batches.hasNext()) {
+        List<ImageEncoding> encoded = batches.next();
+        List<Image> batch = images.subList(start, start + encoded.size());
+        start += encoded.size();
+        List<SolrInputDocument> docs = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+          Image im = batch.get(i);
+          ImageEncoding e = encoded.get(i);
+          if (!e.succeeded()) {
+            String reason = "image '" + im.id() + "' (" + im.file() + "): " + e.failure().getMessage();
+            failures.add(reason);
+            err.println("cir: skipped " + reason);
+            continue;
+          }
+          docs.add(document(im, e.features()));
         }
-        docs.add(document(im, e.features()));
+        err.flush();
+        indexed += await(inFlight);
+        inFlight = docs.isEmpty() ? null : sender.submit(() -> send(docs, failures, err));
       }
-      if (!docs.isEmpty()) {
-        UpdateResponse rsp = client.add(collection, docs);
-        Object errors = rsp.getResponseHeader() == null ? null : rsp.getResponseHeader().get("errors");
-        int rejected = errors instanceof List<?> l ? l.size() : 0;
-        if (rejected > 0) {
-          failures.add(rejected + " documents rejected by Solr: " + errors);
-          err.println("cir: Solr rejected " + errors);
-        }
-        indexed += docs.size() - rejected;
-      }
-      err.flush();
+      indexed += await(inFlight);
+    } finally {
+      sender.shutdownNow();
     }
     client.commit(collection);
-    return new Report(indexed, failures);
+    return new Report(indexed, List.copyOf(failures));
+  }
+
+  /** Batches decoded ahead of the one being encoded. */
+  static final int PREFETCH = 1;
+
+  private int send(List<SolrInputDocument> docs, List<String> failures, PrintWriter err) throws IOException, SolrServerException {
+    UpdateResponse rsp = client.add(collection, docs);
+    Object errors = rsp.getResponseHeader() == null ? null : rsp.getResponseHeader().get("errors");
+    int rejected = errors instanceof List<?> l ? l.size() : 0;
+    if (rejected > 0) {
+      failures.add(rejected + " documents rejected by Solr: " + errors);
+      err.println("cir: Solr rejected " + errors);
+      err.flush();
+    }
+    return docs.size() - rejected;
+  }
+
+  /** The documents the request in flight indexed, once it is done; its failure is thrown here. */
+  private static int await(Future<Integer> request) throws IOException, SolrServerException {
+    if (request == null) {
+      return 0;
+    }
+    try {
+      return request.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while sending a batch to Solr", e);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      if (c instanceof SolrServerException sse) {
+        throw sse;
+      }
+      if (c instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException(c);
+    }
   }
 
   static SolrInputDocument document(Image im, float[] features) {

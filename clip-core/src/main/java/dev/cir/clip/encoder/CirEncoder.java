@@ -19,7 +19,6 @@ import dev.cir.clip.image.ImageDecoder;
 import dev.cir.clip.image.ImagePreprocessor;
 import dev.cir.clip.image.ImageTransform;
 import dev.cir.clip.image.InvalidImageException;
-import dev.cir.clip.image.PreprocessedImage;
 import dev.cir.clip.text.ClipTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -244,23 +243,26 @@ public final class CirEncoder implements AutoCloseable {
 
   /**
    * Encodes image files, decoding them in parallel. A file that cannot be decoded is reported in
-   * its own result; the others are encoded.
+   * its own result; the others are encoded. Every file is decoded before the first is encoded: for
+   * more files than memory should hold at once, use {@link #imageBatches}.
    */
   public List<ImageEncoding> encodeImageFiles(List<Path> files) {
-    List<PreprocessedImage> pre = preprocessor.preprocessAll(files, decoders);
-    List<float[]> ok = new ArrayList<>();
-    for (PreprocessedImage p : pre) {
-      if (p.succeeded()) {
-        ok.add(p.pixels());
-      }
+    if (files.isEmpty()) {
+      return List.of();
     }
-    float[][] features = encodePixels(ok);
-    List<ImageEncoding> out = new ArrayList<>(files.size());
-    int k = 0;
-    for (PreprocessedImage p : pre) {
-      out.add(p.succeeded() ? new ImageEncoding(p.file(), features[k++], null) : new ImageEncoding(p.file(), null, p.failure().get()));
+    try (ImageBatches all = imageBatches(files, files.size(), 0)) {
+      return all.next();
     }
-    return out;
+  }
+
+  /**
+   * Image files encoded in batches of {@code batchSize}, in order, decoding {@code prefetch}
+   * batches ahead of the one being encoded on the encoder's decode threads: memory holds at most
+   * {@code (prefetch + 1) x batchSize} decoded images (3 x R x R floats each). Close it to cancel
+   * the decoding not taken.
+   */
+  public ImageBatches imageBatches(List<Path> files, int batchSize, int prefetch) {
+    return new ImageBatches(files, batchSize, prefetch, preprocessor, decoders, this::encodePixels);
   }
 
   /**

@@ -68,14 +68,22 @@ public final class ImagePreprocessor {
     Objects.requireNonNull(executor, "executor");
     List<CompletableFuture<PreprocessedImage>> tasks = new ArrayList<>(files.size());
     for (Path file : files) {
-      Objects.requireNonNull(file, "a file in the batch is null");
-      tasks.add(CompletableFuture.supplyAsync(() -> preprocessOne(file), executor));
+      tasks.add(preprocessAsync(file, executor));
     }
     List<PreprocessedImage> results = new ArrayList<>(tasks.size());
     for (CompletableFuture<PreprocessedImage> task : tasks) {
       results.add(task.join());
     }
     return results;
+  }
+
+  /**
+   * Starts preprocessing one file on {@code executor}; the future never completes exceptionally
+   * for a bad image (its failure is in the result).
+   */
+  public CompletableFuture<PreprocessedImage> preprocessAsync(Path file, Executor executor) {
+    Objects.requireNonNull(file, "a file in the batch is null");
+    return CompletableFuture.supplyAsync(() -> preprocessOne(file), executor);
   }
 
   private PreprocessedImage preprocessOne(Path file) {
