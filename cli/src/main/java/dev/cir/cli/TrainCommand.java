@@ -149,7 +149,7 @@ final class TrainCommand implements Runnable {
         "",
         "Defaults for OpenAI-size models (CLIP4Cir): composed 100 epochs, batch 128, lr 2e-6, constant, no",
         "clipping, weight decay 0.01; captions 32 epochs, batch 256, lr 5e-4, warm-up 2000, cosine, decay 0.2.",
-        "Defaults for --arch tiny (or a bundle named tiny), tuned on the synthetic dataset: composed 4 epochs",
+        "Defaults for --arch tiny (or a bundle named tiny), tuned on the synthetic dataset: composed 5 epochs",
         "of 480 updates, batch 32, lr 1.5e-4, warm-up 20, cosine, clip-norm 1, 4 hard negatives, validation",
         "every 2 epochs;",
         "captions 1 epoch of 100 updates, batch 128, lr 1e-4, warm-up 20, cosine, clip-norm 1, decay 0.1.",

@@ -42,8 +42,8 @@ public record TrainingDefaults(
   /** {@code cir train clip --objective composed} (CLIP4Cir stage 1). */
   public static TrainingDefaults composed(boolean tiny) {
     return tiny
-        // 4 epochs of 480 updates (1,920, each epoch the head of its own shuffle of the 593 batches)
-        ? new TrainingDefaults(4, 32, 1.5e-4, 20, true, 1.0, 0.01, 0.999, 1e-7, 4, 2, 480)
+        // 5 epochs of 480 updates (2,400, each epoch the head of its own shuffle of the 593 batches)
+        ? new TrainingDefaults(5, 32, 1.5e-4, 20, true, 1.0, 0.01, 0.999, 1e-7, 4, 2, 480)
         // clip_fine_tune.py: AdamW(lr 2e-6, betas (0.9, 0.999), eps 1e-7, weight decay 0.01), batch 128 in the README
         : new TrainingDefaults(100, 128, 2e-6, 0, false, 0, 0.01, 0.999, 1e-7);
   }

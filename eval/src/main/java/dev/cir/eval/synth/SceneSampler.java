@@ -24,7 +24,41 @@ final class SceneSampler {
 
   /** 1 to 3 objects, uniformly many; distinct shapes and slots; colors and sizes independent. */
   Scene scene() {
-    int n = 1 + random.nextInt(Scene.MAX_OBJECTS);
+    return scene(1 + random.nextInt(Scene.MAX_OBJECTS));
+  }
+
+  /**
+   * Shares of references with 1, 2 and 3 objects, in fiftieths: 2%, 40%, 58%. There are only 864
+   * one-object scenes (6 shapes x 8 colors x 2 sizes x 9 cells) against hundreds of thousands with
+   * two objects, and a scene belongs to one split, so a third of 20,000 queries cannot start from
+   * them.
+   */
+  private static final int[] REFERENCE_OBJECTS = {1, 20, 29};
+
+  /**
+   * The number of objects of a reference for an edit of {@code kind}: drawn from {@link
+   * #REFERENCE_OBJECTS} among the counts the kind applies to (add needs a free cell, remove a
+   * second object).
+   */
+  int referenceObjects(Edit.Kind kind) {
+    int lo = kind == Edit.Kind.REMOVE ? 2 : 1;
+    int hi = kind == Edit.Kind.ADD ? Scene.MAX_OBJECTS - 1 : Scene.MAX_OBJECTS;
+    int total = 0;
+    for (int n = lo; n <= hi; n++) {
+      total += REFERENCE_OBJECTS[n - 1];
+    }
+    int r = random.nextInt(total);
+    for (int n = lo; n < hi; n++) {
+      r -= REFERENCE_OBJECTS[n - 1];
+      if (r < 0) {
+        return n;
+      }
+    }
+    return hi;
+  }
+
+  /** {@code n} objects; distinct shapes and slots; colors and sizes independent. */
+  Scene scene(int n) {
     List<Shape> shapes = shuffled(List.of(Shape.values()));
     List<Slot> slots = shuffled(List.of(Slot.values()));
     List<SceneObject> objects = new ArrayList<>(n);

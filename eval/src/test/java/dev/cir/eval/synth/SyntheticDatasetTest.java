@@ -228,6 +228,36 @@ class SyntheticDatasetTest {
     }
   }
 
+  /**
+   * A split drawn after another finds many small scenes taken; the mix of references must not
+   * depend on the order (with the number of objects drawn with the scene, test had 29-32%
+   * one-object references and train 2-3%).
+   */
+  @Test
+  void everySplitHasTheMixOfReferencesOfTrain() {
+    SyntheticDataset d = SyntheticDataset.generate(OPTIONS.withSize(5000).withHeldOut(500));
+    Map<Integer, Double> train = referenceObjects(split(d, "train"));
+    assertTrue(train.getOrDefault(1, 0.0) > 0.01, "train " + train);
+    for (String name : List.of("val", "test")) {
+      Map<Integer, Double> held = referenceObjects(split(d, name));
+      for (int n = 1; n <= Scene.MAX_OBJECTS; n++) {
+        double a = train.getOrDefault(n, 0.0);
+        double b = held.getOrDefault(n, 0.0);
+        // 500 queries: about 2 points of sampling noise at a share of 40-60%
+        assertTrue(Math.abs(a - b) < (n == 1 ? 0.03 : 0.07), name + " " + held + " against train " + train);
+      }
+    }
+  }
+
+  private static Map<Integer, Double> referenceObjects(SyntheticSplit s) {
+    Map<String, SyntheticImage> byId = s.imagesById();
+    Map<Integer, Double> shares = new java.util.TreeMap<>();
+    for (SyntheticTriplet t : s.triplets()) {
+      shares.merge(byId.get(t.reference()).scene().size(), 1.0 / s.triplets().size(), Double::sum);
+    }
+    return shares;
+  }
+
   @Test
   void heldOutSplitsStayTheSameWhenTrainGrows() {
     SyntheticDataset small = SyntheticDataset.generate(OPTIONS.withSize(60).withHeldOut(6));
