@@ -79,6 +79,9 @@ green square on the left"), remove ("remove the yellow triangle"), replace ("rep
 square with a star": color, size and place stay), move ("move the circle to the left"),
 resize ("make the star large"). An edit names its object by what the text says, and the
 target is the reference with exactly that change: one correct image in the gallery.
+Every split has the same mix: the six kinds equally often, and references of 1, 2 and 3
+objects in shares of 2, 40 and 58 (add needs a free cell and remove a second object, so an
+add starts from 1 or 2 objects and a remove from 2 or 3, in the same proportions).
 
 For every query the gallery also holds hard negatives:
 - the reference itself and three near-reference variants (other edits of the reference,

@@ -61,6 +61,9 @@ public final class SyntheticDataset {
   static final int MEMBER_SIBLINGS = 2;
   private static final int ATTEMPTS = 60;
 
+  /** Failed draws after which a query's number of reference objects is drawn again. */
+  private static final int EXHAUSTED = 5000;
+
   private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
   /**
@@ -285,13 +288,18 @@ public final class SyntheticDataset {
         // rejected draws do not skew the mix: a split drawn after another finds many small scenes
         // taken and would otherwise end up with fewer of them (test, drawn first, had 29-32%
         // one-object references and train 2-3% when the number was drawn with the scene)
+        // one-object scenes are few, and the splits drawn first take many of them: where no query of
+        // this number of objects can be drawn any more, the number is drawn again
         Edit.Kind kind = kinds[sampler.random().nextInt(kinds.length)];
         int objects = sampler.referenceObjects(kind);
         Query q = null;
-        while (q == null) {
+        for (int tries = 1; q == null; tries++) {
           if (++attempts > 100 * count + 1000) {
             throw new IllegalStateException(
                 "cannot draw " + count + " distinct queries for " + name);
+          }
+          if (tries % EXHAUSTED == 0) {
+            objects = sampler.referenceObjects(kind);
           }
           q = draw(kind, objects);
         }
