@@ -287,9 +287,8 @@ public final class SyntheticDataset {
         // the kind and the reference's number of objects are fixed before drawing, so that
         // rejected draws do not skew the mix: a split drawn after another finds many small scenes
         // taken and would otherwise end up with fewer of them (test, drawn first, had 29-32%
-        // one-object references and train 2-3% when the number was drawn with the scene)
-        // one-object scenes are few, and the splits drawn first take many of them: where no query of
-        // this number of objects can be drawn any more, the number is drawn again
+        // one-object references and train 2-3% when the number was drawn with the scene). Only
+        // where no query of that number can be drawn any more is the number drawn again.
         Edit.Kind kind = kinds[sampler.random().nextInt(kinds.length)];
         int objects = sampler.referenceObjects(kind);
         Query q = null;
