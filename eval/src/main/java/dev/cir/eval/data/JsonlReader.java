@@ -48,6 +48,11 @@ public final class JsonlReader {
   private static final Pattern SPLIT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
   private final Path root;
+
+  /** Longest string (and list) that {@link #shared} keeps one instance of. */
+  private static final int SHARED_LENGTH = 32;
+
+  private final Map<Object, Object> canonical = new ConcurrentHashMap<>();
   private final boolean checkImageFiles;
   private final Map<String, SplitGallery> galleries = new ConcurrentHashMap<>();
 
@@ -233,10 +238,29 @@ public final class JsonlReader {
     Map<String, Object> metadata = new LinkedHashMap<>();
     for (Map.Entry<String, JsonElement> e : o.entrySet()) {
       if (!e.getKey().equals("id") && !e.getKey().equals("path")) {
-        metadata.put(e.getKey(), metadataValue(e.getKey(), e.getValue(), where));
+        String name = (String) shared(e.getKey());
+        metadata.put(name, shared(metadataValue(name, e.getValue(), where)));
       }
     }
     return new GalleryImage(id, path, metadata);
+  }
+
+  /**
+   * One instance of each metadata name and of each short value (a colour, a category, a list of
+   * them) for the whole reader: a gallery of a million images repeats the same few, and each
+   * parsed copy would otherwise stay on the heap for as long as the gallery does.
+   */
+  private Object shared(Object value) {
+    boolean small =
+        value instanceof String s && s.length() <= SHARED_LENGTH
+            || value instanceof Long
+            || value instanceof List<?> l && l.size() <= SHARED_LENGTH
+                && l.stream().allMatch(x -> ((String) x).length() <= SHARED_LENGTH);
+    if (!small) {
+      return value;
+    }
+    Object v = value instanceof List<?> l ? List.copyOf(l.stream().map(this::shared).toList()) : value;
+    return canonical.computeIfAbsent(v, k -> k);
   }
 
   /** A metadata value in its Java form, checked against the Solr suffix its name carries. */

@@ -13,14 +13,27 @@ import java.util.List;
 
 /**
  * Encodes a gallery once: cached images are read from the {@link FeatureCache}, the rest are
- * decoded in parallel and encoded in batches of {@value #CHUNK}, the next batch decoding while one is
- * encoded (memory bounded by two batches whatever the gallery's size), with a progress bar. A gallery image that cannot be
+ * decoded in parallel and encoded in batches of at most {@value #CHUNK} images and {@value
+ * #CHUNK_BYTES} bytes of decoded pixels, the next batch decoding while one is encoded (memory
+ * bounded by two batches whatever the gallery's size), with a progress bar. A gallery image that cannot be
  * decoded stops the evaluation with every such image listed (recall over a partial gallery would
  * be wrong).
  */
 public final class GalleryEncoder {
-  /** Images a pass; with {@link #PREFETCH} the decoded images held at once (256 at 224 px: 154 MB). */
+  /** Images a batch at most (at 48 px: 7 MB of decoded floats). */
   static final int CHUNK = 256;
+
+  /**
+   * Decoded pixels a batch at most: 55 images at 224 px, 33 at 288 px, so two batches hold 64 MB
+   * whatever the resolution (256 images at 224 px were 154 MB a batch).
+   */
+  static final long CHUNK_BYTES = 32L << 20;
+
+  /** Images a batch of {@code resolution}-pixel images takes: at most {@link #CHUNK}, at least 8. */
+  static int chunk(int resolution) {
+    long perImage = 3L * resolution * resolution * Float.BYTES;
+    return (int) Math.max(8, Math.min(CHUNK, CHUNK_BYTES / perImage));
+  }
 
   /** Batches decoded ahead of the one being encoded. */
   static final int PREFETCH = 1;
@@ -61,7 +74,7 @@ public final class GalleryEncoder {
       long start = System.nanoTime();
       List<Path> pending = todo.stream().map(files::get).toList();
       try (Progress bar = todo.isEmpty() ? Progress.none() : progress.start(task, todo.size());
-          ImageBatches batches = encoder.imageBatches(pending, CHUNK, PREFETCH)) {
+          ImageBatches batches = encoder.imageBatches(pending, chunk(encoder.config().imageResolution()), PREFETCH)) {
         int s = 0;
         while (batches.hasNext()) {
           List<ImageEncoding> enc = batches.next();

@@ -77,6 +77,28 @@ class JsonlReaderTest {
   }
 
   @Test
+  void imagesShareOneInstanceOfEachRepeatedShortValue() {
+    write(
+        root.resolve("test/images.jsonl"),
+        json(
+            "{'id': 'd', 'path': 'img/a.png', 'colors_ss': ['red', 'blue'], 'label_s': 'x', 'note_s': '"
+                + "y".repeat(40) + "'}\n"
+                + "{'id': 'e', 'path': 'img/b.png', 'colors_ss': ['red', 'blue'], 'label_s': 'x', 'note_s': '"
+                + "y".repeat(40) + "'}\n"));
+    write(root.resolve("test/triplets.jsonl"), json("{'reference': 'd', 'target': 'e', 'caption': 'c'}\n"));
+    Gallery g = new JsonlReader(root).read("test").gallery();
+    Map<String, Object> d = g.get("d").metadata();
+    Map<String, Object> e = g.get("e").metadata();
+    assertEquals(d, e);
+    assertSame(d.get("colors_ss"), e.get("colors_ss"));
+    assertSame(d.get("label_s"), e.get("label_s"));
+    assertSame(d.keySet().iterator().next(), e.keySet().iterator().next());
+    // a long value (a title, a description) is unique to its image: kept as parsed
+    assertFalse(d.get("note_s") == e.get("note_s"));
+    assertEquals(List.of("colors_ss", "label_s", "note_s"), List.copyOf(d.keySet()));
+  }
+
+  @Test
   void aReaderReadsEachGalleryOnce() throws Exception {
     JsonlReader reader = new JsonlReader(root);
     Gallery first = reader.readGallery("val");
