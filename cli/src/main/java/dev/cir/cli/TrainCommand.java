@@ -246,7 +246,8 @@ final class TrainCommand implements Runnable {
         "Defaults for OpenAI-size models (CLIP4Cir): 300 epochs, batch 4096, lr 2e-5, constant. For a bundle",
         "named tiny (the synthetic recipe): a Combiner that starts as the sum (--start), 4 epochs, batch 128,",
         "lr 1e-3, cosine, 8,192 images of the training gallery drawn afresh each update as candidates",
-        "(--gallery-sample), validation every epoch. Other bundles: CLIP4Cir's random start, the batch's",
+        "(--gallery-sample) with the 32 nearest to each triplet's target (--mined-negatives), validation every",
+        "epoch. Other bundles: CLIP4Cir's random start, the batch's",
         "targets as candidates, no hard negatives, validation every epoch."
       })
   static final class CombinerCommand implements Callable<Integer> {
@@ -281,8 +282,8 @@ final class TrainCommand implements Runnable {
     @Option(names = "--gallery-sample", paramLabel = "K", description = "With gallery negatives: each update ranks K gallery images drawn afresh (plus the batch's targets) instead of the whole gallery; 0 for the whole gallery (default: ${DEFAULT-VALUE}).")
     int gallerySample = TrainingDefaults.GALLERY_SAMPLE;
 
-    @Option(names = "--mined-negatives", paramLabel = "M", description = "With a gallery sample: the M gallery images nearest to each triplet's target by the frozen features (found once, before training) join its batch's candidates (default: ${DEFAULT-VALUE}).")
-    int minedNegatives = 0;
+    @Option(names = "--mined-negatives", paramLabel = "M", description = "With a gallery sample: the M gallery images nearest to each triplet's target by the frozen features (found once, before training) join its batch's candidates; 0 for none (default: 32 for tiny bundles, 0 otherwise).")
+    Integer minedNegatives;
 
     @Option(names = "--start", paramLabel = "FROM", description = "random (every layer drawn at random, as CLIP4Cir) or sum (the output layer and the dynamic scalar's last layer start at zero, so the new Combiner ranks exactly as the normalized sum) (default: sum for tiny bundles, random otherwise).")
     String start;
@@ -304,7 +305,8 @@ final class TrainCommand implements Runnable {
               common.data(), bundle, common.out, common.settings(d), projection, hidden,
               common.device, common.workers, common.facts("cir train combiner"),
               hardNegatives != null ? hardNegatives : d.hardNegatives(), galleryNegatives != null ? galleryNegatives : tiny,
-              gallerySample, minedNegatives, startAtSum(start, tiny));
+              gallerySample, minedNegatives != null ? minedNegatives : tiny ? TrainingDefaults.MINED_NEGATIVES : 0,
+              startAtSum(start, tiny));
       report(out, withMemoryAdvice(common.out, "a smaller --batch-size or --gallery-sample, or --no-gallery-negatives",
           () -> CombinerTraining.run(o, ProgressReporter.console(System.err), new PrintWriter(System.err, true))));
       return 0;

@@ -25,6 +25,13 @@ public record TrainingDefaults(
    */
   public static final int GALLERY_SAMPLE = 8192;
 
+  /**
+   * Gallery images nearest to each triplet's target that join its batch's candidates in the tiny
+   * recipe's Combiner ({@code --mined-negatives}): without them the Combiner ended below the sum on
+   * three dataset seeds of six (docs/results/2026-12-03-combiner-negatives.md).
+   */
+  public static final int MINED_NEGATIVES = 32;
+
   /** Without hard negatives, validating every epoch. */
   public TrainingDefaults(
       int epochs, int batchSize, double lr, long warmupSteps, boolean cosine, double clipNorm, double weightDecay,
