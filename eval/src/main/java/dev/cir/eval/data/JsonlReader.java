@@ -52,6 +52,12 @@ public final class JsonlReader {
   /** Longest string (and list) that {@link #shared} keeps one instance of. */
   private static final int SHARED_LENGTH = 32;
 
+  /**
+   * Most distinct values {@link #shared} keeps: a field unique to each image (a SKU, a price)
+   * would otherwise add an entry per image for as long as the reader lives.
+   */
+  static final int SHARED_VALUES = 65_536;
+
   private final Map<Object, Object> canonical = new ConcurrentHashMap<>();
   private final boolean checkImageFiles;
   private final Map<String, SplitGallery> galleries = new ConcurrentHashMap<>();
@@ -248,7 +254,9 @@ public final class JsonlReader {
   /**
    * One instance of each metadata name and of each short value (a colour, a category, a list of
    * them) for the whole reader: a gallery of a million images repeats the same few, and each
-   * parsed copy would otherwise stay on the heap for as long as the gallery does.
+   * parsed copy would otherwise stay on the heap for as long as the gallery does. At most
+   * {@link #SHARED_VALUES} distinct values are kept; once that many are held, a value not yet
+   * among them stays the image's own.
    */
   private Object shared(Object value) {
     boolean small =
@@ -260,7 +268,20 @@ public final class JsonlReader {
       return value;
     }
     Object v = value instanceof List<?> l ? List.copyOf(l.stream().map(this::shared).toList()) : value;
-    return canonical.computeIfAbsent(v, k -> k);
+    Object kept = canonical.get(v);
+    if (kept != null) {
+      return kept;
+    }
+    if (canonical.size() >= SHARED_VALUES) {
+      return v;
+    }
+    kept = canonical.putIfAbsent(v, v);
+    return kept != null ? kept : v;
+  }
+
+  /** Distinct values {@link #shared} holds (for tests). */
+  int sharedValues() {
+    return canonical.size();
   }
 
   /** A metadata value in its Java form, checked against the Solr suffix its name carries. */

@@ -99,6 +99,24 @@ class JsonlReaderTest {
   }
 
   @Test
+  void valuesUniqueToEachImageDoNotGrowTheSharedSetPastItsBound() {
+    int n = JsonlReader.SHARED_VALUES + 500;
+    StringBuilder images = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      images.append("{\"id\": \"i").append(i).append("\", \"path\": \"img/a.png\", \"sku_s\": \"sku-")
+          .append(i).append("\", \"label_s\": \"shirt\"}\n");
+    }
+    write(root.resolve("test/images.jsonl"), images.toString());
+    write(root.resolve("test/triplets.jsonl"), json("{'reference': 'i0', 'target': 'i1', 'caption': 'c'}\n"));
+    JsonlReader reader = new JsonlReader(root);
+    Gallery g = reader.read("test").gallery();
+    assertEquals(JsonlReader.SHARED_VALUES, reader.sharedValues());
+    // the repeated value, seen first, stays shared by every image, also past the bound
+    assertSame(g.get("i0").metadata().get("label_s"), g.get("i" + (n - 1)).metadata().get("label_s"));
+    assertEquals("sku-" + (n - 1), g.get("i" + (n - 1)).metadata().get("sku_s"));
+  }
+
+  @Test
   void aReaderReadsEachGalleryOnce() throws Exception {
     JsonlReader reader = new JsonlReader(root);
     Gallery first = reader.readGallery("val");
