@@ -4,7 +4,8 @@ import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.eval.data.FashionIqReader;
 import dev.cir.eval.progress.ProgressReporter;
 import dev.cir.eval.validate.DatasetValidation;
-import dev.cir.train.TrainingDefaults;
+import dev.cir.train.TrainingPreset;
+import dev.cir.train.TrainingPresets;
 import dev.cir.train.clip.ClipStart;
 import dev.cir.train.clip.ClipTraining;
 import dev.cir.train.data.ImageCache;
@@ -102,7 +103,7 @@ final class TrainCommand implements Runnable {
       return new TrainingData(kind, root.toAbsolutePath().normalize(), categories);
     }
 
-    TrainingSettings settings(TrainingDefaults d) {
+    TrainingSettings settings(TrainingPreset d) {
       boolean cosine = schedule == null ? d.cosine() : parseSchedule(schedule);
       return new TrainingSettings(
           epochs != null ? epochs : d.epochs(), batchSize != null ? batchSize : d.batchSize(), lr != null ? lr : d.lr(),
@@ -219,8 +220,8 @@ final class TrainCommand implements Runnable {
       if (imageSize != null) {
         s = s.withImageResolution(imageSize);
       }
-      boolean tiny = "tiny".equalsIgnoreCase(s.name());
-      TrainingDefaults d = obj == ClipTraining.Objective.CAPTIONS ? TrainingDefaults.captions(tiny) : TrainingDefaults.composed(tiny);
+      TrainingPresets presets = TrainingPresets.forArchitecture(s.name());
+      TrainingPreset d = obj == ClipTraining.Objective.CAPTIONS ? presets.captions() : presets.composed();
       ClipTraining.Options o =
           new ClipTraining.Options(
               data, obj, enc, s, common.out, common.settings(d), weightDecay != null ? weightDecay : d.weightDecay(), decayAll,
@@ -251,9 +252,9 @@ final class TrainCommand implements Runnable {
         "targets as candidates, no hard negatives, validation every epoch."
       })
   static final class CombinerCommand implements Callable<Integer> {
-    static boolean startAtSum(String start, boolean tiny) {
+    static boolean startAtSum(String start, boolean preset) {
       if (start == null) {
-        return tiny;
+        return preset;
       }
       return switch (start.toLowerCase(java.util.Locale.ROOT)) {
         case "sum" -> true;
@@ -279,8 +280,8 @@ final class TrainCommand implements Runnable {
     @Option(names = "--gallery-negatives", negatable = true, description = "Rank every image of the training gallery for every query (its features are cached), not just the batch's targets; the query's reference is left out, as retrieval leaves it out (default: on for tiny bundles, off otherwise).")
     Boolean galleryNegatives;
 
-    @Option(names = "--gallery-sample", paramLabel = "K", description = "With gallery negatives: each update ranks K gallery images drawn afresh (plus the batch's targets) instead of the whole gallery; 0 for the whole gallery (default: ${DEFAULT-VALUE}).")
-    int gallerySample = TrainingDefaults.GALLERY_SAMPLE;
+    @Option(names = "--gallery-sample", paramLabel = "K", description = "With gallery negatives: each update ranks K gallery images drawn afresh (plus the batch's targets) instead of the whole gallery; 0 for the whole gallery (default: 8192).")
+    Integer gallerySample;
 
     @Option(names = "--mined-negatives", paramLabel = "M", description = "With a gallery sample: the M gallery images nearest to each triplet's target by the frozen features (found once, before training) join its batch's candidates; 0 for none (default: 32 for tiny bundles, 0 otherwise).")
     Integer minedNegatives;
@@ -298,15 +299,16 @@ final class TrainCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       ModelBundle bundle = ModelBundle.open(model);
-      boolean tiny = "tiny".equalsIgnoreCase(bundle.manifest().architectureName());
-      TrainingDefaults d = TrainingDefaults.combiner(tiny);
+      TrainingPreset d = TrainingPresets.forArchitecture(bundle.manifest().architectureName()).combiner();
       CombinerTraining.Options o =
           new CombinerTraining.Options(
               common.data(), bundle, common.out, common.settings(d), projection, hidden,
               common.device, common.workers, common.facts("cir train combiner"),
-              hardNegatives != null ? hardNegatives : d.hardNegatives(), galleryNegatives != null ? galleryNegatives : tiny,
-              gallerySample, minedNegatives != null ? minedNegatives : tiny ? TrainingDefaults.MINED_NEGATIVES : 0,
-              startAtSum(start, tiny));
+              hardNegatives != null ? hardNegatives : d.hardNegatives(),
+              galleryNegatives != null ? galleryNegatives : d.galleryNegatives(),
+              gallerySample != null ? gallerySample : d.gallerySample(),
+              minedNegatives != null ? minedNegatives : d.minedNegatives(),
+              startAtSum(start, d.startAtSum()));
       report(out, withMemoryAdvice(common.out, "a smaller --batch-size or --gallery-sample, or --no-gallery-negatives",
           () -> CombinerTraining.run(o, ProgressReporter.console(System.err), new PrintWriter(System.err, true))));
       return 0;
