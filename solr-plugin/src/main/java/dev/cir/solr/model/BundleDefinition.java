@@ -15,8 +15,8 @@ import java.util.Objects;
  * @param predictors forward passes that may run at once (the encoder's worker threads, which every tower shares)
  * @param maxBatch rows one pass takes from concurrent queries (1: every query in a pass of its own)
  * @param threads PyTorch intra-op threads of each pass, 0 for the cores divided among the predictors
- * @param textCacheSize text features kept in the LRU cache (0 disables it)
- * @param imageCacheSize features of query images ({@code refImage}) kept in the LRU cache, by
+ * @param textCacheSize text features kept in the cache (0 disables it)
+ * @param imageCacheSize features of query images ({@code refImage}) kept in the cache, by
  *     content digest (0 disables it)
  */
 public record BundleDefinition(

@@ -8,7 +8,7 @@ import dev.cir.clip.encoder.EncoderOptions;
 import java.nio.file.Path;
 
 /**
- * One loaded bundle as the plugin uses it: the thread-safe {@link CirEncoder} and LRU caches of
+ * One loaded bundle as the plugin uses it: the thread-safe {@link CirEncoder} and Caffeine caches of
  * text features (keyed by the text) and of query images' features (keyed by the image's content
  * digest). Features are raw (as CLIP's towers return them); {@link #combine} returns the
  * normalized query vector.
