@@ -117,6 +117,18 @@ class JsonlReaderTest {
   }
 
   @Test
+  void aReaderWithoutMetadataKeepsTheImagesAndNothingElse() {
+    Gallery full = new JsonlReader(root).read("val").gallery();
+    Gallery bare = new JsonlReader(root).withoutMetadata().read("val").gallery();
+    assertEquals(full.ids(), bare.ids());
+    for (String id : full.ids()) {
+      assertEquals(full.get(id).path(), bare.get(id).path());
+      assertTrue(bare.get(id).metadata().isEmpty(), id);
+    }
+    assertFalse(full.get("a").metadata().isEmpty());
+  }
+
+  @Test
   void aReaderReadsEachGalleryOnce() throws Exception {
     JsonlReader reader = new JsonlReader(root);
     Gallery first = reader.readGallery("val");
