@@ -72,6 +72,15 @@ public final class ClipModel extends ClipBlock {
     return text.forward(ps, tokens, training);
   }
 
+  /**
+   * Token ids [b, n] whose {@code placeholder} position takes {@code embeddings} [b, width] instead
+   * of the vocabulary's row → raw text features [b, embed_dim] ({@link TextTransformer#forward(ParameterStore,
+   * NDArray, long, NDArray, boolean)}).
+   */
+  public NDArray encodeText(ParameterStore ps, NDArray tokens, long placeholder, NDArray embeddings, boolean training) {
+    return text.forward(ps, tokens, placeholder, embeddings, training);
+  }
+
   @Override
   public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
     return x.getDataType().isInteger() ? encodeText(ps, x, training) : encodeImage(ps, x, training);

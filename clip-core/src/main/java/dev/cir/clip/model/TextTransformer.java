@@ -1,6 +1,7 @@
 package dev.cir.clip.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -48,6 +49,39 @@ public final class TextTransformer extends ClipBlock {
    */
   @Override
   public NDArray forward(ParameterStore ps, NDArray tokens, boolean training) {
+    return encode(ps, tokens, -1, null, training);
+  }
+
+  /**
+   * The features of token rows in which the position of {@code placeholder} takes a given
+   * embedding instead of the vocabulary's row: the pseudo-word of zero-shot composed retrieval
+   * (Pic2Word, SEARLE, LinCIR), "a photo of $ that is red" with {@code $} an image's inverted
+   * features. Everything else is {@link #forward}'s: the same end-of-text cut and pooling, so a
+   * token's own embedding row injected at its position gives exactly that token's features.
+   * Gradients reach {@code embeddings}.
+   *
+   * @param tokens int64 token ids [batch, context]
+   * @param placeholder the token id whose position takes the embedding: exactly once in every row,
+   *     and not a row's end-of-text (largest) id
+   * @param embeddings [batch, width]: row i's embedding for row i's placeholder
+   * @return raw text features [batch, embed_dim]
+   * @throws IllegalArgumentException when a row holds the placeholder other than once, or the
+   *     embeddings are not one row of the tower's width per token row
+   */
+  public NDArray forward(ParameterStore ps, NDArray tokens, long placeholder, NDArray embeddings, boolean training) {
+    if (placeholder < 0) {
+      throw new IllegalArgumentException("placeholder token id must be 0 or more, got " + placeholder);
+    }
+    java.util.Objects.requireNonNull(embeddings, "embeddings");
+    return encode(ps, tokens, placeholder, embeddings, training);
+  }
+
+  /** The token embedding table [vocab, width]. */
+  public Parameter tokenEmbedding() {
+    return tokenEmbedding;
+  }
+
+  private NDArray encode(ParameterStore ps, NDArray tokens, long placeholder, NDArray embeddings, boolean training) {
     if (tokens.getShape().dimension() != 2 || tokens.getShape().get(1) > contextLength) {
       throw new IllegalArgumentException(
           "tokens must be [batch, ≤" + contextLength + "], got " + tokens.getShape());
@@ -63,13 +97,44 @@ public final class TextTransformer extends ClipBlock {
         ids.getNDArrayInternal()
             .embedding(ids, value(ps, tokenEmbedding, ids, training), SparseFormat.DENSE)
             .singletonOrThrow();
+    long width = x.getShape().get(2);
+    if (embeddings != null) {
+      x = inject(x, ids, eot, placeholder, embeddings);
+    }
     x = x.add(value(ps, positionalEmbedding, x, training).get(":" + used + ", :"));
     x = transformer.forward(ps, x, causalMask(x, used), training);
     x = lnFinal.forward(ps, x, training);
-    long width = x.getShape().get(2);
     NDArray index = eot.reshape(b, 1, 1).broadcast(new Shape(b, 1, width));
     x = x.gather(index, 1).reshape(b, width);
     return x.matMul(value(ps, textProjection, x, training));
+  }
+
+  /** {@code x} [b, n, width] with each row's placeholder position replaced by that row's embedding. */
+  private static NDArray inject(NDArray x, NDArray ids, NDArray eot, long placeholder, NDArray embeddings) {
+    long b = x.getShape().get(0);
+    long n = x.getShape().get(1);
+    long width = x.getShape().get(2);
+    if (!embeddings.getShape().equals(new Shape(b, width))) {
+      throw new IllegalArgumentException(
+          "injected embeddings must be [" + b + ", " + width + "] (one per token row), got " + embeddings.getShape());
+    }
+    NDArray at = ids.eq(placeholder); // [b, n]
+    long[] counts = at.toType(DataType.INT64, false).sum(new int[] {1}).toLongArray();
+    long[] ends = eot.toType(DataType.INT64, false).toLongArray();
+    long[] row = ids.toLongArray();
+    for (int i = 0; i < b; i++) {
+      if (counts[i] != 1) {
+        throw new IllegalArgumentException(
+            "token row " + i + " holds the placeholder token " + placeholder + " " + counts[i] + " times; it must hold it once");
+      }
+      if (row[(int) (i * n + ends[i])] == placeholder) {
+        throw new IllegalArgumentException(
+            "token row " + i + ": the placeholder token " + placeholder + " is the row's largest id, where the end-of-text token must be");
+      }
+    }
+    NDArray mask = at.reshape(b, n, 1).broadcast(new Shape(b, n, width));
+    NDArray injected = embeddings.toType(x.getDataType(), false).reshape(b, 1, width).broadcast(new Shape(b, n, width));
+    return NDArrays.where(mask, injected, x);
   }
 
   /** Additive causal mask [n, n]: −inf above the diagonal, 0 elsewhere (OpenAI's build_attention_mask). */
