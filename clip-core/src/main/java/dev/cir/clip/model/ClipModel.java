@@ -81,6 +81,14 @@ public final class ClipModel extends ClipBlock {
     return text.forward(ps, tokens, placeholder, embeddings, training);
   }
 
+  /**
+   * Raw text features of token rows whose position {@code positions[i]} takes row i of {@code
+   * embeddings} ({@link TextTransformer#forwardAt}).
+   */
+  public NDArray encodeTextAt(ParameterStore ps, NDArray tokens, long[] positions, NDArray embeddings, boolean training) {
+    return text.forwardAt(ps, tokens, positions, embeddings, training);
+  }
+
   @Override
   public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
     return x.getDataType().isInteger() ? encodeText(ps, x, training) : encodeImage(ps, x, training);

@@ -49,7 +49,7 @@ public final class TextTransformer extends ClipBlock {
    */
   @Override
   public NDArray forward(ParameterStore ps, NDArray tokens, boolean training) {
-    return encode(ps, tokens, -1, null, training);
+    return encode(ps, tokens, -1, null, null, training);
   }
 
   /**
@@ -73,7 +73,22 @@ public final class TextTransformer extends ClipBlock {
       throw new IllegalArgumentException("placeholder token id must be 0 or more, got " + placeholder);
     }
     java.util.Objects.requireNonNull(embeddings, "embeddings");
-    return encode(ps, tokens, placeholder, embeddings, training);
+    return encode(ps, tokens, placeholder, null, embeddings, training);
+  }
+
+  /**
+   * As {@link #forward(ParameterStore, NDArray, long, NDArray, boolean)}, with each row's injected
+   * position given instead of found by a token id: for prompts built around a placeholder that the
+   * vocabulary may also use elsewhere in the row (a word vocabulary's {@code <|unk|>}, say).
+   *
+   * @param positions row i's position that takes row i's embedding, before the row's end-of-text
+   *     token
+   * @throws IllegalArgumentException when a position is outside that range, or the shapes disagree
+   */
+  public NDArray forwardAt(ParameterStore ps, NDArray tokens, long[] positions, NDArray embeddings, boolean training) {
+    java.util.Objects.requireNonNull(positions, "positions");
+    java.util.Objects.requireNonNull(embeddings, "embeddings");
+    return encode(ps, tokens, -1, positions, embeddings, training);
   }
 
   /** The token embedding table [vocab, width]. */
@@ -81,7 +96,8 @@ public final class TextTransformer extends ClipBlock {
     return tokenEmbedding;
   }
 
-  private NDArray encode(ParameterStore ps, NDArray tokens, long placeholder, NDArray embeddings, boolean training) {
+  private NDArray encode(
+      ParameterStore ps, NDArray tokens, long placeholder, long[] positions, NDArray embeddings, boolean training) {
     if (tokens.getShape().dimension() != 2 || tokens.getShape().get(1) > contextLength) {
       throw new IllegalArgumentException(
           "tokens must be [batch, ≤" + contextLength + "], got " + tokens.getShape());
@@ -99,7 +115,7 @@ public final class TextTransformer extends ClipBlock {
             .singletonOrThrow();
     long width = x.getShape().get(2);
     if (embeddings != null) {
-      x = inject(x, ids, eot, placeholder, embeddings);
+      x = inject(x, ids, eot, positions != null ? positions : placeholderPositions(ids, eot, placeholder), embeddings);
     }
     x = x.add(value(ps, positionalEmbedding, x, training).get(":" + used + ", :"));
     x = transformer.forward(ps, x, causalMask(x, used), training);
@@ -109,8 +125,35 @@ public final class TextTransformer extends ClipBlock {
     return x.matMul(value(ps, textProjection, x, training));
   }
 
-  /** {@code x} [b, n, width] with each row's placeholder position replaced by that row's embedding. */
-  private static NDArray inject(NDArray x, NDArray ids, NDArray eot, long placeholder, NDArray embeddings) {
+  /** Each row's position of {@code placeholder}, which must occur once, before the row's end token. */
+  private static long[] placeholderPositions(NDArray ids, NDArray eot, long placeholder) {
+    long b = ids.getShape().get(0);
+    long n = ids.getShape().get(1);
+    long[] ends = eot.toType(DataType.INT64, false).toLongArray();
+    long[] row = ids.toLongArray();
+    long[] positions = new long[(int) b];
+    for (int i = 0; i < b; i++) {
+      int count = 0;
+      for (int k = 0; k < n; k++) {
+        if (row[(int) (i * n + k)] == placeholder) {
+          count++;
+          positions[i] = k;
+        }
+      }
+      if (count != 1) {
+        throw new IllegalArgumentException(
+            "token row " + i + " holds the placeholder token " + placeholder + " " + count + " times; it must hold it once");
+      }
+      if (positions[i] == ends[i]) {
+        throw new IllegalArgumentException(
+            "token row " + i + ": the placeholder token " + placeholder + " is the row's largest id, where the end-of-text token must be");
+      }
+    }
+    return positions;
+  }
+
+  /** {@code x} [b, n, width] with row i's position {@code positions[i]} replaced by row i's embedding. */
+  private static NDArray inject(NDArray x, NDArray ids, NDArray eot, long[] positions, NDArray embeddings) {
     long b = x.getShape().get(0);
     long n = x.getShape().get(1);
     long width = x.getShape().get(2);
@@ -118,21 +161,20 @@ public final class TextTransformer extends ClipBlock {
       throw new IllegalArgumentException(
           "injected embeddings must be [" + b + ", " + width + "] (one per token row), got " + embeddings.getShape());
     }
-    NDArray at = ids.eq(placeholder); // [b, n]
-    long[] counts = at.toType(DataType.INT64, false).sum(new int[] {1}).toLongArray();
+    if (positions.length != b) {
+      throw new IllegalArgumentException(positions.length + " injection positions for " + b + " token rows");
+    }
     long[] ends = eot.toType(DataType.INT64, false).toLongArray();
-    long[] row = ids.toLongArray();
     for (int i = 0; i < b; i++) {
-      if (counts[i] != 1) {
+      if (positions[i] < 0 || positions[i] >= ends[i]) {
         throw new IllegalArgumentException(
-            "token row " + i + " holds the placeholder token " + placeholder + " " + counts[i] + " times; it must hold it once");
-      }
-      if (row[(int) (i * n + ends[i])] == placeholder) {
-        throw new IllegalArgumentException(
-            "token row " + i + ": the placeholder token " + placeholder + " is the row's largest id, where the end-of-text token must be");
+            "token row " + i + ": injection position " + positions[i] + " must lie before the row's end-of-text token at "
+                + ends[i]);
       }
     }
-    NDArray mask = at.reshape(b, n, 1).broadcast(new Shape(b, n, width));
+    NDArray at =
+        ids.getManager().arange(0, (int) n, 1, DataType.INT64).reshape(1, n).eq(ids.getManager().create(positions).reshape(b, 1));
+    NDArray mask = at.toDevice(x.getDevice(), false).reshape(b, n, 1).broadcast(new Shape(b, n, width));
     NDArray injected = embeddings.toType(x.getDataType(), false).reshape(b, 1, width).broadcast(new Shape(b, n, width));
     return NDArrays.where(mask, injected, x);
   }

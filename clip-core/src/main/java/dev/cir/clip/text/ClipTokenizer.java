@@ -151,6 +151,51 @@ public final class ClipTokenizer implements AutoCloseable {
   }
 
   /**
+   * A prompt's token row and the position of its placeholder: {@code [start] + ids(before) +
+   * [placeholder] + ids(after) + [end]}, each half cleaned and tokenized on its own. The row's id
+   * at the placeholder is the vocabulary's id of {@code $} when that is one token, else the start
+   * id; the text tower replaces its embedding ({@code ClipModel.encodeTextAt}), so the id itself is
+   * never read. A prompt longer than the context loses the end of {@code after}, never the
+   * placeholder.
+   *
+   * @throws IllegalArgumentException when {@code before} alone leaves no room for the placeholder
+   */
+  public PromptTokens encodePrompt(PromptTemplate.Prompt prompt) {
+    Objects.requireNonNull(prompt, "prompt");
+    String before = clean(prompt.before());
+    String after = clean(prompt.after());
+    Lock read = lock.readLock();
+    read.lock();
+    long[] head;
+    long[] tail;
+    long placeholder;
+    try {
+      ensureOpen();
+      head = before.isEmpty() ? new long[0] : leadingIds(before);
+      tail = after.isEmpty() ? new long[0] : leadingIds(after);
+      long[] own = ids(PromptTemplate.PLACEHOLDER);
+      placeholder = own.length == 1 ? own[0] : startId;
+    } finally {
+      read.unlock();
+    }
+    int room = contextLength - 2;
+    if (head.length + 1 > room) {
+      throw new IllegalArgumentException(
+          "the prompt's text before $ takes " + head.length + " tokens; with the placeholder it must fit in " + room);
+    }
+    long[] ids = new long[Math.min(room, head.length + 1 + tail.length)];
+    System.arraycopy(head, 0, ids, 0, head.length);
+    ids[head.length] = placeholder;
+    System.arraycopy(tail, 0, ids, head.length + 1, ids.length - head.length - 1);
+    return new PromptTokens(row(ids), head.length + 1);
+  }
+
+  /**
+   * A prompt's token row (of the context length) and the position its pseudo-word takes.
+   */
+  public record PromptTokens(long[] row, int position) {}
+
+  /**
    * The position of the end token in {@code row}: its first occurrence. For a tokenizer that passes
    * {@link #checkCompatible} the end id is the largest, so this is the {@code argmax} at which
    * CLIP's text tower pools; positions after it are padding.

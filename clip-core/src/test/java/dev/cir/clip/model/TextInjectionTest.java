@@ -153,4 +153,36 @@ class TextInjectionTest {
     assertTrue(e.getMessage().contains("[2, 128]"), e.getMessage());
     assertEquals(128, table[0].length);
   }
+
+  @Test
+  void givenPositionsGiveTheSameFeaturesAsThePlaceholdersOwnAndIgnoreTheIdThere() {
+    SplittableRandom r = new SplittableRandom(13);
+    for (int trial = 0; trial < 20; trial++) {
+      int rows = 1 + r.nextInt(6);
+      long[][] plain = captions(r, rows, 24);
+      long[][] marked = new long[rows][];
+      long[] positions = new long[rows];
+      float[][] injected = new float[rows][];
+      for (int i = 0; i < rows; i++) {
+        marked[i] = plain[i].clone();
+        positions[i] = r.nextInt(end(plain[i]));
+        injected[i] = table[1 + r.nextInt(VOCAB - 4)];
+        marked[i][(int) positions[i]] = PLACEHOLDER;
+      }
+      float[] byId = model.encodeText(ps, tokens(marked), PLACEHOLDER, embeddings(injected), false).toFloatArray();
+      float[] byPosition = model.encodeTextAt(ps, tokens(plain), positions, embeddings(injected), false).toFloatArray();
+      assertArrayEquals(byId, byPosition, 0f, "trial " + trial);
+    }
+  }
+
+  @Test
+  void aPositionAtOrAfterTheEndTokenIsRefused() {
+    long[][] rows = captions(new SplittableRandom(17), 2, 16);
+    long[] positions = {1, end(rows[1])};
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> model.encodeTextAt(ps, tokens(rows), positions, embeddings(new float[][] {table[1], table[2]}), false));
+    assertTrue(e.getMessage().contains("token row 1") && e.getMessage().contains("end-of-text"), e.getMessage());
+  }
 }
