@@ -10,6 +10,7 @@ import com.google.gson.JsonParser;
 import dev.cir.clip.io.InvalidModelException;
 import dev.cir.clip.model.Activation;
 import dev.cir.clip.model.ClipConfig;
+import dev.cir.clip.text.PromptTemplate;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -19,6 +20,7 @@ import java.util.Objects;
  * the bundle's files, the Combiner's sizes when it has one, and where the weights came from.
  *
  * @param combinerSizes feature, projection and hidden dimensions, or null without a Combiner
+ * @param inversion the inversion network φ of zero-shot queries, or null without one
  * @param checksums file name → "sha256:…" of each file, written with the bundle
  * @param provenance free-form facts about the origin (source file, command, date, metrics)
  */
@@ -33,13 +35,15 @@ public record BundleManifest(
     String combinerFile,
     int[] combinerSizes,
     Map<String, String> checksums,
-    Map<String, String> provenance) {
+    Map<String, String> provenance,
+    InversionSpec inversion) {
 
   public static final String FILE_NAME = "bundle.json";
   public static final int FORMAT_VERSION = 1;
   public static final String CLIP_FILE = "clip.safetensors";
   public static final String TOKENIZER_FILE = "tokenizer.json";
   public static final String COMBINER_FILE = "combiner.safetensors";
+  public static final String INVERSION_FILE = "inversion.safetensors";
   private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
   public BundleManifest {
@@ -55,6 +59,35 @@ public record BundleManifest(
     provenance = provenance == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
   }
 
+  /** A manifest without an inversion network. */
+  public BundleManifest(
+      int formatVersion,
+      String architectureName,
+      ClipConfig config,
+      String preprocess,
+      double targetRatio,
+      String clipFile,
+      String tokenizerFile,
+      String combinerFile,
+      int[] combinerSizes,
+      Map<String, String> checksums,
+      Map<String, String> provenance) {
+    this(
+        formatVersion, architectureName, config, preprocess, targetRatio, clipFile, tokenizerFile, combinerFile,
+        combinerSizes, checksums, provenance, null);
+  }
+
+  public boolean hasInversion() {
+    return inversion != null;
+  }
+
+  /** This manifest with the given inversion network, or none. */
+  public BundleManifest withInversion(InversionSpec spec) {
+    return new BundleManifest(
+        formatVersion, architectureName, config, preprocess, targetRatio, clipFile, tokenizerFile, combinerFile,
+        combinerSizes, checksums, provenance, spec);
+  }
+
   public boolean hasCombiner() {
     return combinerFile != null;
   }
@@ -68,21 +101,21 @@ public record BundleManifest(
   public BundleManifest withCombiner(int[] sizes) {
     return new BundleManifest(
         formatVersion, architectureName, config, preprocess, targetRatio, clipFile, tokenizerFile,
-        sizes == null ? null : COMBINER_FILE, sizes, checksums, provenance);
+        sizes == null ? null : COMBINER_FILE, sizes, checksums, provenance, inversion);
   }
 
   /** This manifest with the given file checksums. */
   public BundleManifest withChecksums(Map<String, String> sums) {
     return new BundleManifest(
         formatVersion, architectureName, config, preprocess, targetRatio, clipFile, tokenizerFile, combinerFile,
-        combinerSizes, sums, provenance);
+        combinerSizes, sums, provenance, inversion);
   }
 
   /** This manifest with another preprocessing. */
   public BundleManifest withPreprocess(String name, double ratio) {
     return new BundleManifest(
         formatVersion, architectureName, config, name, ratio, clipFile, tokenizerFile, combinerFile,
-        combinerSizes, checksums, provenance);
+        combinerSizes, checksums, provenance, inversion);
   }
 
   /** This manifest with more provenance entries. */
@@ -91,7 +124,7 @@ public record BundleManifest(
     p.putAll(more);
     return new BundleManifest(
         formatVersion, architectureName, config, preprocess, targetRatio, clipFile, tokenizerFile, combinerFile,
-        combinerSizes, checksums, p);
+        combinerSizes, checksums, p, inversion);
   }
 
   public String toJson() {
@@ -133,6 +166,9 @@ public record BundleManifest(
     if (combinerFile != null) {
       files.addProperty("combiner", combinerFile);
     }
+    if (inversion != null) {
+      files.addProperty("inversion", inversion.file());
+    }
     o.add("files", files);
     if (combinerSizes != null) {
       JsonObject c = new JsonObject();
@@ -140,6 +176,16 @@ public record BundleManifest(
       c.addProperty("projection_dim", combinerSizes[1]);
       c.addProperty("hidden_dim", combinerSizes[2]);
       o.add("combiner", c);
+    }
+    if (inversion != null) {
+      JsonObject v = new JsonObject();
+      v.addProperty("feature_dim", inversion.featureDim());
+      v.addProperty("hidden_dim", inversion.hiddenDim());
+      v.addProperty("token_dim", inversion.tokenDim());
+      v.addProperty("hidden_layers", inversion.hiddenLayers());
+      v.addProperty("template", inversion.template());
+      v.addProperty("placeholder", PromptTemplate.PLACEHOLDER);
+      o.add("inversion", v);
     }
     JsonObject sums = new JsonObject();
     checksums.forEach(sums::addProperty);
@@ -208,6 +254,27 @@ public record BundleManifest(
               c.get("feature_dim").getAsInt(), c.get("projection_dim").getAsInt(), c.get("hidden_dim").getAsInt()
             };
       }
+      InversionSpec inversion = null;
+      if (o.has("inversion") && o.get("inversion").isJsonObject()) {
+        JsonObject v = o.getAsJsonObject("inversion");
+        String placeholder = v.has("placeholder") ? v.get("placeholder").getAsString() : PromptTemplate.PLACEHOLDER;
+        if (!PromptTemplate.PLACEHOLDER.equals(placeholder)) {
+          throw new InvalidModelException(
+              source + ": inversion placeholder '" + placeholder + "' is not supported; this build reads '"
+                  + PromptTemplate.PLACEHOLDER + "'");
+        }
+        if (!files.has("inversion")) {
+          throw new InvalidModelException(source + ": \"inversion\" is described but \"files\" names no inversion file");
+        }
+        try {
+          inversion =
+              new InversionSpec(
+                  files.get("inversion").getAsString(), v.get("feature_dim").getAsInt(), v.get("hidden_dim").getAsInt(),
+                  v.get("token_dim").getAsInt(), v.get("hidden_layers").getAsInt(), v.get("template").getAsString());
+        } catch (IllegalArgumentException e) {
+          throw new InvalidModelException(source + ": inversion: " + e.getMessage(), e);
+        }
+      }
       Map<String, String> checksums = new LinkedHashMap<>();
       if (o.has("checksums") && o.get("checksums").isJsonObject()) {
         for (Map.Entry<String, JsonElement> e : o.getAsJsonObject("checksums").entrySet()) {
@@ -231,7 +298,8 @@ public record BundleManifest(
           files.has("combiner") ? files.get("combiner").getAsString() : null,
           sizes,
           checksums,
-          provenance);
+          provenance,
+          inversion);
     } catch (InvalidModelException e) {
       throw e;
     } catch (RuntimeException e) {

@@ -71,6 +71,23 @@ public final class BundleWriter {
   }
 
   /**
+   * Adds (or replaces) the inversion network φ of the bundle in {@code dir}, leaving its other files
+   * untouched.
+   */
+  public static ModelBundle writeInversion(Path dir, InversionSpec spec, Map<String, Tensor> weights, Map<String, String> provenance)
+      throws IOException {
+    ModelBundle existing = ModelBundle.open(dir);
+    if (spec.featureDim() != existing.manifest().embeddingDim() || spec.tokenDim() != existing.manifest().config().textWidth()) {
+      throw new IllegalArgumentException(
+          "an inversion network from " + spec.featureDim() + " to " + spec.tokenDim() + " does not fit " + dir + " (embedding "
+              + existing.manifest().embeddingDim() + ", token width " + existing.manifest().config().textWidth() + ")");
+    }
+    BundleManifest m = existing.manifest().withInversion(spec).withProvenance(provenance);
+    SafeTensors.write(dir.resolve(spec.file()), weights, Map.of("format", "pic2word-img2text"));
+    return writeManifest(dir, m);
+  }
+
+  /**
    * Writes a bundle of {@code config} with OpenAI's random initialisation (and a Combiner with
    * CLIP4Cir's default sizes, also random, when asked): the starting point of training from
    * scratch, and a model of full size for measurements that do not depend on the weights.
@@ -110,6 +127,9 @@ public final class BundleWriter {
     sums.put(manifest.tokenizerFile(), ModelBundle.checksum(dir.resolve(manifest.tokenizerFile())));
     if (manifest.hasCombiner()) {
       sums.put(manifest.combinerFile(), ModelBundle.checksum(dir.resolve(manifest.combinerFile())));
+    }
+    if (manifest.hasInversion()) {
+      sums.put(manifest.inversion().file(), ModelBundle.checksum(dir.resolve(manifest.inversion().file())));
     }
     AtomicFiles.writeString(dir.resolve(BundleManifest.FILE_NAME), manifest.withChecksums(sums).toJson());
     return ModelBundle.open(dir);

@@ -6,6 +6,7 @@ import dev.cir.clip.io.SafeTensors;
 import dev.cir.clip.io.StateDict;
 import dev.cir.clip.model.ClipModel;
 import dev.cir.clip.model.Combiner;
+import dev.cir.clip.model.Inversion;
 import dev.cir.clip.model.StateDictWeights;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,6 +64,9 @@ public final class ModelBundle {
     requireFile(abs, manifest.tokenizerFile(), "tokenizer");
     if (manifest.hasCombiner()) {
       requireFile(abs, manifest.combinerFile(), "Combiner weights");
+    }
+    if (manifest.hasInversion()) {
+      requireFile(abs, manifest.inversion().file(), "inversion network");
     }
     return new ModelBundle(abs, manifest, "sha256:" + HexFormat.of().formatHex(sha256(bytes)));
   }
@@ -131,6 +135,29 @@ public final class ModelBundle {
   }
 
   /**
+   * Builds the inversion network φ on {@code manager}.
+   *
+   * @throws IllegalStateException when the bundle has none
+   */
+  public Inversion loadInversion(NDManager manager) {
+    InversionSpec spec = manifest.inversion();
+    if (spec == null) {
+      throw new IllegalStateException(dir + " has no inversion network; train one with 'cir train inversion'");
+    }
+    if (spec.featureDim() != manifest.embeddingDim() || spec.tokenDim() != manifest.config().textWidth()) {
+      throw new InvalidModelException(
+          dir.resolve(BundleManifest.FILE_NAME) + ": inversion maps " + spec.featureDim() + " to " + spec.tokenDim()
+              + " but the CLIP model has embedding " + manifest.embeddingDim() + " and token width "
+              + manifest.config().textWidth());
+    }
+    StateDictWeights w = new StateDictWeights(SafeTensors.read(dir.resolve(spec.file())), manager);
+    Inversion inversion =
+        new Inversion(w, spec.featureDim(), spec.hiddenDim(), spec.tokenDim(), spec.hiddenLayers(), Inversion.DROPOUT);
+    w.checkAllUsed();
+    return inversion;
+  }
+
+  /**
    * Recomputes every file's checksum and compares it with {@code bundle.json}.
    *
    * @throws InvalidModelException naming the first file whose content changed
@@ -174,6 +201,7 @@ public final class ModelBundle {
   @Override
   public String toString() {
     return dir + " (" + (manifest.architectureName() != null ? manifest.architectureName() + ", " : "")
-        + manifest.config() + (manifest.hasCombiner() ? ", with Combiner" : "") + ")";
+        + manifest.config() + (manifest.hasCombiner() ? ", with Combiner" : "")
+        + (manifest.hasInversion() ? ", with inversion network" : "") + ")";
   }
 }

@@ -15,11 +15,14 @@ import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.clip.model.ClipConfig;
 import dev.cir.clip.model.ClipModel;
 import dev.cir.clip.model.Combiner;
+import dev.cir.clip.model.Inversion;
+import dev.cir.clip.model.ZeroShotQuery;
 import dev.cir.clip.image.ImageDecoder;
 import dev.cir.clip.image.ImagePreprocessor;
 import dev.cir.clip.image.ImageTransform;
 import dev.cir.clip.image.InvalidImageException;
 import dev.cir.clip.text.ClipTokenizer;
+import dev.cir.clip.text.PromptTemplate;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.concurrent.ExecutorService;
@@ -47,6 +50,8 @@ public final class CirEncoder implements AutoCloseable {
   private final MicroBatcher.Tower<float[]> images;
   private final MicroBatcher.Tower<long[]> texts;
   private final MicroBatcher.Tower<float[][]> combiner;
+  private final MicroBatcher.Tower<ZeroShotRow> zeroShot;
+  private final Model inversionModel;
   private final int batchSize;
   private final int imageChunk;
   private final Device device;
@@ -59,6 +64,7 @@ public final class CirEncoder implements AutoCloseable {
       ClipTokenizer tokenizer,
       Function<NDManager, ClipModel> clipLoader,
       Function<NDManager, Combiner> combinerLoader,
+      Function<NDManager, Inversion> inversionLoader,
       EncoderOptions options) {
     this.manifest = manifest;
     this.tokenizer = tokenizer;
@@ -72,11 +78,17 @@ public final class CirEncoder implements AutoCloseable {
     this.device = Engines.device(options.device());
     Model clip = Model.newInstance("clip", device, "PyTorch");
     Model comb = null;
+    Model inv = null;
     try {
-      clip.setBlock(clipLoader.apply(clip.getNDManager()));
+      ClipModel clipBlock = clipLoader.apply(clip.getNDManager());
+      clip.setBlock(clipBlock);
       if (manifest.hasCombiner()) {
         comb = Model.newInstance("combiner", device, "PyTorch");
         comb.setBlock(combinerLoader.apply(comb.getNDManager()));
+      }
+      if (manifest.hasInversion()) {
+        inv = Model.newInstance("inversion", device, "PyTorch");
+        inv.setBlock(new ZeroShotQuery(clipBlock.text(), inversionLoader.apply(inv.getNDManager())));
       }
     } catch (RuntimeException e) {
       if (tokenizer != null) {
@@ -86,10 +98,14 @@ public final class CirEncoder implements AutoCloseable {
       if (comb != null) {
         comb.close();
       }
+      if (inv != null) {
+        inv.close();
+      }
       throw e;
     }
     this.clipModel = clip;
     this.combinerModel = comb;
+    this.inversionModel = inv;
     int n = options.predictors();
     int r = config.imageResolution();
     this.passes = new MicroBatcher("encoder", n, options.threadsPerPass());
@@ -107,6 +123,8 @@ public final class CirEncoder implements AutoCloseable {
                   }
                   return pair;
                 });
+      this.zeroShot =
+          inv == null ? null : tower("inversion", options.maxBatch(), inv, new ZeroShotTranslator(), rows -> rows.toArray(new ZeroShotRow[0]));
       passes.start();
     } catch (RuntimeException | Error e) {
       passes.close();
@@ -116,6 +134,9 @@ public final class CirEncoder implements AutoCloseable {
       clip.close();
       if (comb != null) {
         comb.close();
+      }
+      if (inv != null) {
+        inv.close();
       }
       throw e;
     }
@@ -163,6 +184,9 @@ public final class CirEncoder implements AutoCloseable {
     if (combiner != null) {
       out.add(combiner.stats());
     }
+    if (zeroShot != null) {
+      out.add(zeroShot.stats());
+    }
     return out;
   }
 
@@ -181,7 +205,7 @@ public final class CirEncoder implements AutoCloseable {
       tok.close();
       throw e;
     }
-    return new CirEncoder(bundle.manifest(), tok, bundle::loadClip, bundle::loadCombiner, options);
+    return new CirEncoder(bundle.manifest(), tok, bundle::loadClip, bundle::loadCombiner, bundle::loadInversion, options);
   }
 
   /**
@@ -194,7 +218,7 @@ public final class CirEncoder implements AutoCloseable {
         new BundleManifest(
             BundleManifest.FORMAT_VERSION, null, config, "targetpad", 1.25, BundleManifest.CLIP_FILE,
             BundleManifest.TOKENIZER_FILE, null, null, null, java.util.Map.of("source", "random initialisation"));
-    return new CirEncoder(m, null, mgr -> ClipModel.random(config, mgr), mgr -> null, options);
+    return new CirEncoder(m, null, mgr -> ClipModel.random(config, mgr), mgr -> null, mgr -> null, options);
   }
 
   public BundleManifest manifest() {
@@ -212,6 +236,11 @@ public final class CirEncoder implements AutoCloseable {
 
   public boolean hasCombiner() {
     return combiner != null;
+  }
+
+  /** Whether the bundle has the inversion network φ of zero-shot queries ({@link CombineMode#INVERSION}). */
+  public boolean hasInversion() {
+    return zeroShot != null;
   }
 
   public Device device() {
@@ -441,9 +470,59 @@ public final class CirEncoder implements AutoCloseable {
           out[i] = normalize(text[i].clone());
         }
       }
+      case INVERSION -> throw new IllegalArgumentException(
+          "combine=inversion encodes the text inside its prompt, not apart: call zeroShot(image, texts, template)");
     }
     return new Combination(out, lambda, mode);
   }
+
+  /**
+   * Zero-shot composed queries ({@link CombineMode#INVERSION}): for each row, the text tower's
+   * features of {@code template} filled with the text, the reference's pseudo-word φ(image) at the
+   * placeholder, normalized. One text-tower pass per batch of queries, as for a caption.
+   *
+   * @param image raw image features of the references [n][d]
+   * @param texts the modification texts, one per reference
+   * @param template the query template, or null for the bundle's
+   * @throws IllegalStateException when the bundle has no inversion network
+   */
+  public Combination zeroShot(float[][] image, List<String> texts, PromptTemplate template) {
+    return new Combination(
+        Arrays.stream(zeroShotFeatures(image, texts, template)).map(CirEncoder::normalize).toArray(float[][]::new),
+        nanLambdas(image.length), CombineMode.INVERSION);
+  }
+
+  /** {@link #zeroShot}'s raw text features, before normalization. */
+  public float[][] zeroShotFeatures(float[][] image, List<String> texts, PromptTemplate template) {
+    if (zeroShot == null) {
+      throw new IllegalStateException(
+          "the bundle has no inversion network; train one with 'cir train inversion', or use combine=sum");
+    }
+    if (image.length != texts.size()) {
+      throw new IllegalArgumentException(image.length + " image rows but " + texts.size() + " texts");
+    }
+    PromptTemplate t = template != null ? template : manifest.inversion().queryTemplate();
+    ClipTokenizer tok = tokenizer();
+    int d = dimension();
+    List<ZeroShotRow> rows = new ArrayList<>(image.length);
+    for (int i = 0; i < image.length; i++) {
+      if (image[i].length != d) {
+        throw new IllegalArgumentException("row " + i + ": image features must have dimension " + d + ", got " + image[i].length);
+      }
+      ClipTokenizer.PromptTokens p = tok.encodePrompt(t.fill(texts.get(i)));
+      rows.add(new ZeroShotRow(p.row(), p.position(), image[i]));
+    }
+    return concat(passes.runAll(zeroShot, chunks(rows, batchSize)), rows.size());
+  }
+
+  private static float[] nanLambdas(int n) {
+    float[] lambda = new float[n];
+    Arrays.fill(lambda, Float.NaN);
+    return lambda;
+  }
+
+  /** One zero-shot query for the inversion tower: its prompt's tokens, the placeholder's position, the reference. */
+  private record ZeroShotRow(long[] tokens, int position, float[] image) {}
 
   /** Largest block of memory one forward pass may ask for, per activation tensor. */
   static final long ACTIVATION_BUDGET_BYTES = 32L << 20;
@@ -496,6 +575,9 @@ public final class CirEncoder implements AutoCloseable {
     }
     if (combinerModel != null) {
       combinerModel.close();
+    }
+    if (inversionModel != null) {
+      inversionModel.close();
     }
   }
 
@@ -577,4 +659,28 @@ public final class CirEncoder implements AutoCloseable {
     }
   }
 
+  /** Zero-shot rows → (tokens [b, n], positions [b], image features [b, d]) → the inversion tower. */
+  private static final class ZeroShotTranslator implements NoBatchifyTranslator<ZeroShotRow[], float[][]> {
+    @Override
+    public NDList processInput(TranslatorContext ctx, ZeroShotRow[] batch) {
+      NDManager m = ctx.getNDManager();
+      int n = batch[0].tokens().length;
+      int d = batch[0].image().length;
+      long[] tokens = new long[batch.length * n];
+      long[] positions = new long[batch.length];
+      float[] image = new float[batch.length * d];
+      for (int i = 0; i < batch.length; i++) {
+        System.arraycopy(batch[i].tokens(), 0, tokens, i * n, n);
+        positions[i] = batch[i].position();
+        System.arraycopy(batch[i].image(), 0, image, i * d, d);
+      }
+      return new NDList(
+          m.create(tokens, new Shape(batch.length, n)), m.create(positions), m.create(image, new Shape(batch.length, d)));
+    }
+
+    @Override
+    public float[][] processOutput(TranslatorContext ctx, NDList list) {
+      return rows(list.singletonOrThrow());
+    }
+  }
 }

@@ -11,7 +11,12 @@ public enum CombineMode {
   /** normalize(image): the image-only baseline. */
   IMAGE,
   /** normalize(text): the text-only baseline. */
-  TEXT;
+  TEXT,
+  /**
+   * Zero-shot (Pic2Word): normalize(text features of the bundle's prompt template with the
+   * reference's pseudo-word φ(image) at its placeholder); the bundle must have φ.
+   */
+  INVERSION;
 
   public String id() {
     return name().toLowerCase(Locale.ROOT);
@@ -21,7 +26,7 @@ public enum CombineMode {
     try {
       return valueOf(s.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown combine mode '" + s + "'; use combiner, sum, image or text", e);
+      throw new IllegalArgumentException("unknown combine mode '" + s + "'; use combiner, sum, image, text or inversion", e);
     }
   }
 }
