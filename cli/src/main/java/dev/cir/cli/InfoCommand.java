@@ -51,8 +51,15 @@ final class InfoCommand implements Callable<Integer> {
     } else {
       out.println("combiner      none (queries use the normalized sum)");
     }
+    if (m.hasInversion()) {
+      var v = m.inversion();
+      out.printf(Locale.ROOT, "inversion     feature %d, hidden %d x %d, token %d; template \"%s\" (combine=inversion)%n",
+          v.featureDim(), v.hiddenDim(), v.hiddenLayers(), v.tokenDim(), v.template());
+    } else {
+      out.println("inversion     none (zero-shot queries need 'cir train inversion')");
+    }
     out.println("files");
-    for (String f : new String[] {m.clipFile(), m.tokenizerFile(), m.combinerFile()}) {
+    for (String f : new String[] {m.clipFile(), m.tokenizerFile(), m.combinerFile(), m.hasInversion() ? m.inversion().file() : null}) {
       if (f != null) {
         out.printf(Locale.ROOT, "  %-22s %,14d bytes  %s%n", f, Files.size(b.dir().resolve(f)), m.checksums().getOrDefault(f, ""));
       }

@@ -11,6 +11,8 @@ import dev.cir.train.clip.ClipTraining;
 import dev.cir.train.data.ImageCache;
 import dev.cir.train.clip.Encoders;
 import dev.cir.train.combiner.CombinerTraining;
+import dev.cir.train.inversion.InversionObjective;
+import dev.cir.train.inversion.InversionTraining;
 import dev.cir.train.data.TrainingData;
 import dev.cir.train.loop.TrainingLoop;
 import dev.cir.train.loop.TrainingSettings;
@@ -32,14 +34,14 @@ import picocli.CommandLine.Option;
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
-    description = "Train CLIP (CLIP4Cir stage 1, or from scratch on captions) and the Combiner (stage 2), resumably.",
-    subcommands = {TrainCommand.Clip.class, TrainCommand.CombinerCommand.class})
+    description = "Train CLIP (CLIP4Cir stage 1, or from scratch on captions), the Combiner (stage 2) and the zero-shot inversion network, resumably.",
+    subcommands = {TrainCommand.Clip.class, TrainCommand.CombinerCommand.class, TrainCommand.InversionCommand.class})
 final class TrainCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a training is required: clip or combiner");
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a training is required: clip, combiner or inversion");
   }
 
   /** What both trainings take. */
@@ -311,6 +313,60 @@ final class TrainCommand implements Runnable {
               startAtSum(start, d.startAtSum()));
       report(out, withMemoryAdvice(common.out, "a smaller --batch-size or --gallery-sample, or --no-gallery-negatives",
           () -> CombinerTraining.run(o, ProgressReporter.console(System.err), new PrintWriter(System.err, true))));
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "inversion",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Train phi, the inversion network of zero-shot composed retrieval (combine=inversion), on a bundle's frozen",
+        "CLIP, from the training split's images (Pic2Word) or texts (LinCIR) alone: no triplet is trained on. phi",
+        "maps an image's features to a pseudo-word that takes the place of $ in a prompt; the query is the text",
+        "tower's features of the bundle's template (\"a photo of $ that {text}\") with the modification in {text}.",
+        "The features are computed once and cached under --out/checkpoints/features; validation ranks the",
+        "validation split with combine=inversion; the bundle with the best epoch's phi is written to --out.",
+        "",
+        "Defaults for OpenAI-size models (Pic2Word): 10 epochs, batch 256, lr 1e-4, constant. For a bundle named",
+        "tiny: 3 epochs of 150 updates, batch 256, lr 5e-4, 20 warm-up updates, cosine, gradient norm clipped to 1."
+      })
+  static final class InversionCommand implements Callable<Integer> {
+    @Mixin Common common;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "The bundle whose CLIP phi is trained for (its Combiner, if any, is kept).")
+    Path model;
+
+    @Option(names = "--objective", paramLabel = "NAME", description = "images (Pic2Word: the prompt with phi(image) must find that image) or texts (LinCIR: phi of a text's noisy features must give them back through the prompt) (default: ${DEFAULT-VALUE}).")
+    String objective = "images";
+
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "The training prompt, $ once (default: '${DEFAULT-VALUE}').")
+    String prompt = dev.cir.clip.text.PromptTemplate.DEFAULT_TRAINING;
+
+    @Option(names = "--template", paramLabel = "TEXT", description = "The query template the bundle keeps, $ and {text} once each (default: '${DEFAULT-VALUE}').")
+    String template = dev.cir.clip.text.PromptTemplate.DEFAULT_QUERY;
+
+    @Option(names = "--noise", paramLabel = "X", description = "texts only: the largest noise added to a text's features, relative to their size per dimension (default: ${DEFAULT-VALUE}).")
+    float noise = 1.0f;
+
+    private final PrintWriter out;
+
+    @Inject
+    InversionCommand(@Named("out") PrintWriter out) {
+      this.out = out;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      ModelBundle bundle = ModelBundle.open(model);
+      TrainingPreset d = TrainingPresets.forArchitecture(bundle.manifest().architectureName()).inversion();
+      InversionTraining.Options o =
+          new InversionTraining.Options(
+              common.data(), bundle, common.out, common.settings(d), InversionObjective.parse(objective), prompt, template,
+              noise, common.device, common.workers, common.facts("cir train inversion"));
+      report(out, withMemoryAdvice(common.out, "a smaller --batch-size",
+          () -> InversionTraining.run(o, ProgressReporter.console(System.err), new PrintWriter(System.err, true))));
       return 0;
     }
   }

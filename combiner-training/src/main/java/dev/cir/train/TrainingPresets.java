@@ -10,8 +10,10 @@ package dev.cir.train;
  * @param captions {@code cir train clip --objective captions} (CLIP's objective)
  * @param composed {@code cir train clip --objective composed} (CLIP4Cir stage 1)
  * @param combiner {@code cir train combiner} (CLIP4Cir stage 2)
+ * @param inversion {@code cir train inversion} (φ of zero-shot queries, on images or texts)
  */
-public record TrainingPresets(String name, TrainingPreset captions, TrainingPreset composed, TrainingPreset combiner) {
+public record TrainingPresets(
+    String name, TrainingPreset captions, TrainingPreset composed, TrainingPreset combiner, TrainingPreset inversion) {
 
   /** The preset of an architecture name: tiny's for {@code tiny}, CLIP4Cir's for every other. */
   public static TrainingPresets forArchitecture(String architecture) {
@@ -39,6 +41,10 @@ public record TrainingPresets(String name, TrainingPreset captions, TrainingPres
         TrainingPreset.builder()
             .epochs(4).batchSize(128).lr(1e-3).cosine(true).adam(0.999, 1e-8).hardNegatives(4)
             .galleryNegatives(true).gallerySample(8192).minedNegatives(32).startAtSum(true)
+            .build(),
+        // φ on cached features: a pass of the tiny text tower over 6-token prompts is cheap
+        TrainingPreset.builder()
+            .epochs(3).stepsPerEpoch(150).batchSize(256).lr(5e-4).warmupSteps(20).cosine(true).clipNorm(1.0)
             .build());
   }
 
@@ -59,6 +65,10 @@ public record TrainingPresets(String name, TrainingPreset captions, TrainingPres
         TrainingPreset.builder()
             .epochs(300).batchSize(4096).lr(2e-5).adam(0.999, 1e-8)
             .gallerySample(8192)
+            .build(),
+        // Pic2Word: Adam lr 1e-4, batch 256 per device
+        TrainingPreset.builder()
+            .epochs(10).batchSize(256).lr(1e-4).adam(0.999, 1e-8)
             .build());
   }
 }

@@ -153,7 +153,8 @@ public final class TripletFeatures {
     return new FeatureCache(dir, CompositionEvaluator.modelKey(clipKey(bundle), bundle.manifest().preprocess(), bundle.manifest().targetRatio()));
   }
 
-  private static FeatureCache textCache(ModelBundle bundle, Path dir) {
+  /** The text features of a bundle's text tower and tokenizer, in {@code dir}. */
+  public static FeatureCache textCache(ModelBundle bundle, Path dir) {
     return new FeatureCache(dir, "text|" + clipKey(bundle) + "|" + bundle.manifest().tokenizerFile()
         + "|" + bundle.manifest().checksums().getOrDefault(bundle.manifest().tokenizerFile(), ModelBundle.checksum(bundle.tokenizerFile())));
   }
@@ -164,7 +165,8 @@ public final class TripletFeatures {
     return "clip " + (sum != null ? sum : ModelBundle.checksum(bundle.clipFile()));
   }
 
-  private static float[][] encodeTexts(CirEncoder encoder, List<String> texts, FeatureCache cache, ProgressReporter progress)
+  /** Raw features of {@code texts}, from {@code cache} where it has them, encoded and cached otherwise. */
+  public static float[][] encodeTexts(CirEncoder encoder, List<String> texts, FeatureCache cache, ProgressReporter progress)
       throws IOException {
     float[][] out = new float[texts.size()][];
     List<Integer> todo = new ArrayList<>();

@@ -23,7 +23,8 @@ import java.util.Map;
 /**
  * CLIP4Cir's validation on one dataset split: encode the gallery once (raw features, cached on
  * disk), take each query's reference features from it, encode the query texts, fuse them (the
- * Combiner, or the sum / image-only / text-only baselines), rank the normalised gallery by cosine
+ * Combiner, or the sum / image-only / text-only baselines; the zero-shot inversion encodes each
+ * text inside the bundle's prompt with the reference's pseudo-word), rank the normalised gallery by cosine
  * similarity, and score the rankings with the dataset's recall protocol.
  */
 public final class CompositionEvaluator {
@@ -105,7 +106,8 @@ public final class CompositionEvaluator {
     List<Rankings> out = new ArrayList<>();
     for (CombineMode mode : modes) {
       long t1 = System.nanoTime();
-      Combination q = encoder.combine(references, textFeatures, mode);
+      Combination q =
+          mode == CombineMode.INVERSION ? encoder.zeroShot(references, texts, null) : encoder.combine(references, textFeatures, mode);
       float[][] scores = Similarity.dot(q.vectors(), normalized);
       List<Ranking> rankings = ScoreMatrix.of(scores).rankings(index);
       double seconds = textSeconds + (System.nanoTime() - t1) / 1e9;
@@ -117,11 +119,17 @@ public final class CompositionEvaluator {
     return out;
   }
 
-  /** The modes this encoder can run: every baseline, and the Combiner when the bundle has one. */
+  /**
+   * The modes this encoder can run: every baseline, the Combiner when the bundle has one, and the
+   * zero-shot inversion when it has φ.
+   */
   public static List<CombineMode> availableModes(CirEncoder encoder) {
     List<CombineMode> modes = new ArrayList<>(List.of(CombineMode.IMAGE, CombineMode.TEXT, CombineMode.SUM));
     if (encoder.hasCombiner()) {
       modes.add(CombineMode.COMBINER);
+    }
+    if (encoder.hasInversion()) {
+      modes.add(CombineMode.INVERSION);
     }
     return modes;
   }

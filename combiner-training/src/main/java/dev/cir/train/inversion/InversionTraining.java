@@ -1,0 +1,144 @@
+package dev.cir.train.inversion;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import dev.cir.clip.bundle.BundleManifest;
+import dev.cir.clip.bundle.InversionSpec;
+import dev.cir.clip.bundle.ModelBundle;
+import dev.cir.clip.encoder.CirEncoder;
+import dev.cir.clip.encoder.CombineMode;
+import dev.cir.clip.encoder.EncoderOptions;
+import dev.cir.clip.encoder.Engines;
+import dev.cir.clip.model.ClipModel;
+import dev.cir.clip.model.Inversion;
+import dev.cir.clip.model.RandomWeights;
+import dev.cir.clip.model.StateDictWeights;
+import dev.cir.clip.text.ClipTokenizer;
+import dev.cir.clip.text.PromptTemplate;
+import dev.cir.eval.data.GalleryImage;
+import dev.cir.eval.progress.ProgressReporter;
+import dev.cir.eval.validate.GalleryEncoder;
+import dev.cir.train.combiner.TripletFeatures;
+import dev.cir.train.data.TrainingData;
+import dev.cir.train.loop.TrainingLoop;
+import dev.cir.train.loop.TrainingSettings;
+import dev.cir.train.loop.Validation;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code cir train inversion}: φ, the inversion network of zero-shot composed retrieval, trained on
+ * a bundle's frozen CLIP from the training split's images (Pic2Word) or texts (LinCIR) alone — no
+ * triplet is read for training. The features are computed once and cached under the checkpoints;
+ * validation ranks the validation split with {@code combine=inversion} (its triplets only score).
+ * The output is the bundle with the best epoch's φ and the query template.
+ */
+public final class InversionTraining {
+  private InversionTraining() {}
+
+  /**
+   * @param trainingPrompt the prompt φ's pseudo-word is trained in ({@code $} once, no {@code {text}})
+   * @param queryTemplate the template the bundle's zero-shot queries use
+   * @param noise for texts, the largest noise strength ({@link InversionTask})
+   */
+  public record Options(
+      TrainingData data,
+      ModelBundle model,
+      Path out,
+      TrainingSettings settings,
+      InversionObjective objective,
+      String trainingPrompt,
+      String queryTemplate,
+      float noise,
+      String device,
+      int workers,
+      Map<String, String> facts) {
+    public Options {
+      PromptTemplate t = new PromptTemplate(trainingPrompt);
+      if (t.hasTextSlot()) {
+        throw new IllegalArgumentException("--prompt '" + trainingPrompt + "' must not hold {text}: φ is trained on the pseudo-word alone");
+      }
+      PromptTemplate.query(queryTemplate);
+      if (!(noise >= 0)) {
+        throw new IllegalArgumentException("--noise must be 0 or more, got " + noise);
+      }
+    }
+  }
+
+  public static TrainingLoop.Result run(Options o, ProgressReporter progress, PrintWriter log) throws IOException {
+    Device device = Engines.device(o.device());
+    BundleManifest m = o.model().manifest();
+    int d = m.embeddingDim();
+    int w = m.config().textWidth();
+    Map<String, String> facts = new LinkedHashMap<>(o.facts());
+    facts.put("objective", "inversion-" + o.objective().id());
+    facts.put("dataset", o.data().kind().id());
+    facts.put("start", o.model().dir().toString());
+    facts.put("prompt", o.trainingPrompt());
+    facts.put("template", o.queryTemplate());
+    if (o.objective() == InversionObjective.TEXTS) {
+      facts.put("noise", Float.toString(o.noise()));
+    }
+    TrainingLoop loop = new TrainingLoop(o.settings(), o.out(), facts, progress, log);
+    loop.checkOutput();
+    Path cacheDir = loop.checkpointDir().resolve("features");
+    EncoderOptions encoderOptions =
+        EncoderOptions.defaults().withDevice(o.device()).withPredictors(Math.max(1, o.workers())).withBatchSize(64);
+
+    long t0 = System.nanoTime();
+    float[][] features;
+    ClipTokenizer.PromptTokens prompt;
+    try (CirEncoder enc = CirEncoder.open(o.model(), encoderOptions)) {
+      prompt = enc.tokenizer().encodePrompt(new PromptTemplate(o.trainingPrompt()).fill(""));
+      if (o.objective() == InversionObjective.IMAGES) {
+        List<Path> files = o.data().gallery("train").images().stream().map(GalleryImage::path).toList();
+        features =
+            new GalleryEncoder(enc, TripletFeatures.imageCache(o.model(), cacheDir), progress)
+                .encode(files, "training image features").features();
+      } else {
+        List<String> texts = new ArrayList<>(new LinkedHashSet<>(o.data().texts("train")));
+        features = TripletFeatures.encodeTexts(enc, texts, TripletFeatures.textCache(o.model(), cacheDir), progress);
+      }
+    }
+    log.printf(Locale.ROOT, "features of %,d training %s ready in %.1f s%n", features.length, o.objective().id(),
+        (System.nanoTime() - t0) / 1e9);
+    log.flush();
+
+    Validation validation =
+        new Validation(
+            o.data().kind(), o.data().root(), "val", o.data().categories(), CombineMode.INVERSION, encoderOptions,
+            b -> TripletFeatures.imageCache(b, cacheDir));
+    float[][] rows = features;
+    ClipTokenizer.PromptTokens tokens = prompt;
+    return loop.run(
+        checkpoint -> {
+          NDManager manager = Engines.pytorch().newBaseManager(device);
+          try {
+            ClipModel clip = o.model().loadClip(manager);
+            Inversion phi;
+            if (checkpoint.isPresent()) {
+              StateDictWeights sw = new StateDictWeights(checkpoint.get(), manager);
+              phi = Inversion.pic2word(sw, d, w);
+              sw.checkAllUsed();
+            } else {
+              Engines.pytorch().setRandomSeed((int) (o.settings().seed() & 0x7fffffff));
+              phi = Inversion.pic2word(new RandomWeights(manager), d, w);
+            }
+            InversionSpec spec =
+                new InversionSpec(BundleManifest.INVERSION_FILE, d, phi.hiddenDim(), w, phi.hiddenLayers(), o.queryTemplate());
+            return new InversionTask(clip, phi, manager, rows, o.objective(), tokens, o.noise(), o.model(), spec, true);
+          } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+          }
+        },
+        validation);
+  }
+}
