@@ -20,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
  * A real {@code cir train} process killed with SIGKILL ({@link Process#destroyForcibly()}) at
  * random moments and resumed each time ends with the loss curve of an uninterrupted run of the
  * same seed, step for step; for stage 1 (AdamW; the killed runs keep their images in a disk cache,
- * the uninterrupted one in memory) and for the Combiner (Adam, dropout drawn from the engine's
- * generator).
+ * the uninterrupted one in memory), for the Combiner (Adam, dropout drawn from the engine's
+ * generator) and for the inversion network φ (Adam, dropout, the gradient through the frozen text
+ * tower).
  */
 class TrainResumeAfterKillTest {
   @TempDir Path tmp;
@@ -56,6 +57,16 @@ class TrainResumeAfterKillTest {
     runToEnd(combiner, combRef, false);
     kills += killAndResume(combiner, combKilled, random);
     assertSameCurve(combRef.resolve("steps.csv"), combKilled.resolve("steps.csv"));
+
+    List<String> inversion = List.of("train", "inversion", "--model", clipRef.toString(), "--dataset", "jsonl", "--root",
+        data.toString(), "--epochs", "3", "--steps-per-epoch", "40", "--batch-size", "8", "--checkpoint-every", "3", "--seed", "7",
+        "--workers", "1");
+    Path invRef = tmp.resolve("inv-ref");
+    Path invKilled = tmp.resolve("inv-killed");
+    runToEnd(inversion, invRef, false);
+    int inversionKills = killAndResume(inversion, invKilled, random);
+    assertSameCurve(invRef.resolve("steps.csv"), invKilled.resolve("steps.csv"));
+    assertTrue(inversionKills >= 1, "the inversion training was never killed");
     assertTrue(kills >= 2, "the processes were killed " + kills + " times; the test needs kills to mean anything");
   }
 

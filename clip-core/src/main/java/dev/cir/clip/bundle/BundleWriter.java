@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -68,6 +69,37 @@ public final class BundleWriter {
     BundleManifest m = existing.manifest().withCombiner(sizes).withProvenance(provenance);
     SafeTensors.write(dir.resolve(m.combinerFile()), combiner, Map.of("format", "clip4cir-combiner"));
     return writeManifest(dir, m);
+  }
+
+  /**
+   * Copies every file of {@code from} (CLIP weights, tokenizer, Combiner and inversion network, as
+   * it has them) into {@code dir} and writes its manifest with more provenance.
+   */
+  public static ModelBundle copy(ModelBundle from, Path dir, Map<String, String> provenance) throws IOException {
+    Files.createDirectories(dir);
+    BundleManifest m = from.manifest();
+    List<String> files = new java.util.ArrayList<>(List.of(m.clipFile(), m.tokenizerFile()));
+    if (m.hasCombiner()) {
+      files.add(m.combinerFile());
+    }
+    if (m.hasInversion()) {
+      files.add(m.inversion().file());
+    }
+    for (String f : files) {
+      Path source = from.dir().resolve(f);
+      Path target = dir.resolve(f);
+      if (source.toAbsolutePath().normalize().equals(target.toAbsolutePath().normalize())) {
+        continue;
+      }
+      Path tmp = Files.createTempFile(dir, "." + f, ".tmp");
+      try {
+        Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.moveIntoPlace(tmp, target);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    }
+    return writeManifest(dir, m.withProvenance(provenance));
   }
 
   /**

@@ -9,7 +9,6 @@ import ai.djl.training.GradientCollector;
 import dev.cir.clip.bundle.BundleWriter;
 import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.clip.encoder.Engines;
-import dev.cir.clip.io.SafeTensors;
 import dev.cir.clip.io.StateDict;
 import dev.cir.eval.progress.Progress;
 import dev.cir.eval.progress.ProgressReporter;
@@ -361,11 +360,7 @@ public final class TrainingLoop {
     if (!Files.isDirectory(best)) {
       return task.writeBundle(out, p);
     }
-    ModelBundle b = ModelBundle.open(best);
-    StateDict clip = SafeTensors.read(b.clipFile());
-    StateDict combiner = b.combinerFile().map(SafeTensors::read).orElse(null);
-    return BundleWriter.write(
-        out, b.manifest().withProvenance(p), clip.tensors(), b.tokenizerFile(), combiner == null ? null : combiner.tensors());
+    return BundleWriter.copy(ModelBundle.open(best), out, p);
   }
 
   private void checkSameRun(TrainingState state, Path where) {
