@@ -55,6 +55,9 @@ public final class QueryEncoder {
     if (mode == CombineMode.COMBINER && !model.hasCombiner()) {
       throw bad("bundle '" + bundleName + "' has no Combiner; use combine=sum (or a bundle with a Combiner)");
     }
+    if (mode == CombineMode.INVERSION) {
+      throw bad("combine=inversion (zero-shot) is answered by cir eval and the encoder, not yet by {!cir}; use combine=combiner or sum");
+    }
     boolean usesImage = mode != CombineMode.TEXT;
     boolean usesText = mode != CombineMode.IMAGE;
 
