@@ -50,7 +50,7 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--categories", split = ",", paramLabel = "CAT", description = "FashionIQ categories (default: dress,shirt,toptee).")
   List<String> categories = FashionIqReader.CATEGORIES;
 
-  @Option(names = "--combine", paramLabel = "MODE", description = "combiner, sum, image or text (default: combiner when the bundle has one, else sum).")
+  @Option(names = "--combine", paramLabel = "MODE", description = "combiner, sum, image, text or inversion (zero-shot, a bundle with phi from cir train inversion) (default: combiner when the bundle has one, else sum).")
   String combine;
 
   @Option(names = "--out", paramLabel = "FILE.json", description = "Write the metrics as JSON.")
@@ -85,6 +85,9 @@ final class EvalCommand implements Callable<Integer> {
       CombineMode mode = combine != null ? CombineMode.parse(combine) : enc.hasCombiner() ? CombineMode.COMBINER : CombineMode.SUM;
       if (mode == CombineMode.COMBINER && !enc.hasCombiner()) {
         throw new IllegalArgumentException(model + " has no Combiner; use --combine sum (or image, text)");
+      }
+      if (mode == CombineMode.INVERSION && !enc.hasInversion()) {
+        throw new IllegalArgumentException(model + " has no inversion network; train one with 'cir train inversion', or use --combine sum");
       }
       FeatureCache featureCache =
           noCache
