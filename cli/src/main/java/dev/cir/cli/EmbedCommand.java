@@ -5,11 +5,14 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.clip.encoder.CirEncoder;
+import dev.cir.clip.encoder.Combination;
+import dev.cir.clip.encoder.CombineMode;
 import dev.cir.clip.encoder.EncoderOptions;
 import dev.cir.clip.image.ImageDecoder;
 import dev.cir.clip.image.ImagePreprocessor;
 import dev.cir.clip.image.ImageTransform;
 import dev.cir.clip.io.AtomicFiles;
+import dev.cir.clip.text.PromptTemplate;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -25,7 +28,10 @@ import picocli.CommandLine.Option;
     description = {
       "Encode images and texts with a bundle's CLIP towers.",
       "Writes JSON {\"image_features\": [[...], ...], \"text_features\": [[...], ...]}: raw (unnormalized)",
-      "features in argument order."
+      "features in argument order.",
+      "With --combine, also the composed query vectors {!cir} searches with, one per (image, text) pair",
+      "(one image with several texts pairs it with each): \"query_vectors\", normalized, with \"combine\"",
+      "and, for inversion, the \"template\" used."
     })
 final class EmbedCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model bundle.")
@@ -43,6 +49,18 @@ final class EmbedCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output JSON file.")
   Path out;
 
+  @Option(
+      names = "--combine",
+      paramLabel = "MODE",
+      description = "combiner (the bundle's Combiner), inversion (zero-shot, the bundle's φ) or sum: write query_vectors.")
+  String combine;
+
+  @Option(
+      names = "--template",
+      paramLabel = "PROMPT",
+      description = "Prompt of --combine inversion instead of the bundle's, e.g. 'a photo of $ that {text}'.")
+  String template;
+
   @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, gpu, gpu:N or auto (default: ${DEFAULT-VALUE}).")
   String device = "cpu";
 
@@ -58,6 +76,8 @@ final class EmbedCommand implements Callable<Integer> {
     if (images.isEmpty() && texts.isEmpty()) {
       throw new IllegalArgumentException("nothing to encode: give --image FILE and/or --text TEXT");
     }
+    CombineMode mode = mode();
+    PromptTemplate prompt = template == null ? null : PromptTemplate.query(template);
     ModelBundle bundle = ModelBundle.open(model);
     try (CirEncoder enc = CirEncoder.open(bundle, defaults.withDevice(device))) {
       float[][] imageFeatures;
@@ -77,9 +97,46 @@ final class EmbedCommand implements Callable<Integer> {
       JsonObject o = new JsonObject();
       o.add("image_features", matrix(imageFeatures));
       o.add("text_features", matrix(textFeatures));
+      if (mode != null) {
+        float[][] references = new float[texts.size()][];
+        for (int i = 0; i < references.length; i++) {
+          references[i] = imageFeatures[images.size() == 1 ? 0 : i];
+        }
+        Combination c =
+            mode == CombineMode.INVERSION ? enc.zeroShot(references, texts, prompt) : enc.combine(references, textFeatures, mode);
+        o.addProperty("combine", mode.id());
+        if (mode == CombineMode.INVERSION) {
+          o.addProperty("template", (prompt != null ? prompt : bundle.manifest().inversion().queryTemplate()).template());
+        }
+        o.add("query_vectors", matrix(c.vectors()));
+      }
       AtomicFiles.writeString(out, new GsonBuilder().create().toJson(o) + "\n");
     }
     return 0;
+  }
+
+  /** The --combine mode, checked against the arguments before anything is loaded. */
+  private CombineMode mode() {
+    if (combine == null) {
+      if (template != null) {
+        throw new IllegalArgumentException("--template is the prompt of --combine inversion; add --combine inversion");
+      }
+      return null;
+    }
+    CombineMode m = CombineMode.parse(combine);
+    if (m == CombineMode.IMAGE || m == CombineMode.TEXT) {
+      throw new IllegalArgumentException(
+          "--combine " + m.id() + " is one tower's features: they are image_features / text_features already; use combiner, inversion or sum");
+    }
+    if (template != null && m != CombineMode.INVERSION) {
+      throw new IllegalArgumentException("--template is the prompt of --combine inversion, not of --combine " + m.id());
+    }
+    if (texts.isEmpty() || !(images.size() == texts.size() || images.size() == 1)) {
+      throw new IllegalArgumentException(
+          "--combine " + m.id() + " pairs each --image with a --text: give as many of each, or one image and several texts (got "
+              + images.size() + " images and " + texts.size() + " texts)");
+    }
+    return m;
   }
 
   static JsonArray matrix(float[][] rows) {

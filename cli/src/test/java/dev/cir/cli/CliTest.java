@@ -15,7 +15,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -130,6 +132,56 @@ class CliTest {
     Result gpu = cir("embed", "--model", bundle.toString(), "--text", "w3", "--device", "gpu", "--out", tmp.resolve("z.json").toString());
     assertEquals(1, gpu.status());
     assertTrue(gpu.err().contains("--device cpu"), gpu.err());
+  }
+
+  @Test
+  void embedWritesComposedQueryVectorsAndRefusesWhatItCannotPair() throws IOException {
+    Path bundle = importSmallVit(); // a Combiner, no φ
+    String image = Fixtures.small("img_wide.png").toString();
+    Path out = tmp.resolve("q.json");
+    Result sum = cir("embed", "--model", bundle.toString(), "--image", image, "--text", "w5", "--text", "w6 w7", "--combine", "sum", "--out", out.toString());
+    assertEquals(0, sum.status(), sum.err());
+    JsonObject json = JsonParser.parseString(Files.readString(out)).getAsJsonObject();
+    assertEquals("sum", json.get("combine").getAsString());
+    JsonArray q = json.getAsJsonArray("query_vectors");
+    assertEquals(2, q.size(), "one image, two texts: two queries");
+    // normalize(image + text), computed here from the raw features of the same file
+    float[] img = floats(json.getAsJsonArray("image_features").get(0).getAsJsonArray());
+    for (int i = 0; i < 2; i++) {
+      float[] txt = floats(json.getAsJsonArray("text_features").get(i).getAsJsonArray());
+      double norm = 0;
+      for (int k = 0; k < img.length; k++) {
+        norm += (double) (img[k] + txt[k]) * (img[k] + txt[k]);
+      }
+      float[] v = floats(q.get(i).getAsJsonArray());
+      for (int k = 0; k < img.length; k++) {
+        assertEquals((img[k] + txt[k]) / Math.sqrt(norm), v[k], 1e-6, "query " + i + " dim " + k);
+      }
+    }
+    String[][] refused = {
+      {"--combine", "inversion", "--image", image, "--text", "w5"}, {"no inversion network"},
+      {"--combine", "sum", "--image", image, "--image", image, "--text", "w5"}, {"2 images and 1 texts"},
+      {"--combine", "image", "--image", image, "--text", "w5"}, {"image_features"},
+      {"--template", "$ {text}", "--text", "w5"}, {"add --combine inversion"},
+      {"--combine", "sum", "--template", "$ {text}", "--image", image, "--text", "w5"}, {"not of --combine sum"},
+      {"--combine", "inversion", "--template", "a photo of $", "--image", image, "--text", "w5"}, {"no {text}"},
+    };
+    for (int i = 0; i < refused.length; i += 2) {
+      List<String> args = new ArrayList<>(List.of("embed", "--model", bundle.toString(), "--out", tmp.resolve("no.json").toString()));
+      args.addAll(List.of(refused[i]));
+      Result r = cir(args.toArray(String[]::new));
+      assertEquals(1, r.status(), String.join(" ", refused[i]) + ": " + r.err());
+      assertTrue(r.err().contains(refused[i + 1][0]), String.join(" ", refused[i]) + ": " + r.err());
+    }
+    assertTrue(Files.notExists(tmp.resolve("no.json")));
+  }
+
+  private static float[] floats(JsonArray a) {
+    float[] v = new float[a.size()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = a.get(i).getAsFloat();
+    }
+    return v;
   }
 
   @Test

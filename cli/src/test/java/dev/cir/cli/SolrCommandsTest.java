@@ -3,6 +3,9 @@ package dev.cir.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.clip.testing.TestBundles;
 import dev.cir.eval.data.JsonlReader;
@@ -10,7 +13,9 @@ import dev.cir.eval.synth.SyntheticDataset;
 import dev.cir.solr.config.EmbeddedSolr;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.apache.solr.client.solrj.SolrClient;
 import org.apache.solr.client.solrj.impl.Http2SolrClient;
@@ -26,7 +31,7 @@ class SolrCommandsTest {
 
   @Test
   void indexesAJsonlDatasetAndADirectoryThenAnswersComposedQueries() throws Exception {
-    ModelBundle bundle = TestBundles.small("small-vit", tmp.resolve("bundle"), true);
+    ModelBundle bundle = TestBundles.smallWithInversion(tmp.resolve("bundle"), "w5 $ w7 {text}");
     Path data = tmp.resolve("data");
     SyntheticDataset.generate(SyntheticDataset.Options.defaults().withSize(10).withImageSize(48)).writeTo(data);
     int galleries = 0;
@@ -57,6 +62,39 @@ class SolrCommandsTest {
       QueryResponse cir = client.query("cir", q);
       assertEquals(5, cir.getResults().size());
 
+      // zero-shot: {!cir combine=inversion} is {!knn} with the vector cir embed --combine inversion writes
+      Path image = data.resolve((String) d.getFieldValue("image_path"));
+      String[][] prompts = {{"combine=inversion", null}, {"template='w9 $ {text} w11'", "w9 $ {text} w11"}};
+      for (String[] prompt : prompts) {
+        Path vectors = tmp.resolve("query.json");
+        List<String> args = new ArrayList<>(List.of(
+            "embed", "--model", bundle.dir().toString(), "--image", image.toString(), "--text", "w12 w13", "--combine", "inversion",
+            "--out", vectors.toString()));
+        if (prompt[1] != null) {
+          args.addAll(List.of("--template", prompt[1]));
+        }
+        CliTest.Result embed = CliTest.cir(args.toArray(String[]::new));
+        assertEquals(0, embed.status(), embed.err());
+        JsonObject json = JsonParser.parseString(Files.readString(vectors)).getAsJsonObject();
+        assertEquals("inversion", json.get("combine").getAsString());
+        assertEquals(prompt[1] == null ? "w5 $ w7 {text}" : prompt[1], json.get("template").getAsString());
+        // the reference as cir embed encoded it (cir index encodes in batches, which may move a last bit)
+        ModifiableSolrParams z = new ModifiableSolrParams();
+        z.set("q", "{!cir refVector=$rv topK=8 " + prompt[0] + "}w12 w13");
+        z.set("rv", vector(json.getAsJsonArray("image_features").get(0).getAsJsonArray()));
+        z.set("fl", "id,score");
+        ModifiableSolrParams knn = new ModifiableSolrParams();
+        knn.set("q", "{!knn f=clip_vector topK=8}" + vector(json.getAsJsonArray("query_vectors").get(0).getAsJsonArray()));
+        knn.set("fl", "id,score");
+        QueryResponse a = client.query("cir", z);
+        QueryResponse b = client.query("cir", knn);
+        assertEquals(8, a.getResults().size());
+        for (int i = 0; i < 8; i++) {
+          assertEquals(b.getResults().get(i).getFieldValue("id"), a.getResults().get(i).getFieldValue("id"), prompt[0] + " rank " + i);
+          assertEquals(b.getResults().get(i).getFieldValue("score"), a.getResults().get(i).getFieldValue("score"), prompt[0] + " rank " + i);
+        }
+      }
+
       // a directory with one corrupt file: the others are indexed, the command says which failed
       Path dir = Files.createDirectories(tmp.resolve("plain"));
       Files.copy(data.resolve((String) d.getFieldValue("image_path")), dir.resolve("good.png"));
@@ -71,6 +109,15 @@ class SolrCommandsTest {
       assertEquals(0, load.status(), load.err());
       assertTrue(load.out().contains("| 3 | 3 |") && load.out().matches("(?s).*\\| 3 \\| 3 \\| \\d+ \\| 0 \\|.*"), load.out());
     }
+  }
+
+  /** {@code [f1,f2,...]} of a JSON row, every float exact. */
+  private static String vector(JsonArray row) {
+    StringBuilder v = new StringBuilder("[");
+    for (int k = 0; k < row.size(); k++) {
+      v.append(k == 0 ? "" : ",").append(row.get(k).getAsFloat());
+    }
+    return v.append(']').toString();
   }
 
   @Test

@@ -10,13 +10,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.cir.clip.bundle.BundleManifest;
-import dev.cir.clip.bundle.BundleWriter;
 import dev.cir.clip.bundle.InversionSpec;
 import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.clip.io.InvalidModelException;
 import dev.cir.clip.model.ClipModel;
 import dev.cir.clip.model.Inversion;
-import dev.cir.clip.model.RandomWeights;
 import dev.cir.clip.testing.TestBundles;
 import dev.cir.clip.text.ClipTokenizer;
 import dev.cir.clip.text.PromptTemplate;
@@ -25,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,17 +33,8 @@ class ZeroShotEncodingTest {
   @TempDir Path tmp;
 
   /** The small ViT fixture with a random φ of Pic2Word's shape. */
-  private ModelBundle bundleWithInversion() throws IOException {
-    Path dir = tmp.resolve("b");
-    ModelBundle plain = TestBundles.small("small-vit", dir, true);
-    int d = plain.manifest().embeddingDim();
-    int w = plain.manifest().config().textWidth();
-    try (NDManager m = NDManager.newBaseManager()) {
-      Inversion phi = Inversion.pic2word(new RandomWeights(m), d, w);
-      InversionSpec spec =
-          new InversionSpec(BundleManifest.INVERSION_FILE, d, phi.hiddenDim(), w, phi.hiddenLayers(), TEMPLATE);
-      return BundleWriter.writeInversion(dir, spec, ClipModel.export(phi.namedParameters()), Map.of("inversion", "random"));
-    }
+  private ModelBundle bundleWithInversion() {
+    return TestBundles.smallWithInversion(tmp.resolve("b"), TEMPLATE);
   }
 
   private static float[][] randomFeatures(SplittableRandom r, int n, int d) {

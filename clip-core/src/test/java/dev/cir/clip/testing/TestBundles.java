@@ -1,14 +1,19 @@
 package dev.cir.clip.testing;
 
+import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.cir.clip.bundle.BundleManifest;
 import dev.cir.clip.bundle.BundleWriter;
+import dev.cir.clip.bundle.InversionSpec;
 import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.clip.io.SafeTensors;
 import dev.cir.clip.io.StateDict;
 import dev.cir.clip.model.Activation;
 import dev.cir.clip.model.ClipConfig;
+import dev.cir.clip.model.ClipModel;
+import dev.cir.clip.model.Inversion;
+import dev.cir.clip.model.RandomWeights;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -47,6 +52,23 @@ public final class TestBundles {
       ModelBundle b = BundleWriter.write(dir, m, clip.tensors(), tokenizer, combiner == null ? null : combiner.tensors());
       Files.delete(tokenizer);
       return b;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The small ViT bundle with the fixture's Combiner and a random inversion network φ of Pic2Word's
+   * shape, whose query template is {@code template}: for everything that serves combine=inversion.
+   */
+  public static ModelBundle smallWithInversion(Path dir, String template) {
+    ModelBundle plain = small("small-vit", dir, true);
+    int d = plain.manifest().embeddingDim();
+    int w = plain.manifest().config().textWidth();
+    try (NDManager m = NDManager.newBaseManager()) {
+      Inversion phi = Inversion.pic2word(new RandomWeights(m), d, w);
+      InversionSpec spec = new InversionSpec(BundleManifest.INVERSION_FILE, d, phi.hiddenDim(), w, phi.hiddenLayers(), template);
+      return BundleWriter.writeInversion(dir, spec, ClipModel.export(phi.namedParameters()), Map.of("inversion", "random"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -68,7 +68,7 @@ public class CirCloudTest extends SolrCloudTestCase {
 
   @BeforeClass
   public static void setUpCluster() throws Exception {
-    ModelBundle bundle = TestBundles.small("small-vit", createTempDir("bundle"), true);
+    ModelBundle bundle = TestBundles.smallWithInversion(createTempDir("bundle"), KnnEquivalence.BUNDLE_TEMPLATE);
     System.setProperty("cir.bundle.default", bundle.dir().toString());
     System.setProperty("cir.predictors", "1");
     configureCluster(2).configure();

@@ -55,16 +55,20 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
   @BeforeClass
   public static void beforeClass() throws Exception {
     Path bundleDir = createTempDir("bundle");
-    ModelBundle bundle = TestBundles.small("small-vit", bundleDir, true);
+    ModelBundle bundle = TestBundles.smallWithInversion(bundleDir, KnnEquivalence.BUNDLE_TEMPLATE);
     images = createTempDir("images");
     Path home = createTempDir("home");
     Path conf = CirConfigset.render(home.resolve("collection1"), CirConfigset.Settings.defaults().withDimension(32));
-    // a second bundle, of another dimension (48), for the mismatch check
+    // a second bundle, of another dimension (48), for the mismatch check; a third without φ
     ModelBundle rn = TestBundles.small("small-rn", createTempDir("rn"), false);
+    ModelBundle plain = TestBundles.small("small-vit", createTempDir("plain"), true);
     String solrconfig = Files.readString(conf.resolve("solrconfig.xml"));
     Files.writeString(
         conf.resolve("solrconfig.xml"),
-        solrconfig.replace("<lst name=\"bundles\">", "<lst name=\"bundles\">\n<lst name=\"rn48\"><str name=\"path\">" + rn.dir() + "</str></lst>"));
+        solrconfig.replace(
+            "<lst name=\"bundles\">",
+            "<lst name=\"bundles\">\n<lst name=\"rn48\"><str name=\"path\">" + rn.dir() + "</str></lst>\n<lst name=\"plain\"><str name=\"path\">"
+                + plain.dir() + "</str></lst>"));
     System.setProperty("cir.bundle.default", bundle.dir().toString());
     System.setProperty("cir.image.dir", images.toString());
     System.setProperty("cir.maxTopK", "100");
@@ -247,6 +251,26 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
     Map<?, ?> image = (Map<?, ?>) client.query("collection1", params("q", "{!cir ref=img3 topK=5}", "debug", "true")).getDebugMap().get("cir");
     assertEquals("image", image.get("combine"));
     assertNull("no text was encoded", image.get("textCached"));
+    // zero-shot: the prompt is shown, the second identical query comes from the zero-shot cache
+    for (int i = 0; i < 2; i++) {
+      Map<?, ?> z =
+          (Map<?, ?>) client.query("collection1", params("q", "{!cir ref=img5 topK=5 combine=inversion}w14 w15", "debug", "true")).getDebugMap().get("cir");
+      assertEquals("inversion", z.get("combine"));
+      assertEquals(KnnEquivalence.BUNDLE_TEMPLATE, z.get("template"));
+      assertNull(z.get("lambda"));
+      assertEquals(z.toString(), i == 1, z.get("textCached"));
+    }
+    Map<?, ?> own =
+        (Map<?, ?>) client.query("collection1", params("q", "{!cir ref=img5 topK=5 template=$t}w14 w15", "t", "w20 $ {text}", "debug", "true"))
+            .getDebugMap().get("cir");
+    assertEquals("w20 $ {text}", own.get("template"));
+    assertEquals("inversion", own.get("combine"));
+    assertEquals("a new prompt is a new query", Boolean.FALSE, own.get("textCached"));
+    Map<?, ?> quoted =
+        (Map<?, ?>) client.query("collection1", params("q", "{!cir ref=img5 topK=5 template=\"w20 $ {text}\"}w14 w15", "debug", "true"))
+            .getDebugMap().get("cir");
+    assertEquals("w20 $ {text}", quoted.get("template"));
+    assertEquals("the same prompt in double quotes is the same query", Boolean.TRUE, quoted.get("textCached"));
   }
 
   @Test
@@ -270,6 +294,13 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
       {"{!cir ref=img1 refVector=[1,2]}w3", "gives ref and refVector"},
       {"{!cir ref=img1}{!lucene}*:*", "local params"},
       {"{!cir ref=img1 v=$u}", "local params"},
+      {"{!cir ref=img1 template='w5 $ w7'}w3", "has no {text}"},
+      {"{!cir ref=img1 template='w5 w7 {text}'}w3", "exactly once"},
+      {"{!cir ref=img1 combine=sum template='$ {text}'}w3", "drop template or use combine=inversion"},
+      {"{!cir ref=img1 combine=inversion}", "the text is empty"},
+      {"{!cir combine=inversion}w3", "combine=inversion needs a reference image"},
+      {"{!cir bundle=plain ref=img1 combine=inversion}w3", "bundle 'plain' has no inversion network"},
+      {"{!cir bundle=plain ref=img1 template='$ {text}'}w3", "train one with 'cir train inversion'"},
     };
     for (String[] c : cases) {
       SolrException e = expectThrows(SolrException.class, () -> client.query("collection1", params("q", c[0], "u", "{!join from=a to=b}*:*")));

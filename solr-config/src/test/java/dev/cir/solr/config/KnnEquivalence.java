@@ -5,6 +5,7 @@ import static org.junit.Assert.assertFalse;
 
 import dev.cir.clip.encoder.CirEncoder;
 import dev.cir.clip.encoder.CombineMode;
+import dev.cir.clip.text.PromptTemplate;
 import dev.cir.solr.search.FusedVector;
 import dev.cir.solr.testing.SyntheticImages;
 import java.util.ArrayList;
@@ -21,10 +22,16 @@ import org.apache.solr.common.params.ModifiableSolrParams;
 /**
  * Runs a random {@code {!cir}} query and the {@code {!knn}} query it must equal: the same filters,
  * the reference excluded the way {@code {!knn}} users would (a pre-filter {@code -id:REF}), and the
- * vector made outside Solr by {@link CirEncoder}: fused for the Combiner and the sum, a tower's raw
- * features for the text and image modes. Asserts identical ids and bit-identical scores.
+ * vector made outside Solr by {@link CirEncoder}: fused for the Combiner and the sum, the zero-shot
+ * prompt's features for inversion (the bundle's template, or one given with the query), a tower's
+ * raw features for the text and image modes. Asserts identical ids and bit-identical scores.
  */
 final class KnnEquivalence {
+  /** The query template of the test bundles' φ. */
+  static final String BUNDLE_TEMPLATE = "w5 $ w7 {text}";
+  /** A template a query gives instead (quoted in the local params: it holds spaces and braces). */
+  static final String QUERY_TEMPLATE = "w9 w10 $ {text} w11";
+
   enum Filtering {
     NONE,
     FQ,
@@ -63,11 +70,14 @@ final class KnnEquivalence {
   /** A way to ask: a kind of reference and a mode it can run in. */
   record Shape(Reference reference, CombineMode mode) {}
 
-  /** Every kind of reference in every mode it serves: the Combiner, the sum and the image alone; no reference, the text. */
+  /**
+   * Every kind of reference in every mode it serves: the Combiner, zero-shot inversion, the sum and
+   * the image alone; no reference, the text.
+   */
   static List<Shape> shapes() {
     List<Shape> out = new ArrayList<>();
     for (Reference r : new Reference[] {Reference.DOCUMENT, Reference.VECTOR, Reference.IMAGE}) {
-      for (CombineMode m : new CombineMode[] {CombineMode.COMBINER, CombineMode.SUM, CombineMode.IMAGE}) {
+      for (CombineMode m : new CombineMode[] {CombineMode.COMBINER, CombineMode.INVERSION, CombineMode.SUM, CombineMode.IMAGE}) {
         out.add(new Shape(r, m));
       }
     }
@@ -98,17 +108,22 @@ final class KnnEquivalence {
     String text = SyntheticImages.text(random);
     int topK = 1 + random.nextInt(random.nextBoolean() ? 5 : 40);
     // the mode asked for, or left to the query's inputs: a text alone is text, a reference alone image
-    boolean explicit = random.nextBoolean() || mode == CombineMode.SUM;
+    // zero-shot: the bundle's prompt, or one the query gives (which then implies combine=inversion)
+    String template = mode == CombineMode.INVERSION && random.nextBoolean() ? QUERY_TEMPLATE : null;
+    // the bundle has a Combiner: the sum and zero-shot by the bundle's prompt are asked for by name
+    boolean explicit = random.nextBoolean() || mode == CombineMode.SUM || (mode == CombineMode.INVERSION && template == null);
     boolean keepRef = reference == Reference.DOCUMENT && random.nextInt(5) == 0;
     String color = SyntheticImages.COLORS[random.nextInt(3)];
     int rows = 1 + random.nextInt(topK + 5);
 
     float[] textFeatures = encoder.encodeText(text);
+    float[][] refFeatures = {rawVectors.get(ref)};
     float[] vector =
         switch (mode) {
           case TEXT -> textFeatures;
           case IMAGE -> rawVectors.get(ref);
-          default -> encoder.combine(new float[][] {rawVectors.get(ref)}, new float[][] {textFeatures}, mode).vector(0);
+          case INVERSION -> encoder.zeroShot(refFeatures, List.of(text), template == null ? null : PromptTemplate.query(template)).vector(0);
+          default -> encoder.combine(refFeatures, new float[][] {textFeatures}, mode).vector(0);
         };
     if (mode == CombineMode.IMAGE && !explicit) {
       text = ""; // "more like this": a reference and no text
@@ -186,8 +201,12 @@ final class KnnEquivalence {
     } else if (reference == Reference.IMAGE) {
       cir.set("img", Base64.getEncoder().encodeToString(images.get(ref)));
     }
-    cir.set("q", "{!cir f=clip_vector topK=" + topK + source + (explicit ? " combine=" + mode.id() : "") + (keepRef ? " keepRef=true" : "")
-        + cirFilter + "}" + text);
+    String zeroShot = template == null ? "" : random.nextBoolean() ? " template='" + template + "'" : " template=$tpl";
+    if (zeroShot.endsWith("$tpl")) {
+      cir.set("tpl", template);
+    }
+    cir.set("q", "{!cir f=clip_vector topK=" + topK + source + (explicit ? " combine=" + mode.id() : "") + zeroShot
+        + (keepRef ? " keepRef=true" : "") + cirFilter + "}" + text);
     knn.set("q", "{!knn f=clip_vector topK=" + topK + knnFilter + "}" + FusedVector.format(vector));
 
     QueryResponse a = client.query(collection, cir, SolrRequest.METHOD.POST);

@@ -5,25 +5,36 @@ import dev.cir.clip.encoder.CirEncoder;
 import dev.cir.clip.encoder.Combination;
 import dev.cir.clip.encoder.CombineMode;
 import dev.cir.clip.encoder.EncoderOptions;
+import dev.cir.clip.text.PromptTemplate;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.List;
 
 /**
  * One loaded bundle as the plugin uses it: the thread-safe {@link CirEncoder} and Caffeine caches of
  * text features (keyed by the text) and of query images' features (keyed by the image's content
- * digest). Features are raw (as CLIP's towers return them); {@link #combine} returns the
- * normalized query vector.
+ * digest), and of zero-shot queries (keyed by the prompt, the text and the reference's features).
+ * Features are raw (as CLIP's towers return them); {@link #combine} and {@link #zeroShot} return
+ * the normalized query vector.
  */
 public final class CirModel implements AutoCloseable {
   private final ModelBundle bundle;
   private final CirEncoder encoder;
   private final FeatureCache<String> textCache;
   private final FeatureCache<String> imageCache;
+  private final FeatureCache<String> zeroShotCache;
 
   CirModel(ModelBundle bundle, CirEncoder encoder, int textCacheSize, int imageCacheSize) {
     this.bundle = bundle;
     this.encoder = encoder;
     this.textCache = new FeatureCache<>(textCacheSize);
     this.imageCache = new FeatureCache<>(imageCacheSize);
+    // a zero-shot query runs the text tower: it is bounded as the text cache is
+    this.zeroShotCache = new FeatureCache<>(encoder.hasInversion() ? textCacheSize : 0);
   }
 
   /**
@@ -60,6 +71,16 @@ public final class CirModel implements AutoCloseable {
     return encoder.hasCombiner();
   }
 
+  /** Whether the bundle has an inversion network φ, for combine=inversion. */
+  public boolean hasInversion() {
+    return encoder.hasInversion();
+  }
+
+  /** The query template of the bundle's φ, or null without one. */
+  public PromptTemplate queryTemplate() {
+    return encoder.hasInversion() ? bundle.manifest().inversion().queryTemplate() : null;
+  }
+
   /** The encoder, for index-time image encoding. */
   public CirEncoder encoder() {
     return encoder;
@@ -89,6 +110,41 @@ public final class CirModel implements AutoCloseable {
   /** The normalized query vector fusing one reference image's and one text's raw features. */
   public Combination combine(float[] reference, float[] text, CombineMode mode) {
     return encoder.combine(new float[][] {reference}, new float[][] {text}, mode);
+  }
+
+  /**
+   * The normalized zero-shot query vector of one reference and one text (combine=inversion), from
+   * the cache when the same query was encoded before.
+   *
+   * @param reference the reference's raw image features
+   * @param template the prompt, or null for the bundle's
+   * @throws IllegalStateException when the bundle has no inversion network
+   */
+  public TextFeatures zeroShot(float[] reference, String text, PromptTemplate template) {
+    long start = System.nanoTime();
+    PromptTemplate t = template != null ? template : queryTemplate();
+    if (t == null) {
+      throw new IllegalStateException("the bundle has no inversion network");
+    }
+    String key = t.template() + '\0' + text + '\0' + digest(reference);
+    FeatureCache.Lookup l =
+        zeroShotCache.get(key, k -> encoder.zeroShot(new float[][] {reference}, List.of(text), t).vector(0));
+    return new TextFeatures(l.features(), l.cached(), System.nanoTime() - start);
+  }
+
+  private static String digest(float[] v) {
+    ByteBuffer b = ByteBuffer.allocate(v.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(v);
+    try {
+      return Base64.getEncoder().withoutPadding().encodeToString(MessageDigest.getInstance("SHA-256").digest(b.array()));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Hits, misses and entries of the zero-shot query cache since the model was loaded. */
+  public CacheStats zeroShotCacheStats() {
+    return new CacheStats(zeroShotCache.hits(), zeroShotCache.misses(), zeroShotCache.size());
   }
 
   /** Hits, misses and entries of the text cache since the model was loaded. */

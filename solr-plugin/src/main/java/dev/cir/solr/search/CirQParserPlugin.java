@@ -275,6 +275,12 @@ public class CirQParserPlugin extends QParserPlugin {
                 map.put(b.getKey() + ".imageCache.hits", image.hits());
                 map.put(b.getKey() + ".imageCache.misses", image.misses());
                 map.put(b.getKey() + ".imageCache.size", image.entries());
+                if (b.getValue().hasInversion()) {
+                  CirModel.CacheStats zeroShot = b.getValue().zeroShotCacheStats();
+                  map.put(b.getKey() + ".zeroShotCache.hits", zeroShot.hits());
+                  map.put(b.getKey() + ".zeroShotCache.misses", zeroShot.misses());
+                  map.put(b.getKey() + ".zeroShotCache.size", zeroShot.entries());
+                }
               }
             });
     metrics.gauge(encoding, true, "encoding", getCategory().toString(), scope);

@@ -1,6 +1,7 @@
 package dev.cir.solr.search;
 
 import dev.cir.clip.encoder.CombineMode;
+import dev.cir.clip.text.PromptTemplate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -16,22 +17,27 @@ import org.apache.solr.search.QueryParsing;
  * {@link SolrException} with code 400 whose message says what to change.
  *
  * <pre>
- * {!cir f=FIELD topK=K bundle=NAME ref=ID|refVector=[..]|refImage=BASE64 combine=combiner|sum|text|image
- *       keepRef=false preFilter=.. includeTags=.. excludeTags=..}TEXT
+ * {!cir f=FIELD topK=K bundle=NAME ref=ID|refVector=[..]|refImage=BASE64 combine=combiner|inversion|sum|text|image
+ *       template='a photo of $ that {text}' keepRef=false preFilter=.. includeTags=.. excludeTags=..}TEXT
  * </pre>
  *
  * The reference image is at most one of {@code ref} (a document of the collection), {@code
  * refVector} (its raw features) and {@code refImage} (the image itself: base64 in the local
  * parameter, usually {@code refImage=$img}, or in a request parameter or multipart file part named
- * {@code refImage}); with none, the query is the text alone.
+ * {@code refImage}); with none, the query is the text alone. {@code combine=inversion} is zero-shot
+ * composed retrieval: the text tower's features of a prompt in which the bundle's inversion network
+ * φ turns the reference into a pseudo-word; {@code template} replaces the bundle's prompt for one
+ * query (quoted, or {@code template=$tpl}; {@code $} marks the reference and {@code {text}} the text).
  *
  * @param search what the Lucene query needs: field, topK and the document to exclude
  * @param bundle the bundle name, null for the core's default
  * @param reference where the reference image comes from, or null for none
  * @param combine the mode asked for, or null: then {@link #mode} chooses from what the query holds
  * @param text the modification text (or, alone, the description of what to find); may be empty
+ * @param template the prompt of combine=inversion, or null for the bundle's
  */
-public record CirQuerySpec(Search search, String bundle, QueryReference reference, CombineMode combine, String text) {
+public record CirQuerySpec(
+    Search search, String bundle, QueryReference reference, CombineMode combine, String text, PromptTemplate template) {
   public static final String TOP_K = "topK";
   public static final String BUNDLE = "bundle";
   public static final String REF = "ref";
@@ -39,6 +45,7 @@ public record CirQuerySpec(Search search, String bundle, QueryReference referenc
   public static final String REF_IMAGE = "refImage";
   public static final String COMBINE = "combine";
   public static final String KEEP_REF = "keepRef";
+  public static final String TEMPLATE = "template";
   public static final int DEFAULT_TOP_K = 10;
   public static final long DEFAULT_MAX_IMAGE_BYTES = 10L << 20;
 
@@ -92,9 +99,27 @@ public record CirQuerySpec(Search search, String bundle, QueryReference referenc
     Search search = Search.parse(localParams, defaults);
     String text = localParams.get(QueryParsing.V, "");
     refuseLocalParams("the text", text);
+    PromptTemplate template = template(localParams.get(TEMPLATE));
+    CombineMode combine = combine(localParams.get(COMBINE));
+    if (template != null && combine == null) {
+      combine = CombineMode.INVERSION; // a prompt is asked for: the query is zero-shot
+    } else if (template != null && combine != CombineMode.INVERSION) {
+      throw bad("template is the prompt of combine=inversion (zero-shot), but this query asks for combine=" + combine.id()
+          + "; drop template or use combine=inversion");
+    }
     return new CirQuerySpec(
-        search, localParams.get(BUNDLE), reference(localParams, defaults, request, streams), combine(localParams.get(COMBINE)),
-        text);
+        search, localParams.get(BUNDLE), reference(localParams, defaults, request, streams), combine, text, template);
+  }
+
+  private static PromptTemplate template(String s) {
+    if (s == null) {
+      return null;
+    }
+    try {
+      return PromptTemplate.query(s);
+    } catch (IllegalArgumentException e) {
+      throw bad(e.getMessage() + " (the template local parameter; quote it: template='" + PromptTemplate.DEFAULT_QUERY + "')");
+    }
   }
 
   /** A query's own local parameters only (no request-level image): for tests and tools. */
@@ -174,8 +199,9 @@ public record CirQuerySpec(Search search, String bundle, QueryReference referenc
     try {
       return CombineMode.parse(s);
     } catch (IllegalArgumentException e) {
-      throw bad("unknown combine='" + s + "'; use combiner (the bundle's learned Combiner), sum (normalized image +"
-          + " text), text (the text alone) or image (the reference alone)");
+      throw bad("unknown combine='" + s + "'; use combiner (the bundle's learned Combiner), inversion (zero-shot: the"
+          + " reference as a word of the text, through the bundle's inversion network), sum (normalized image + text),"
+          + " text (the text alone) or image (the reference alone)");
     }
   }
 
@@ -190,14 +216,19 @@ public record CirQuerySpec(Search search, String bundle, QueryReference referenc
     };
   }
 
+  /** {@link #mode(boolean, boolean)} for a bundle without an inversion network. */
+  public CombineMode mode(boolean bundleHasCombiner) {
+    return mode(bundleHasCombiner, false);
+  }
+
   /**
    * The mode this query runs in: the one asked for, or the one its inputs call for — a reference
-   * and a text: the Combiner (the sum for a bundle without one); a text alone: {@code text}; a
-   * reference alone: {@code image}.
+   * and a text: the Combiner, else (a bundle without one) zero-shot inversion when the bundle has
+   * φ, else the sum; a text alone: {@code text}; a reference alone: {@code image}.
    *
    * @throws SolrException 400 when the query lacks what the mode needs, saying what is missing
    */
-  public CombineMode mode(boolean bundleHasCombiner) {
+  public CombineMode mode(boolean bundleHasCombiner, boolean bundleHasInversion) {
     boolean hasText = !text.isBlank();
     if (combine == null) {
       if (reference == null && !hasText) {
@@ -210,7 +241,7 @@ public record CirQuerySpec(Search search, String bundle, QueryReference referenc
       if (!hasText) {
         return CombineMode.IMAGE;
       }
-      return bundleHasCombiner ? CombineMode.COMBINER : CombineMode.SUM;
+      return bundleHasCombiner ? CombineMode.COMBINER : bundleHasInversion ? CombineMode.INVERSION : CombineMode.SUM;
     }
     String needsReference = "combine=" + combine.id() + " needs a reference image: ref=ID, refVector=[...] or refImage=$img";
     switch (combine) {
@@ -221,6 +252,15 @@ public record CirQuerySpec(Search search, String bundle, QueryReference referenc
         if (!hasText) {
           throw bad("the text is empty: the Combiner fuses the reference with a modification text; give one, e.g."
               + " {!cir ref=ID}is red, or leave combine out to search by the reference alone");
+        }
+      }
+      case INVERSION -> {
+        if (reference == null) {
+          throw bad(needsReference + ": φ turns it into the word $ of the prompt");
+        }
+        if (!hasText) {
+          throw bad("the text is empty: combine=inversion puts the modification text into the prompt after the reference;"
+              + " give one, e.g. {!cir ref=ID combine=inversion}is red, or leave combine out to search by the reference alone");
         }
       }
       case SUM, IMAGE -> {
@@ -291,6 +331,7 @@ public record CirQuerySpec(Search search, String bundle, QueryReference referenc
     return "{!cir f=" + search.field() + " topK=" + search.topK() + (bundle == null ? "" : " bundle=" + bundle)
         + (reference == null ? "" : " " + reference.parameter() + "=" + reference.describe())
         + (combine == null ? "" : " combine=" + combine.id())
+        + (template == null ? "" : " template='" + template + "'")
         + (search.excludedId() == null ? "" : " excluding " + search.excludedId()) + "}" + text;
   }
 }

@@ -184,6 +184,9 @@ public class CirSearchComponent extends SearchComponent implements SolrCoreAware
       ew.put("bundle", fused.bundle());
       ew.put("combine", fused.mode().id());
       ew.put("lambda", Float.isNaN(fused.lambda()) ? null : fused.lambda());
+      if (fused.template() != null) {
+        ew.put("template", fused.template());
+      }
       ew.put("source", fused.source());
       ew.put("reference", fused.reference());
       ew.put("textCached", fused.textCached());

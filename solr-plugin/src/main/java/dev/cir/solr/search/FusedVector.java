@@ -14,7 +14,7 @@ import org.apache.solr.common.params.SolrParams;
  * A composed query's vector and how it was made: the mode, λ (the Combiner's weight of the text
  * features; NaN for the other modes), the bundle, the reference (which parameter gave it and a
  * description), whether each tower's features came from its cache (null: that tower did not run),
- * and the time each step took.
+ * the prompt of a zero-shot query (null for the other modes), and the time each step took.
  */
 public record FusedVector(
     float[] vector,
@@ -25,6 +25,7 @@ public record FusedVector(
     String reference,
     Boolean textCached,
     Boolean imageCached,
+    String template,
     Timings timings) {
 
   /**
@@ -32,7 +33,8 @@ public record FusedVector(
    *
    * @param lookupNanos finding a reference document's stored vector (on every shard in SolrCloud)
    * @param imageNanos decoding, preprocessing and encoding a {@code refImage} (or its cache lookup)
-   * @param textNanos the text tower (or its cache lookup)
+   * @param textNanos the text tower (or its cache lookup); for combine=inversion, φ and the text
+   *     tower on the prompt
    * @param combineNanos the Combiner, or the sum and normalization
    */
   public record Timings(long lookupNanos, long imageNanos, long textNanos, long combineNanos) {}

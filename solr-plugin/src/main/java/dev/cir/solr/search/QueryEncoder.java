@@ -22,7 +22,9 @@ import org.apache.solr.common.SolrException.ErrorCode;
  * → the reference's raw image features, when the mode uses them: a document's stored vector, the
  * given {@code refVector}, or the {@code refImage} through the bundle's decoder and image tower
  * (cached by content digest) → the text's raw features (cached by text) when the mode uses them →
- * the fusion. The Combiner and the sum give normalized vectors, as CLIP4Cir computes them; the
+ * the fusion. For combine=inversion the text is not encoded apart: the text tower runs once on the
+ * prompt (the bundle's template or the query's) with φ of the reference at its placeholder. The
+ * Combiner, the sum and the zero-shot prompt give normalized vectors, as CLIP4Cir computes them; the
  * single-tower modes give a tower's raw features unchanged, because cosine similarity (the
  * configset's) normalizes them when it scores: the answer is exactly {@code {!knn}}'s with those
  * features.
@@ -51,15 +53,17 @@ public final class QueryEncoder {
               + "' has dimension " + field.dimension() + "; use a bundle of dimension " + field.dimension()
               + " or a field of dimension " + model.dimension());
     }
-    CombineMode mode = spec.mode(model.hasCombiner());
+    CombineMode mode = spec.mode(model.hasCombiner(), model.hasInversion());
     if (mode == CombineMode.COMBINER && !model.hasCombiner()) {
       throw bad("bundle '" + bundleName + "' has no Combiner; use combine=sum (or a bundle with a Combiner)");
     }
-    if (mode == CombineMode.INVERSION) {
-      throw bad("combine=inversion (zero-shot) is answered by cir eval and the encoder, not yet by {!cir}; use combine=combiner or sum");
+    if (mode == CombineMode.INVERSION && !model.hasInversion()) {
+      throw bad("bundle '" + bundleName + "' has no inversion network φ for combine=inversion (zero-shot); train one with"
+          + " 'cir train inversion', or use combine=" + (model.hasCombiner() ? "combiner or sum" : "sum"));
     }
     boolean usesImage = mode != CombineMode.TEXT;
-    boolean usesText = mode != CombineMode.IMAGE;
+    // the zero-shot prompt holds the text: it is encoded with the reference, not apart
+    boolean usesText = mode != CombineMode.IMAGE && mode != CombineMode.INVERSION;
 
     long lookup = 0;
     long imageTime = 0;
@@ -102,14 +106,21 @@ public final class QueryEncoder {
         vector = c.vector(0);
         lambda = c.lambda(0);
       }
+      case INVERSION -> {
+        CirModel.TextFeatures z = model.zeroShot(image, spec.text(), spec.template());
+        vector = z.features();
+        textCached = z.cached();
+        textTime = z.nanos();
+      }
       case IMAGE -> vector = singleTower(image, field);
       case TEXT -> vector = singleTower(text, field);
       default -> throw new IllegalStateException("unknown mode " + mode);
     }
     long combineTime = System.nanoTime() - t2;
     String source = spec.reference() == null ? "none" : spec.reference().parameter();
+    String template = mode != CombineMode.INVERSION ? null : spec.template() != null ? spec.template().template() : model.queryTemplate().template();
     return new FusedVector(
-        vector, mode, lambda, bundleName, source, reference, textCached, imageCached,
+        vector, mode, lambda, bundleName, source, reference, textCached, imageCached, template,
         new FusedVector.Timings(lookup, imageTime, textTime, combineTime));
   }
 

@@ -82,6 +82,31 @@ class CirQuerySpecTest {
   }
 
   @Test
+  void zeroShotQueriesTakeATemplateAndNeedAReferenceAndAText() {
+    CirQuerySpec z = parse("ref", "a", "combine", "inversion", "v", "is red");
+    assertEquals(CombineMode.INVERSION, z.mode(true, true));
+    assertNull(z.template(), "no template: the bundle's");
+    CirQuerySpec t = parse("ref", "a", "template", "a shirt like $ but {text}", "v", "is red");
+    assertEquals(CombineMode.INVERSION, t.combine(), "a template asks for the zero-shot prompt");
+    assertEquals("a shirt like $ but {text}", t.template().template());
+    assertTrue(t.toString().contains("template='a shirt like $ but {text}'"), t.toString());
+    assertEquals(CombineMode.INVERSION, parse("ref", "a", "v", "red").mode(false, true), "no Combiner, φ: zero-shot");
+    assertEquals(CombineMode.COMBINER, parse("ref", "a", "v", "red").mode(true, true), "the Combiner first");
+    assertEquals(CombineMode.TEXT, parse("v", "red").mode(false, true), "a text alone stays text");
+
+    assertTrue(rejected("v", "x", "combine", "inversion").contains("needs a reference image"));
+    assertTrue(rejected("ref", "a", "combine", "inversion").contains("the text is empty"));
+    String noSlot = rejected("ref", "a", "template", "a photo of $", "v", "red");
+    assertTrue(noSlot.contains("no {text}") && noSlot.contains("template"), noSlot);
+    String noPlaceholder = rejected("ref", "a", "template", "a photo that {text}", "v", "red");
+    assertTrue(noPlaceholder.contains("exactly once"), noPlaceholder);
+    assertTrue(rejected("ref", "a", "template", "$ and $ {text}", "v", "red").contains("exactly once"));
+    assertTrue(rejected("ref", "a", "template", "$ {text} {text}", "v", "red").contains("{text} 2 times"));
+    String otherMode = rejected("ref", "a", "combine", "sum", "template", "$ that {text}", "v", "red");
+    assertTrue(otherMode.contains("combine=inversion") && otherMode.contains("combine=sum"), otherMode);
+  }
+
+  @Test
   void everyMistakeIsA400SayingWhatToFix() {
     assertTrue(rejected("ref", "a", "refVector", "[1]").contains("gives ref and refVector"));
     assertTrue(rejected("ref", "a", "topK", "0").contains("between 1 and 100"));
@@ -176,7 +201,7 @@ class CirQuerySpecTest {
   @Test
   void aShippedVectorServesOnlyTheQueryItWasMadeFor() {
     float[] v = {1f, 2f, -3f};
-    FusedVector f = new FusedVector(v, CombineMode.TEXT, Float.NaN, "b", "none", "none", false, null, new FusedVector.Timings(0, 0, 0, 0));
+    FusedVector f = new FusedVector(v, CombineMode.TEXT, Float.NaN, "b", "none", "none", false, null, null, new FusedVector.Timings(0, 0, 0, 0));
     ModifiableSolrParams p = new ModifiableSolrParams();
     f.shipTo(p, "{!cir}red");
     assertArrayEquals(v, FusedVector.shipped(p, "{!cir}red"));
