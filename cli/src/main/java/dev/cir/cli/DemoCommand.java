@@ -42,7 +42,8 @@ import picocli.CommandLine.Option;
 /**
  * The main job: composed image search end to end on data the command makes itself. It generates
  * the synthetic dataset, trains a tiny CLIP from scratch (captions objective), fine-tunes it
- * (CLIP4Cir stage 1), trains the Combiner (stage 2), prints the evaluation table, starts a real
+ * (CLIP4Cir stage 1), trains the Combiner (stage 2) and the inversion network φ of zero-shot
+ * queries (on the gallery's images alone), prints the evaluation table, starts a real
  * Solr with the plugin, indexes the test gallery with its metadata and serves the search page.
  * Every step leaves its result in the work folder and is skipped when that result is there, so a
  * second run is ready in seconds and an interrupted one continues where it stopped.
@@ -53,8 +54,9 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = {
       "Composed image search end to end, with nothing downloaded: generate the synthetic dataset, train a tiny",
-      "CLIP from scratch (captions), fine-tune it (stage 1), train the Combiner (stage 2), print the evaluation",
-      "table, start Solr with the cir plugin, index the test gallery and serve the search page. Results stay in",
+      "CLIP from scratch (captions), fine-tune it (stage 1), train the Combiner (stage 2) and phi (zero-shot, on",
+      "images alone), print the evaluation table, start Solr with the cir plugin, index the test gallery and",
+      "serve the search page. Results stay in",
       "--work; a later run reuses them (delete a folder under --work/runs to retrain that stage). Stops on",
       "SIGTERM / Ctrl-C. With --model and --images: the same page over your bundle and images, no training."
     })
@@ -97,6 +99,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--combiner-epochs", paramLabel = "N", description = "Epochs of stage 2 (default: cir train combiner's).")
   Integer combinerEpochs;
 
+  @Option(names = "--inversion-epochs", paramLabel = "N", description = "Epochs of phi, the zero-shot inversion network (default: cir train inversion's).")
+  Integer inversionEpochs;
+
   @Option(names = "--no-serve", description = "Stop after the evaluation table (no Solr, no page).")
   boolean noServe;
 
@@ -129,7 +134,10 @@ final class DemoCommand implements Callable<Integer> {
           List.of("clip"), stage1Epochs, captions);
       Path stage2 = train("combiner", "stage 2: the Combiner on cached features of the frozen encoders",
           List.of("combiner"), combinerEpochs, stage1);
-      bundle = ModelBundle.open(stage2);
+      // φ for the fine-tuned encoders the index is made with: the page's zero-shot queries search the same index
+      Path zeroShot = train("inversion", "zero-shot: the inversion network phi on the gallery's images alone (Pic2Word)",
+          List.of("inversion", "--objective", "images"), inversionEpochs, stage2);
+      bundle = ModelBundle.open(zeroShot);
       evaluation(data, ModelBundle.open(captions), bundle);
       gallery = SolrIndexer.fromJsonl(data, "test");
       examples = examples(data, gallery);
@@ -197,7 +205,8 @@ final class DemoCommand implements Callable<Integer> {
 
   /**
    * The ablation on the test split, as CLIP4Cir reports it: each encoder alone and the sum before
-   * fine-tuning, the sum after stage 1 and the Combiner. Kept in the work folder next to the
+   * fine-tuning, the sum after stage 1 and the Combiner; and zero-shot inversion with the φ the
+   * page serves (trained on images, for the stage-1 encoders). Kept in the work folder next to the
    * models it describes, and printed again by later runs.
    */
   private void evaluation(Path data, ModelBundle captions, ModelBundle combiner) throws IOException {
@@ -215,12 +224,13 @@ final class DemoCommand implements Callable<Integer> {
     note("evaluation on the test split: baselines against the Combiner");
     ComparisonTable table = new ComparisonTable();
     Map<CombineMode, RecallReport> before = evaluate(data, captions, List.of(CombineMode.IMAGE, CombineMode.TEXT, CombineMode.SUM));
-    Map<CombineMode, RecallReport> after = evaluate(data, combiner, List.of(CombineMode.SUM, CombineMode.COMBINER));
+    Map<CombineMode, RecallReport> after = evaluate(data, combiner, List.of(CombineMode.SUM, CombineMode.COMBINER, CombineMode.INVERSION));
     table.row("image only (captions model)", before.get(CombineMode.IMAGE).metrics());
     table.row("text only (captions model)", before.get(CombineMode.TEXT).metrics());
     table.row("sum before fine-tuning", before.get(CombineMode.SUM).metrics());
     table.row("sum after stage 1", after.get(CombineMode.SUM).metrics());
     table.row("Combiner (stage 2)", after.get(CombineMode.COMBINER).metrics());
+    table.row("zero-shot phi (stage-1 encoders)", after.get(CombineMode.INVERSION).metrics());
     int queries = after.get(CombineMode.COMBINER).queries();
     String text =
         "Test split, " + queries + " queries; Recall@K in percent (Rs@K: among the reference's near variants)\n\n"

@@ -52,7 +52,7 @@ final class EmbedCommand implements Callable<Integer> {
   @Option(
       names = "--combine",
       paramLabel = "MODE",
-      description = "combiner (the bundle's Combiner), inversion (zero-shot, the bundle's φ) or sum: write query_vectors.")
+      description = "combiner (the bundle's Combiner), inversion (zero-shot, the bundle's phi) or sum: write query_vectors.")
   String combine;
 
   @Option(

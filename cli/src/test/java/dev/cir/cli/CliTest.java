@@ -202,13 +202,16 @@ class CliTest {
   @Test
   void demoTrainsEvaluatesAndReusesWhatItKept() {
     String[] args = {"demo", "--work", tmp.resolve("demo").toString(), "--size", "300", "--captions-epochs", "1",
-        "--stage1-epochs", "1", "--combiner-epochs", "1", "--no-serve"};
+        "--stage1-epochs", "1", "--combiner-epochs", "1", "--inversion-epochs", "1", "--no-serve"};
     Result r = cir(args);
     assertEquals(0, r.status(), r.err());
-    for (String stage : new String[] {"captions", "stage1", "combiner"}) {
+    for (String stage : new String[] {"captions", "stage1", "combiner", "inversion"}) {
       assertTrue(Files.isRegularFile(tmp.resolve("demo/runs/" + stage + "/bundle.json")), stage);
     }
-    for (String row : new String[] {"image only", "text only", "sum before fine-tuning", "sum after stage 1", "Combiner (stage 2)"}) {
+    assertTrue(Files.isRegularFile(tmp.resolve("demo/runs/inversion/inversion.safetensors")), "the served bundle has φ");
+    assertTrue(Files.isRegularFile(tmp.resolve("demo/runs/inversion/combiner.safetensors")), "and the Combiner");
+    for (String row : new String[] {"image only", "text only", "sum before fine-tuning", "sum after stage 1", "Combiner (stage 2)",
+        "zero-shot phi (stage-1 encoders)"}) {
       assertTrue(r.out().contains("| " + row), row + " in\n" + r.out());
     }
     Result again = cir(args);

@@ -25,7 +25,7 @@ public interface DemoBackend {
   record Example(String reference, String referenceUrl, Map<String, Object> referenceMeta, String text, String target) {}
 
   record Info(
-      String bundle, int dimension, boolean hasCombiner, long galleryCount, Map<String, String> facetLabels,
+      String bundle, int dimension, boolean hasCombiner, boolean hasInversion, long galleryCount, Map<String, String> facetLabels,
       Map<String, List<FacetValue>> facets, List<Example> examples) {}
 
   record GalleryPage(long total, List<Image> images) {}
@@ -42,7 +42,7 @@ public interface DemoBackend {
 
   record Timings(double encodeMillis, double solrMillis) {}
 
-  /** @param mode the mode Solr ran the query in: combiner, sum, text or image */
+  /** @param mode the mode Solr ran the query in: combiner, inversion (zero-shot), sum, text or image */
   record SearchResponse(
       List<Hit> results, String mode, Float lambda, Timings timings, Map<String, List<FacetValue>> facets, Map<String, String> solrParams) {}
 

@@ -35,6 +35,7 @@ final class SolrDemoBackend implements DemoBackend {
   private final String bundleName;
   private final int dimension;
   private final boolean hasCombiner;
+  private final boolean hasInversion;
   private final Map<String, Path> images;
   private final List<Example> examples;
 
@@ -49,6 +50,7 @@ final class SolrDemoBackend implements DemoBackend {
     this.bundleName = bundleName;
     this.dimension = bundle.embeddingDim();
     this.hasCombiner = bundle.hasCombiner();
+    this.hasInversion = bundle.hasInversion();
     this.images = Map.copyOf(images);
     this.examples = List.copyOf(examples);
   }
@@ -69,7 +71,7 @@ final class SolrDemoBackend implements DemoBackend {
   @Override
   public Info info() throws Exception {
     QueryResponse r = client.query(collection, facetRequest(Map.of()));
-    return new Info(bundleName, dimension, hasCombiner, r.getResults().getNumFound(), FACETS, facets(r), examples);
+    return new Info(bundleName, dimension, hasCombiner, hasInversion, r.getResults().getNumFound(), FACETS, facets(r), examples);
   }
 
   @Override
@@ -101,8 +103,11 @@ final class SolrDemoBackend implements DemoBackend {
       throw new BadRequest("choose a reference image, or type what you are looking for");
     }
     String combine = req.combine() == null ? "combiner" : req.combine().toLowerCase(Locale.ROOT);
-    if (!combine.equals("combiner") && !combine.equals("sum")) {
-      throw new BadRequest("combine must be combiner or sum");
+    if (!combine.equals("combiner") && !combine.equals("sum") && !combine.equals("inversion")) {
+      throw new BadRequest("combine must be combiner, inversion (zero-shot) or sum");
+    }
+    if (combine.equals("inversion") && !hasInversion) {
+      throw new BadRequest("this bundle has no inversion network for zero-shot queries; train one with cir train inversion");
     }
     int rows = req.rows() == null ? 12 : Math.max(1, Math.min(50, req.rows()));
     ModifiableSolrParams p = new ModifiableSolrParams();

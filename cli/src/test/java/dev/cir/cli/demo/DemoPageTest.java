@@ -53,7 +53,7 @@ class DemoPageTest {
   static void start() throws Exception {
     Path data = tmp.resolve("synth");
     SyntheticDataset.generate(SyntheticDataset.Options.defaults().withSize(300).withSeed(11).withImageSize(48)).writeTo(data);
-    bundle = TestBundles.small("small-vit", tmp.resolve("bundle"), true);
+    bundle = TestBundles.smallWithInversion(tmp.resolve("bundle"), "w5 $ w7 {text}");
     test = new JsonlReader(data).read("test");
     for (Triplet t : test.triplets().subList(0, 3)) {
       examples.add(new DemoBackend.Example(t.reference(), SolrDemoBackend.imageUrl(t.reference()), Map.of(), t.captions().get(0), t.target()));
@@ -88,8 +88,13 @@ class DemoPageTest {
 
   /** The ids {@code {!cir}} returns for a reference id and text, asked of Solr directly. */
   private static List<String> direct(String refParam, String refValue, String text, String... fqs) throws Exception {
+    return directIn("combiner", refParam, refValue, text, fqs);
+  }
+
+  /** The same, fusing in the mode {@code combine}. */
+  private static List<String> directIn(String combine, String refParam, String refValue, String text, String... fqs) throws Exception {
     ModifiableSolrParams p = new ModifiableSolrParams();
-    p.set("q", refParam == null ? "{!cir topK=100 v=$t}" : "{!cir " + refParam + "=$r combine=combiner topK=100 v=$t}");
+    p.set("q", refParam == null ? "{!cir topK=100 v=$t}" : "{!cir " + refParam + "=$r combine=" + combine + " topK=100 v=$t}");
     if (refParam != null) {
       p.set("r", refValue);
     }
@@ -140,6 +145,23 @@ class DemoPageTest {
     WebElement lambda = browser.findElement(By.id("lambda-text"));
     assertTrue(lambda.isDisplayed() && lambda.getText().contains("λ = 0."), lambda.getText());
     Browser.screenshot(browser, "demo-composed-query");
+  }
+
+  @Test
+  void zeroShotRunsTheBundlesInversionNetwork() throws Exception {
+    Triplet t = test.triplets().get(0);
+    open();
+    WebElement zeroShot = browser.findElement(By.cssSelector("input[name=combine][value=inversion]"));
+    assertTrue(zeroShot.isDisplayed(), "the bundle has φ: zero-shot is offered");
+    zeroShot.click();
+    browser.findElements(By.cssSelector(".examples button")).get(0).click();
+    awaitResults(List.of());
+    assertEquals(directIn("inversion", "ref", t.reference(), t.captions().get(0)), shownResults(), "the page shows {!cir combine=inversion}'s answer");
+    assertTrue(browser.findElement(By.id("status")).getText().contains("zero-shot"), browser.findElement(By.id("status")).getText());
+    assertTrue(!browser.findElement(By.id("lambda")).isDisplayed(), "no λ without the Combiner");
+    assertTrue(browser.findElement(By.id("debug-request")).getAttribute("textContent").contains("combine=inversion"));
+    Browser.screenshot(browser, "demo-zero-shot");
+    browser.findElement(By.cssSelector("input[name=combine][value=combiner]")).click();
   }
 
   @Test

@@ -75,7 +75,7 @@ class DemoRunTest {
     Matcher ready = awaitReady(log1, Duration.ofMinutes(25));
     double firstRun = (System.nanoTime() - t0) / 1e9;
     String out = Files.readString(log1);
-    assertTrue(out.contains("| Combiner (stage 2)"), "the evaluation table is printed:\n" + out);
+    assertTrue(out.contains("| Combiner (stage 2)") && out.contains("| zero-shot phi"), "the evaluation table is printed:\n" + out);
     URI page = URI.create(ready.group(2));
 
     JsonObject info = get(page.resolve("/api/info"));
@@ -100,6 +100,7 @@ class DemoRunTest {
     assertTrue(browser.findElement(By.cssSelector("#results li.expected")).getText().contains("known target"));
     assertTrue(browser.findElement(By.id("status")).getText().contains("the known target is #" + (rank + 1)));
     assertTrue(browser.findElement(By.id("lambda-text")).getText().contains("λ = 0."));
+    assertTrue(info.get("hasInversion").getAsBoolean(), "the served bundle has φ: " + info);
 
     // a facet the target satisfies: every result has it, and the target stays
     Map<String, List<String>> colors = galleryColors(work);
@@ -128,6 +129,7 @@ class DemoRunTest {
     double secondRun = (System.nanoTime() - t1) / 1e9;
     String out2 = Files.readString(log2);
     assertTrue(out2.contains("dataset: reusing") && out2.contains("stage 2: the Combiner on cached features of the frozen encoders: reusing"), out2);
+    assertTrue(out2.contains("zero-shot: the inversion network phi on the gallery's images alone (Pic2Word): reusing"), out2);
     assertTrue(out2.contains("the index already holds"), out2);
     assertFalse(out2.contains("$ cir train"), "nothing is trained again:\n" + out2);
     assertTrue(out2.contains("| Combiner (stage 2)"), "the table is printed again:\n" + out2);

@@ -3,7 +3,7 @@
 // The reference is a gallery image (by id), an uploaded file (sent to Solr as refImage), or none (a text search).
 
 const state = { reference: null, image: null, expected: null, start: 0, rows: 48, filters: {}, facetLabels: {} };
-const MODES = { combiner: 'Combiner', sum: 'sum', text: 'text only', image: 'more like this' };
+const MODES = { combiner: 'Combiner', inversion: 'zero-shot', sum: 'sum', text: 'text only', image: 'more like this' };
 const $ = (id) => document.getElementById(id);
 
 async function api(path, options) {
@@ -187,7 +187,8 @@ async function init() {
         await search();
       } }));
     }
-    if (!info.hasCombiner) document.querySelector('input[value=sum]').checked = true;
+    $('zero-shot').classList.toggle('hidden', !info.hasInversion);
+    if (!info.hasCombiner) document.querySelector(info.hasInversion ? 'input[value=inversion]' : 'input[value=sum]').checked = true;
     renderFacets(info.facets);
     await loadGallery(false);
     status('Ready: ' + info.galleryCount + ' images indexed with ' + info.bundle + '.');
