@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cir.cli.CliTest.Result;
+import dev.cir.clip.bundle.ModelBundle;
+import dev.cir.clip.testing.TestBundles;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,6 +49,39 @@ class TrainCommandTest {
         tmp.toString(), "--out", tmp.resolve("o").toString());
     assertEquals(1, model.status());
     assertTrue(model.err().contains("bundle directory not found"), model.err());
+  }
+
+  /** A shop's catalogue: images and their texts, no triplet anywhere, no validation split. */
+  @Test
+  void inversionTrainsOnACatalogueWithoutTriplets() throws Exception {
+    Path synth = tmp.resolve("synth");
+    assertEquals(0, cir("dataset", "synth", "--out", synth.toString(), "--size", "60").status());
+    Path shop = tmp.resolve("shop");
+    Files.createDirectories(shop.resolve("train"));
+    Files.copy(synth.resolve("train/images.jsonl"), shop.resolve("train/images.jsonl"));
+    Files.copy(synth.resolve("train/captions.jsonl"), shop.resolve("train/captions.jsonl"));
+    try (Stream<Path> files = Files.walk(synth.resolve("images/train"))) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Path to = shop.resolve(synth.relativize(f));
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(f, to);
+        }
+      }
+    }
+    ModelBundle model = TestBundles.small("small-vit", tmp.resolve("model"), false);
+    for (String objective : new String[] {"images", "texts"}) {
+      Path out = tmp.resolve("zero-shot-" + objective);
+      Result r = cir("train", "inversion", "--model", model.dir().toString(), "--dataset", "jsonl", "--root", shop.toString(),
+          "--objective", objective, "--out", out.toString(), "--epochs", "1", "--steps-per-epoch", "3", "--batch-size", "16");
+      assertEquals(0, r.status(), objective + ": " + r.err());
+      ModelBundle trained = ModelBundle.open(out);
+      assertTrue(trained.manifest().hasInversion(), objective);
+      trained.verify();
+      String metrics = Files.readString(out.resolve("metrics.csv"));
+      assertTrue(!metrics.contains("val."), "nothing to validate on: " + metrics);
+    }
   }
 
   @Test

@@ -16,7 +16,10 @@ import dev.cir.clip.model.StateDictWeights;
 import dev.cir.clip.text.ClipTokenizer;
 import dev.cir.clip.text.PromptTemplate;
 import dev.cir.eval.data.GalleryImage;
+import dev.cir.eval.data.ImageCaption;
+import dev.cir.eval.data.JsonlReader;
 import dev.cir.eval.progress.ProgressReporter;
+import dev.cir.eval.validate.DatasetValidation;
 import dev.cir.eval.validate.GalleryEncoder;
 import dev.cir.train.combiner.TripletFeatures;
 import dev.cir.train.data.TrainingData;
@@ -36,9 +39,13 @@ import java.util.Map;
 /**
  * {@code cir train inversion}: φ, the inversion network of zero-shot composed retrieval, trained on
  * a bundle's frozen CLIP from the training split's images (Pic2Word) or texts (LinCIR) alone — no
- * triplet is read for training. The features are computed once and cached under the checkpoints;
- * validation ranks the validation split with {@code combine=inversion} (its triplets only score).
- * The output is the bundle with the best epoch's φ and the query template.
+ * triplet is read for training. The texts of a JSONL dataset are its image captions ({@code
+ * captions.jsonl}: a catalogue's product texts); FashionIQ and CIRR have no other texts than their
+ * modification texts, which are then read as plain texts. The features are computed once and cached
+ * under the checkpoints; validation ranks the validation split with {@code combine=inversion} (its
+ * triplets only score). A JSONL dataset without validation triplets (a catalogue that has none) is
+ * not validated: the output keeps the last epoch's φ. The output is the bundle with φ and the query
+ * template.
  */
 public final class InversionTraining {
   private InversionTraining() {}
@@ -103,7 +110,7 @@ public final class InversionTraining {
             new GalleryEncoder(enc, TripletFeatures.imageCache(o.model(), cacheDir), progress)
                 .encode(files, "training image features").features();
       } else {
-        List<String> texts = new ArrayList<>(new LinkedHashSet<>(o.data().texts("train")));
+        List<String> texts = new ArrayList<>(new LinkedHashSet<>(trainingTexts(o.data())));
         features = TripletFeatures.encodeTexts(enc, texts, TripletFeatures.textCache(o.model(), cacheDir), progress);
       }
     }
@@ -111,10 +118,17 @@ public final class InversionTraining {
         (System.nanoTime() - t0) / 1e9);
     log.flush();
 
-    Validation validation =
-        new Validation(
-            o.data().kind(), o.data().root(), "val", o.data().categories(), CombineMode.INVERSION, encoderOptions,
-            b -> TripletFeatures.imageCache(b, cacheDir));
+    Validation validation = null;
+    if (hasValidationTriplets(o.data())) {
+      validation =
+          new Validation(
+              o.data().kind(), o.data().root(), "val", o.data().categories(), CombineMode.INVERSION, encoderOptions,
+              b -> TripletFeatures.imageCache(b, cacheDir));
+    } else {
+      log.printf(Locale.ROOT, "no validation triplets (%s): not validated, the last epoch's phi is kept%n",
+          o.data().root().resolve("val").resolve(JsonlReader.TRIPLETS));
+      log.flush();
+    }
     float[][] rows = features;
     ClipTokenizer.PromptTokens tokens = prompt;
     return loop.run(
@@ -140,5 +154,17 @@ public final class InversionTraining {
           }
         },
         validation);
+  }
+
+  /** The texts φ trains on for the texts objective: a JSONL dataset's captions, else the modification texts. */
+  static List<String> trainingTexts(TrainingData data) {
+    if (data.kind() == DatasetValidation.Kind.JSONL) {
+      return data.captions("train").stream().map(ImageCaption::caption).toList();
+    }
+    return data.texts("train");
+  }
+
+  private static boolean hasValidationTriplets(TrainingData data) {
+    return data.kind() != DatasetValidation.Kind.JSONL || new JsonlReader(data.root()).splits().contains("val");
   }
 }
