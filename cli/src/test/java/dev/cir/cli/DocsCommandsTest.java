@@ -139,7 +139,8 @@ class DocsCommandsTest {
   static final java.util.Set<String> CIR_PARAMS =
       java.util.Set.of("type", "f", "v", dev.cir.solr.search.CirQuerySpec.TOP_K, dev.cir.solr.search.CirQuerySpec.BUNDLE,
           dev.cir.solr.search.CirQuerySpec.REF, dev.cir.solr.search.CirQuerySpec.REF_VECTOR, dev.cir.solr.search.CirQuerySpec.REF_IMAGE,
-          dev.cir.solr.search.CirQuerySpec.COMBINE, dev.cir.solr.search.CirQuerySpec.KEEP_REF, "preFilter", "includeTags",
+          dev.cir.solr.search.CirQuerySpec.COMBINE, dev.cir.solr.search.CirQuerySpec.KEEP_REF,
+          dev.cir.solr.search.CirQuerySpec.TEMPLATE, "preFilter", "includeTags",
           "excludeTags", "tag");
 
   @Test
@@ -150,7 +151,7 @@ class DocsCommandsTest {
     try (Stream<Path> s = Files.list(repo.resolve("docs"))) {
       s.filter(p -> p.toString().endsWith(".md")).sorted().forEach(docs::add);
     }
-    java.util.regex.Pattern cir = java.util.regex.Pattern.compile("\\{!cir[^}]*}");
+    java.util.regex.Pattern cir = java.util.regex.Pattern.compile("\\{!cir(?:[^}'\"]|'[^']*'|\"[^\"]*\")*}"); // a quoted value may hold braces
     int checked = 0;
     List<String> failures = new ArrayList<>();
     for (Path doc : docs) {
@@ -163,7 +164,7 @@ class DocsCommandsTest {
         org.apache.solr.common.params.ModifiableSolrParams local = new org.apache.solr.common.params.ModifiableSolrParams();
         try {
           org.apache.solr.search.QueryParsing.parseLocalParams(q, 0, local, null);
-        } catch (org.apache.solr.common.SolrException e) {
+        } catch (org.apache.solr.common.SolrException | org.apache.solr.search.SyntaxError e) {
           failures.add(doc.getFileName() + ": " + q + ": " + e.getMessage());
           continue;
         }
