@@ -67,16 +67,16 @@ public class ClipCheckpointsTest {
         config,
         "{\"text_config\": {\"hidden_act\": \"gelu\"}, \"vision_config\": {\"hidden_act\":"
             + " \"gelu\"}}");
-    assertEquals(new CheckpointHints(12, 8, "gelu"), ClipCheckpoints.readHuggingFaceConfig(config));
+    assertEquals(new CheckpointHints(12, 8, "gelu"), CheckpointConfigFiles.huggingFace(config));
     Files.writeString(
         config, "{\"text_config_dict\": {\"num_attention_heads\": 16}, \"vision_config\": null}");
     assertEquals(
-        new CheckpointHints(12, 16, "quick_gelu"), ClipCheckpoints.readHuggingFaceConfig(config));
+        new CheckpointHints(12, 16, "quick_gelu"), CheckpointConfigFiles.huggingFace(config));
 
     Files.writeString(config, "{\"text_config\": {\"hidden_act\": \"gelu\"}}");
     assertMentions(
         assertThrows(
-            InvalidModelException.class, () -> ClipCheckpoints.readHuggingFaceConfig(config)),
+            InvalidModelException.class, () -> CheckpointConfigFiles.huggingFace(config)),
         config,
         "different activations");
     Files.writeString(
@@ -85,13 +85,13 @@ public class ClipCheckpointsTest {
             + " \"relu\"}}");
     assertMentions(
         assertThrows(
-            InvalidModelException.class, () -> ClipCheckpoints.readHuggingFaceConfig(config)),
+            InvalidModelException.class, () -> CheckpointConfigFiles.huggingFace(config)),
         config,
         "relu");
     Files.writeString(config, "[1, 2]");
     assertMentions(
         assertThrows(
-            InvalidModelException.class, () -> ClipCheckpoints.readHuggingFaceConfig(config)),
+            InvalidModelException.class, () -> CheckpointConfigFiles.huggingFace(config)),
         config,
         "JSON object");
   }
@@ -119,7 +119,7 @@ public class ClipCheckpointsTest {
             + " \"layers\": [3, 4, 6, 3], \"head_width\": 32}, \"text_cfg\": {}}}");
     // a ModifiedResNet's attention pool: width * 32 / head_width heads; 8 text heads by default
     assertEquals(
-        new CheckpointHints(64, 8, "quick_gelu"), ClipCheckpoints.readOpenClipConfig(config));
+        new CheckpointHints(64, 8, "quick_gelu"), CheckpointConfigFiles.openClip(config));
   }
 
   @Test
