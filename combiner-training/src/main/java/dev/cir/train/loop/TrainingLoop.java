@@ -105,20 +105,7 @@ public final class TrainingLoop {
     checkOutput();
     CheckpointStore store = new CheckpointStore(checkpointDir(), settings.keepCheckpoints());
     Optional<CheckpointStore.Checkpoint> resumed = settings.resume() ? store.latest() : Optional.empty();
-    TrainingState state;
-    if (resumed.isPresent()) {
-      state = resumed.get().state();
-      checkSameRun(state, resumed.get().dir());
-      log.printf(Locale.ROOT, "resuming from %s (epoch %d, step %d)%n", resumed.get().dir(), state.epoch + 1, state.step);
-    } else {
-      state = new TrainingState();
-      state.seed = settings.seed();
-      state.settings.putAll(facts);
-      if (settings.resume()) {
-        log.println("no checkpoint in " + checkpointDir() + ": starting from the beginning");
-      }
-    }
-    log.flush();
+    TrainingState state = startingState(resumed);
     engine.setRandomSeed((int) (settings.seed() & 0x7fffffff));
     long started = System.nanoTime();
     double secondsBefore = state.seconds;
@@ -129,15 +116,7 @@ public final class TrainingLoop {
         optimizer.load(resumed.get().optimizer().tensors());
       }
       Map<String, Parameter> trainable = optimizer.parameters();
-      trainable.values().forEach(p -> p.getArray().setRequiresGradient(true));
-      // DJL allocates a parameter's gradient without clearing it and backward adds to it: whatever the
-      // memory held would enter the first update (a fresh process usually gets zeroed pages, a resumed
-      // one reused memory)
-      for (Parameter p : trainable.values()) {
-        try (NDArray g = p.getArray().getGradient()) {
-          g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
-        }
-      }
+      attachClearedGradients(trainable);
       int perEpoch = EpochOrder.batches(task.examples(), settings.batchSize());
       if (perEpoch == 0) {
         throw new IllegalArgumentException(
@@ -149,7 +128,7 @@ public final class TrainingLoop {
       LearningRateSchedule schedule =
           new LearningRateSchedule(settings.lr(), settings.warmupSteps(), totalSteps, settings.cosine());
       NDManager base = engine.newBaseManager();
-      int skipped = 0;
+      NonFiniteGuard guard = new NonFiniteGuard();
       try {
         for (int epoch = state.epoch; epoch < settings.epochs(); epoch++) {
           long epochStart = System.nanoTime();
@@ -179,22 +158,8 @@ public final class TrainingLoop {
               bar.step(1);
               bar.status(String.format(Locale.ROOT, "loss %.4f | %.0f ex/s | lr %.2e", lossAndNorm[0],
                   windowSteps * settings.batchSize() / secs, lr));
-              if (Double.isFinite(lossAndNorm[0]) && !Double.isFinite(lossAndNorm[1])) {
-                skipped++;
-                log.printf(Locale.ROOT, "%nstep %d: the gradient norm is %s with a finite loss: update skipped%n", state.step, lossAndNorm[1]);
-                log.flush();
-                if (skipped > MAX_SKIPPED) {
-                  throw new IllegalStateException(
-                      "the gradient became non-finite " + skipped + " times; lower --lr or set --clip-norm"
-                          + " (the last checkpoint is in " + checkpointDir() + ")");
-                }
-              }
-              if (!Double.isFinite(lossAndNorm[0])) {
-                throw new IllegalStateException(
-                    "the loss became " + lossAndNorm[0] + " at step " + state.step + "; lower --lr or set --clip-norm"
-                        + " (the last checkpoint is in " + checkpointDir() + ")");
-              }
-              if (settings.checkpointEvery() > 0 && state.step % settings.checkpointEvery() == 0 && b + 1 < perEpoch) {
+              guard.check(lossAndNorm[0], lossAndNorm[1], state.step);
+              if (checkpointDue(state, b, perEpoch)) {
                 state.seconds = secondsBefore + (System.nanoTime() - started) / 1e9;
                 store.save(state, task.weights(), optimizer.state());
               }
@@ -210,6 +175,72 @@ public final class TrainingLoop {
       ModelBundle result = writeOutput(task, state);
       double seconds = secondsBefore + (System.nanoTime() - started) / 1e9;
       return new Result(result, state, seconds);
+    }
+  }
+
+  /** The state a run starts from: the latest checkpoint's when resuming, else a new one of these settings. */
+  private TrainingState startingState(Optional<CheckpointStore.Checkpoint> resumed) {
+    TrainingState state;
+    if (resumed.isPresent()) {
+      state = resumed.get().state();
+      checkSameRun(state, resumed.get().dir());
+      log.printf(Locale.ROOT, "resuming from %s (epoch %d, step %d)%n", resumed.get().dir(), state.epoch + 1, state.step);
+    } else {
+      state = new TrainingState();
+      state.seed = settings.seed();
+      state.settings.putAll(facts);
+      if (settings.resume()) {
+        log.println("no checkpoint in " + checkpointDir() + ": starting from the beginning");
+      }
+    }
+    log.flush();
+    return state;
+  }
+
+  /**
+   * Makes the parameters record gradients, starting from zero. DJL allocates a parameter's gradient
+   * without clearing it and backward adds to it: whatever the memory held would enter the first
+   * update (a fresh process usually gets zeroed pages, a resumed one reused memory).
+   */
+  private static void attachClearedGradients(Map<String, Parameter> trainable) {
+    trainable.values().forEach(p -> p.getArray().setRequiresGradient(true));
+    for (Parameter p : trainable.values()) {
+      try (NDArray g = p.getArray().getGradient()) {
+        g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
+      }
+    }
+  }
+
+  /** A checkpoint inside the epoch, every {@code --checkpoint-every} steps (the epoch's end saves one anyway). */
+  private boolean checkpointDue(TrainingState state, int batchInEpoch, int perEpoch) {
+    return settings.checkpointEvery() > 0 && state.step % settings.checkpointEvery() == 0 && batchInEpoch + 1 < perEpoch;
+  }
+
+  /**
+   * What a non-finite number does to the run: a non-finite gradient with a finite loss skips its
+   * update (as a gradient scaler does; {@link #update} left the weights alone) up to {@link
+   * #MAX_SKIPPED} times; a non-finite loss stops the run. Either way the message names the last
+   * checkpoint, which is safe.
+   */
+  private final class NonFiniteGuard {
+    private int skipped;
+
+    void check(double loss, double gradientNorm, long step) {
+      if (Double.isFinite(loss) && !Double.isFinite(gradientNorm)) {
+        skipped++;
+        log.printf(Locale.ROOT, "%nstep %d: the gradient norm is %s with a finite loss: update skipped%n", step, gradientNorm);
+        log.flush();
+        if (skipped > MAX_SKIPPED) {
+          throw new IllegalStateException(
+              "the gradient became non-finite " + skipped + " times; lower --lr or set --clip-norm"
+                  + " (the last checkpoint is in " + checkpointDir() + ")");
+        }
+      }
+      if (!Double.isFinite(loss)) {
+        throw new IllegalStateException(
+            "the loss became " + loss + " at step " + step + "; lower --lr or set --clip-norm"
+                + " (the last checkpoint is in " + checkpointDir() + ")");
+      }
     }
   }
 
