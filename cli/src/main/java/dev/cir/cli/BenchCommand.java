@@ -1,6 +1,9 @@
 package dev.cir.cli;
 
-import dev.cir.clip.bench.EncoderBenchmark;
+import dev.cir.bench.EncoderBenchmark;
+import dev.cir.bench.LoadBenchmark;
+import dev.cir.bench.LoadTest;
+import dev.cir.bench.SolrBenchmark;
 import dev.cir.clip.io.AtomicFiles;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -146,7 +149,7 @@ final class BenchCommand implements Runnable {
         }
         md.append(String.format(java.util.Locale.ROOT,
             "%nSpeed: gallery %.1f images/s (decode, preprocess, encode), queries %.1f/s (text encoding, fusion, ranking).%n"
-                + "Machine: %s%n", o.galleryImagesPerSecond(), o.queriesPerSecond(), dev.cir.clip.bench.MachineDescription.describe()));
+                + "Machine: %s%n", o.galleryImagesPerSecond(), o.queriesPerSecond(), dev.cir.bench.MachineDescription.describe()));
         out.print(md);
         out.flush();
         if (outFile != null) {
@@ -359,9 +362,9 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      dev.cir.train.bench.TrainingBenchmark.Report r =
-          dev.cir.train.bench.TrainingBenchmark.run(
-              new dev.cir.train.bench.TrainingBenchmark.Settings(work, size, seed, combinerBatch, stage1Batch, stage1Runs, stage1Arch),
+      dev.cir.bench.TrainingBenchmark.Report r =
+          dev.cir.bench.TrainingBenchmark.run(
+              new dev.cir.bench.TrainingBenchmark.Settings(work, size, seed, combinerBatch, stage1Batch, stage1Runs, stage1Arch),
               line -> {
                 err.println(line);
                 err.flush();
@@ -411,8 +414,8 @@ final class BenchCommand implements Runnable {
     @Override
     public Integer call() throws IOException {
       String md =
-          dev.cir.train.bench.ImagePipelineBenchmark.run(
-              new dev.cir.train.bench.ImagePipelineBenchmark.Settings(roots, workers, images, batch),
+          dev.cir.bench.ImagePipelineBenchmark.run(
+              new dev.cir.bench.ImagePipelineBenchmark.Settings(roots, workers, images, batch),
               line -> {
                 err.println(line);
                 err.flush();

@@ -2,7 +2,6 @@ package dev.cir.cli;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.name.Names;
-import dev.cir.clip.ClipModule;
 import java.io.PrintWriter;
 
 /** The composition root of the command line: where output goes and the modules it uses. */

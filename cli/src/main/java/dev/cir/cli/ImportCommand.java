@@ -1,7 +1,7 @@
 package dev.cir.cli;
 
-import dev.cir.clip.bundle.BundleImporter;
 import dev.cir.clip.bundle.ModelBundle;
+import dev.cir.modelimport.BundleImporter;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import java.io.IOException;

@@ -1,9 +1,8 @@
 /**
- * Model files read and written without loading an engine: tensors ({@link dev.cir.clip.io.Tensor},
- * {@link dev.cir.clip.io.StateDict}) from safetensors ({@link dev.cir.clip.io.SafeTensors}) and
- * PyTorch archives ({@link dev.cir.clip.io.TorchArchive}), and CLIP checkpoints of OpenAI,
- * open_clip and Hugging Face brought to OpenAI's key names ({@link
- * dev.cir.clip.io.ClipCheckpoints}).
+ * The tensor files a bundle holds, read and written without loading an engine: tensors ({@link
+ * dev.cir.clip.io.Tensor}, {@link dev.cir.clip.io.StateDict}) in safetensors ({@link
+ * dev.cir.clip.io.SafeTensors}). Reading PyTorch archives and other projects' checkpoints is
+ * import-time work and lives in the {@code model-import} module, which Solr never loads.
  *
  * <p>Every reader treats its file as untrusted: a missing, truncated, corrupt or hostile file is an
  * {@link dev.cir.clip.io.InvalidModelException} naming the file, never code run on its behalf, an

@@ -1,0 +1,86 @@
+package dev.cir.bench;
+
+import ai.djl.ndarray.NDManager;
+import dev.cir.clip.encoder.Engines;
+import dev.cir.clip.image.ImageDecoder;
+import dev.cir.clip.image.ImagePreprocessor;
+import dev.cir.clip.image.ImageTransform;
+import dev.cir.eval.data.GalleryImage;
+import dev.cir.eval.data.JsonlReader;
+import dev.cir.train.data.StreamedImages;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import javax.imageio.ImageIO;
+
+/**
+ * {@code cir bench images}: how fast the streamed training-image pipeline ({@code --image-cache
+ * none}) turns image files into batches of model inputs, with each number of decode workers: the
+ * images of a dataset's training split, announced ahead as the training loop announces them, taken
+ * in batches (decoding, resizing, cropping and normalizing included), at the dataset's own image
+ * size as the model's input size.
+ */
+public final class ImagePipelineBenchmark {
+  private ImagePipelineBenchmark() {}
+
+  public record Settings(List<Path> roots, List<Integer> workers, int images, int batch) {}
+
+  public static String run(Settings s, Consumer<String> log) throws IOException {
+    StringBuilder md = new StringBuilder();
+    md.append("Machine: ").append(MachineDescription.describe()).append("\n\n");
+    md.append(String.format(Locale.ROOT, "%d training images of each dataset, in batches of %d, decoded ahead by the workers.%n%n",
+        s.images(), s.batch()));
+    md.append("| dataset | image size px | workers | images/s | MiB/s of 8-bit planes |\n|---|---:|---:|---:|---:|\n");
+    for (Path root : s.roots()) {
+      List<GalleryImage> all = new JsonlReader(root).read("train").gallery().images();
+      List<GalleryImage> images = all.subList(0, Math.min(all.size(), s.images()));
+      int px = ImageIO.read(images.get(0).path().toFile()).getWidth();
+      ImagePreprocessor pre = new ImagePreprocessor(new ImageDecoder(), ImageTransform.forName("targetpad", px, 1.25));
+      for (int w : s.workers()) {
+        double rate = rate(images, pre, px, w, s.batch());
+        log.accept(String.format(Locale.ROOT, "%s at %d px, %d worker(s): %.0f images/s", root, px, w, rate));
+        md.append(String.format(Locale.ROOT, "| %s | %d | %d | %.0f | %.1f |%n", root.getFileName(), px, w, rate,
+            rate * 3.0 * px * px / 1048576.0));
+      }
+    }
+    return md.toString();
+  }
+
+  /** Images per second, after a warm-up pass over a tenth of them. */
+  private static double rate(List<GalleryImage> images, ImagePreprocessor pre, int px, int workers, int batch) {
+    int warm = Math.max(batch, images.size() / 10);
+    pass(images.subList(0, warm), pre, px, workers, batch);
+    long t = System.nanoTime();
+    pass(images, pre, px, workers, batch);
+    return images.size() / ((System.nanoTime() - t) / 1e9);
+  }
+
+  private static void pass(List<GalleryImage> images, ImagePreprocessor pre, int px, int workers, int batch) {
+    try (StreamedImages s = new StreamedImages(images, pre, px, workers, 2);
+        NDManager m = Engines.pytorch().newBaseManager()) {
+      List<int[]> batches = new ArrayList<>();
+      for (int start = 0; start + batch <= images.size(); start += batch) {
+        int[] b = new int[batch];
+        Arrays.setAll(b, i -> i);
+        for (int i = 0; i < batch; i++) {
+          b[i] += start;
+        }
+        batches.add(b);
+      }
+      int ahead = 2;
+      for (int k = 0; k < Math.min(ahead, batches.size()); k++) {
+        s.upcoming(batches.get(k));
+      }
+      for (int k = 0; k < batches.size(); k++) {
+        if (k + ahead < batches.size()) {
+          s.upcoming(batches.get(k + ahead));
+        }
+        s.batch(m, batches.get(k)).close();
+      }
+    }
+  }
+}

@@ -1,0 +1,199 @@
+package dev.cir.bench;
+
+import dev.cir.clip.bundle.ModelBundle;
+import dev.cir.clip.text.ClipTokenizer;
+import dev.cir.solr.config.EmbeddedSolr;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import org.apache.solr.client.solrj.SolrClient;
+import org.apache.solr.client.solrj.impl.Http2SolrClient;
+import org.apache.solr.common.SolrInputDocument;
+
+/**
+ * Concurrent traffic against Solr's encoders, every setting in one run: for each {@code maxBatch}
+ * a real Solr ({@link EmbeddedSolr}, in this process) with the bundle, a collection of random raw
+ * image features, and then each client count in turn sending {@code {!cir ref=RANDOM}caption}
+ * with a caption never sent before. Reports queries/s, p50 / p99, errors, the text tower's mean
+ * batch (from Solr's metrics registry) and resident memory, and the ceiling this machine's
+ * float32 GEMM rate (measured first, in the same run) allows for the FLOPs one query needs.
+ */
+public final class LoadBenchmark {
+  public record Settings(Path bundle, Path work, List<Integer> maxBatches, List<Integer> clients, int seconds, int warmupSeconds, int docs,
+      int predictors) {}
+
+  private record Run(int maxBatch, LoadTest.Result result, double meanBatch, double queueMs, double forwardMs) {}
+
+  private final Settings s;
+  private final Consumer<String> log;
+
+  public LoadBenchmark(Settings s, Consumer<String> log) {
+    this.s = s;
+    this.log = log;
+  }
+
+  public String run() throws Exception {
+    String machine = MachineDescription.describe();
+    log.accept("machine: " + machine);
+    double gemm = EncoderBenchmark.gemmGflops(2048, log);
+    Path bundleDir = s.bundle() != null ? s.bundle() : SolrBenchmark.randomBundle(s.work(), log);
+    ModelBundle bundle = ModelBundle.open(bundleDir);
+    if (!bundle.manifest().hasCombiner()) {
+      throw new IllegalArgumentException("the load benchmark measures {!cir} with a Combiner; " + bundleDir + " has none");
+    }
+    List<String> words = SolrBenchmark.vocabulary();
+    double tokens = meanTokens(bundle, words);
+    int[] c = bundle.manifest().combinerSizes();
+    // text tower at the captions' length, then the Combiner on one row (its linear layers, 2 FLOPs per multiply-add)
+    double combinerFlops = 2.0 * (2.0 * c[0] * c[1] + 2.0 * (2.0 * c[1] * c[2]) + c[2] + (double) c[2] * c[0]);
+    double queryFlops = ModelFlops.text(bundle.manifest().config(), (int) Math.round(tokens)) + combinerFlops;
+    double ceiling = gemm * 1e9 / queryFlops;
+    long pid = ProcessHandle.current().pid();
+
+    List<Run> runs = new ArrayList<>();
+    for (int maxBatch : s.maxBatches()) {
+      EmbeddedSolr.Options o = new EmbeddedSolr.Options(0, bundleDir, null, null, s.predictors(), maxBatch);
+      try (EmbeddedSolr solr = EmbeddedSolr.start(o); SolrClient client = new Http2SolrClient.Builder(solr.baseUrl()).build()) {
+        log.accept("Solr at " + solr.baseUrl() + ", maxBatch " + maxBatch + "; indexing " + s.docs() + " documents");
+        index(client, bundle.manifest().embeddingDim());
+        int most = s.clients().stream().mapToInt(Integer::intValue).max().orElse(1);
+        log.accept("warm-up: " + most + " clients for " + s.warmupSeconds() + " s");
+        new LoadTest(new LoadTest.Settings(solr.baseUrl(), EmbeddedSolr.COLLECTION, most, s.warmupSeconds(), -1, words, true), line -> {}).run();
+        for (int clients : s.clients()) {
+          log.accept("maxBatch " + maxBatch + ", " + clients + " client(s), " + s.seconds() + " s");
+          Map<String, Double> before = textTower(solr.baseUrl());
+          LoadTest.Result r =
+              new LoadTest(new LoadTest.Settings(solr.baseUrl(), EmbeddedSolr.COLLECTION, clients, s.seconds(), pid, words, true), log).run();
+          Map<String, Double> after = textTower(solr.baseUrl());
+          double passes = after.get("passes") - before.get("passes");
+          double requests = after.get("requests") - before.get("requests");
+          double rows = after.get("rows") - before.get("rows");
+          // the registry keeps means since start: the run's own from the differences of the sums
+          double queue = after.get("meanQueueMs") * after.get("requests") - before.get("meanQueueMs") * before.get("requests");
+          double forward = after.get("meanForwardMs") * after.get("passes") - before.get("meanForwardMs") * before.get("passes");
+          runs.add(new Run(maxBatch, r, passes == 0 ? 0 : rows / passes, requests == 0 ? 0 : queue / requests, passes == 0 ? 0 : forward / passes));
+        }
+      }
+    }
+    return report(machine, bundle, gemm, tokens, queryFlops, ceiling, runs);
+  }
+
+  private double meanTokens(ModelBundle bundle, List<String> words) {
+    try (ClipTokenizer tok = ClipTokenizer.load(bundle.tokenizerFile(), bundle.manifest().config().contextLength())) {
+      SplittableRandom r = new SplittableRandom(3);
+      double sum = 0;
+      int n = 500;
+      for (int i = 0; i < n; i++) {
+        long[] row = tok.encodeBatch(List.of(SolrBenchmark.caption(words, r) + " " + i))[0];
+        sum += tok.endPosition(row) + 1;
+      }
+      return sum / n;
+    }
+  }
+
+  private void index(SolrClient client, int dim) throws Exception {
+    SplittableRandom r = new SplittableRandom(42);
+    List<SolrInputDocument> docs = new ArrayList<>();
+    for (int i = 0; i < s.docs(); i++) {
+      SolrInputDocument d = new SolrInputDocument();
+      d.addField("id", "d" + i);
+      List<Float> v = new ArrayList<>(dim);
+      for (int k = 0; k < dim; k++) {
+        v.add((float) r.nextGaussian());
+      }
+      d.addField("clip_vector", v);
+      docs.add(d);
+      if (docs.size() == 1000) {
+        client.add(EmbeddedSolr.COLLECTION, docs);
+        docs = new ArrayList<>();
+      }
+    }
+    if (!docs.isEmpty()) {
+      client.add(EmbeddedSolr.COLLECTION, docs);
+    }
+    client.commit(EmbeddedSolr.COLLECTION);
+  }
+
+  /** The default bundle's text-tower figures from {@code /admin/metrics} (QUERYPARSER ... encoding). */
+  static Map<String, Double> textTower(String solrUrl) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    String body =
+        http.send(
+                HttpRequest.newBuilder(URI.create(solrUrl + "/admin/metrics?group=core&prefix=QUERYPARSER&wt=json")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    com.google.gson.JsonObject metrics = com.google.gson.JsonParser.parseString(body).getAsJsonObject().getAsJsonObject("metrics");
+    for (String core : metrics.keySet()) {
+      for (Map.Entry<String, com.google.gson.JsonElement> e : metrics.getAsJsonObject(core).entrySet()) {
+        if (e.getKey().endsWith(".encoding") && e.getValue().isJsonObject()) {
+          com.google.gson.JsonObject m = e.getValue().getAsJsonObject();
+          Map<String, Double> out = new LinkedHashMap<>();
+          for (String k : List.of("passes", "requests", "rows", "meanQueueMs", "meanForwardMs")) {
+            com.google.gson.JsonElement v = m.get("default.text." + k);
+            out.put(k, v == null ? 0 : v.getAsDouble());
+          }
+          return out;
+        }
+      }
+    }
+    throw new IllegalStateException("no cir encoding metrics at " + solrUrl + ": " + body.substring(0, Math.min(300, body.length())));
+  }
+
+  private String report(
+      String machine, ModelBundle bundle, double gemm, double tokens, double queryFlops, double ceiling, List<Run> runs) {
+    StringBuilder b = new StringBuilder();
+    b.append("Machine: ").append(machine).append("\n\n");
+    b.append(String.format(Locale.ROOT,
+        "Bundle: %s with a Combiner; %d documents; %d predictors; every caption new (%.1f tokens on average, start and end"
+            + " included). float32 GEMM rate (DJL PyTorch matMul, 2048²): **%.1f GFLOP/s**. One query: the text tower at"
+            + " %.0f tokens and the Combiner on one row = %.2f GFLOP, so the ceiling the GEMM rate allows is **%.1f queries/s**."
+            + " %d s per row after %d s of warm-up.%n%n",
+        bundle.manifest().architectureName(), s.docs(), s.predictors(), tokens, gemm, tokens, queryFlops / 1e9, ceiling, s.seconds(),
+        s.warmupSeconds()));
+    b.append("| maxBatch | clients | queries | errors | queries/s | share of the ceiling | p50 ms | p99 ms | text tower: mean batch | mean wait for a pass ms | mean pass ms | RSS first 10 s MiB | RSS last 10 s MiB |\n");
+    b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Run r : runs) {
+      LoadTest.Result x = r.result();
+      b.append(String.format(Locale.ROOT, "| %d | %d | %d | %d | %.1f | %.0f%% | %.1f | %.1f | %.2f | %.1f | %.1f | %s | %s |%n", r.maxBatch(),
+          x.clients(), x.queries(), x.errors().size(), x.queriesPerSecond(), 100 * x.queriesPerSecond() / ceiling, x.p50(), x.p99(),
+          r.meanBatch(), r.queueMs(), r.forwardMs(), x.rss(true), x.rss(false)));
+    }
+    List<Run> baseline = runs.stream().filter(r -> r.maxBatch() == 1).toList();
+    if (!baseline.isEmpty()) {
+      b.append("\nAgainst maxBatch 1 (the same client count):\n\n| maxBatch | clients | queries/s ratio | p50 ratio | p99 ratio |\n|---:|---:|---:|---:|---:|\n");
+      for (Run r : runs) {
+        if (r.maxBatch() == 1) {
+          continue;
+        }
+        for (Run base : baseline) {
+          if (base.result().clients() == r.result().clients()) {
+            b.append(String.format(Locale.ROOT, "| %d | %d | %.2f | %.2f | %.2f |%n", r.maxBatch(), r.result().clients(),
+                r.result().queriesPerSecond() / base.result().queriesPerSecond(), r.result().p50() / base.result().p50(),
+                r.result().p99() / base.result().p99()));
+          }
+        }
+      }
+    }
+    for (Run r : runs) {
+      if (!r.result().errors().isEmpty()) {
+        b.append("\nmaxBatch ").append(r.maxBatch()).append(", ").append(r.result().clients()).append(" clients, first errors: ")
+            .append(r.result().errors().stream().limit(5).toList()).append('\n');
+      }
+    }
+    b.append("\nRSS, one sample a second (MiB):\n\n");
+    for (Run r : runs) {
+      b.append(String.format(Locale.ROOT, "- maxBatch %d, %d clients: %s%n", r.maxBatch(), r.result().clients(),
+          r.result().rssKb().stream().map(k -> Long.toString(k / 1024)).toList()));
+    }
+    return b.toString();
+  }
+}
