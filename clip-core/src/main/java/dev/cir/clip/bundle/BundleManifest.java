@@ -111,13 +111,6 @@ public record BundleManifest(
         combinerSizes, sums, provenance, inversion);
   }
 
-  /** This manifest with another preprocessing. */
-  public BundleManifest withPreprocess(String name, double ratio) {
-    return new BundleManifest(
-        formatVersion, architectureName, config, name, ratio, clipFile, tokenizerFile, combinerFile,
-        combinerSizes, checksums, provenance, inversion);
-  }
-
   /** This manifest with more provenance entries. */
   public BundleManifest withProvenance(Map<String, String> more) {
     Map<String, String> p = new LinkedHashMap<>(provenance);

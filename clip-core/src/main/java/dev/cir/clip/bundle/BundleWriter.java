@@ -60,18 +60,6 @@ public final class BundleWriter {
   }
 
   /**
-   * Adds (or replaces) the Combiner of the bundle in {@code dir}, leaving its CLIP weights and
-   * tokenizer untouched.
-   */
-  public static ModelBundle writeCombiner(Path dir, int[] sizes, Map<String, Tensor> combiner, Map<String, String> provenance)
-      throws IOException {
-    ModelBundle existing = ModelBundle.open(dir);
-    BundleManifest m = existing.manifest().withCombiner(sizes).withProvenance(provenance);
-    SafeTensors.write(dir.resolve(m.combinerFile()), combiner, Map.of("format", "clip4cir-combiner"));
-    return writeManifest(dir, m);
-  }
-
-  /**
    * Copies every file of {@code from} (CLIP weights, tokenizer, Combiner and inversion network, as
    * it has them) into {@code dir} and writes its manifest with more provenance.
    */

@@ -37,9 +37,4 @@ public sealed interface Init {
   static Init torchDefault(long fanIn) {
     return new Uniform(1.0 / Math.sqrt(fanIn));
   }
-
-  /** {@code xavier_uniform_}, as nn.MultiheadAttention initialises {@code in_proj_weight}. */
-  static Init xavierUniform(long fanIn, long fanOut) {
-    return new Uniform(Math.sqrt(6.0 / (fanIn + fanOut)));
-  }
 }

@@ -1,5 +1,8 @@
 package dev.cir.clip.text;
 
+import dev.cir.clip.text.ftfy.HtmlCharacterReferences;
+import dev.cir.clip.text.ftfy.PythonStr;
+import dev.cir.clip.text.ftfy.TextFixer;
 import java.util.Objects;
 
 /**

@@ -8,8 +8,7 @@
  * first clean a caption (the tokenizer for OpenAI's BPE and for such word-level files) with {@link
  * dev.cir.clip.text.ClipTextCleaner}, as OpenAI's {@code basic_clean} does: ftfy's {@code fix_text}
  * (mojibake, curly quotes, ligatures, full-width letters, control characters) and Python's {@code
- * html.unescape}, ported with the tables that {@code generate_text_tables.py} writes from Python's
- * standard library.
+ * html.unescape}, ported in {@link dev.cir.clip.text.ftfy}.
  *
  * <p>DJL's tokenizer library looks for a CUDA build of its native code when it sees a GPU; run with
  * {@code -Dai.djl.offline=true} so that it uses the CPU build inside its jar and never downloads.

@@ -10,10 +10,10 @@ import java.nio.charset.StandardCharsets;
 /**
  * Expected values computed by Python 3.11 ({@code src/test/resources/text/generate_expected.py}).
  */
-final class ExpectedValues {
+public final class ExpectedValues {
   private ExpectedValues() {}
 
-  static JsonObject load(String name) {
+  public static JsonObject load(String name) {
     try (InputStream in = ExpectedValues.class.getResourceAsStream("/text/" + name)) {
       if (in == null) {
         throw new IllegalStateException("test resource text/" + name + " is missing");

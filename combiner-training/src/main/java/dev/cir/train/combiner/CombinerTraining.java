@@ -7,7 +7,6 @@ import dev.cir.clip.encoder.CirEncoder;
 import dev.cir.clip.encoder.CombineMode;
 import dev.cir.clip.encoder.EncoderOptions;
 import dev.cir.clip.encoder.Engines;
-import dev.cir.clip.io.StateDict;
 import dev.cir.clip.model.Combiner;
 import dev.cir.clip.model.RandomWeights;
 import dev.cir.clip.model.StateDictWeights;
@@ -138,13 +137,5 @@ public final class CombinerTraining {
           }
         },
         validation);
-  }
-
-  /** The Combiner of a checkpoint's weights (for tests and tools). */
-  static Combiner fromWeights(StateDict weights, int d, int p, int h, NDManager manager) {
-    StateDictWeights w = new StateDictWeights(weights, manager);
-    Combiner c = new Combiner(w, d, p, h);
-    w.checkAllUsed();
-    return c;
   }
 }

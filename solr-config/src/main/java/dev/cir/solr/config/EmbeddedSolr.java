@@ -57,10 +57,6 @@ public final class EmbeddedSolr implements AutoCloseable {
     public Options withHome(Path h) {
       return new Options(port, bundleDir, h, imageDir, predictors, maxBatch);
     }
-
-    public Options withImageDir(Path d) {
-      return new Options(port, bundleDir, home, d, predictors, maxBatch);
-    }
   }
 
   /**

@@ -52,22 +52,6 @@ public final class CirModelRegistry {
     return new Lease(this, key, e, definition.name());
   }
 
-  /**
-   * The model of {@code definition}, loaded now if it is not yet.
-   *
-   * @throws dev.cir.clip.io.InvalidModelException when the bundle is missing or corrupt
-   */
-  public Lease acquire(BundleDefinition definition) {
-    Lease l = reserve(definition);
-    try {
-      l.model();
-    } catch (RuntimeException | Error ex) {
-      l.close();
-      throw ex;
-    }
-    return l;
-  }
-
   private CirModel load(BundleDefinition.LoadKey key, Entry e, String name) {
     // loading takes seconds: other bundles are not held up meanwhile, users of this one wait
     synchronized (e) {

@@ -1,4 +1,4 @@
-package dev.cir.clip.text;
+package dev.cir.clip.text.ftfy;
 
 import java.util.Collections;
 import java.util.HashMap;
@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * past U+10FFFF become U+FFFD, and the code points the spec forbids (most C0 and C1 controls,
  * noncharacters) vanish. The tables are Python's own, in {@code html5-character-references.txt}.
  */
-final class HtmlCharacterReferences {
+public final class HtmlCharacterReferences {
   private static final Pattern REFERENCE =
       Pattern.compile("&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\\t\\n\\f <&#;]{1,32};?)");
   private static final int PAST_UNICODE = 0x110000;
@@ -61,7 +61,7 @@ final class HtmlCharacterReferences {
   private HtmlCharacterReferences() {}
 
   /** {@code html.unescape(text)}. */
-  static String unescape(String text) {
+  public static String unescape(String text) {
     if (text.indexOf('&') < 0) {
       return text;
     }

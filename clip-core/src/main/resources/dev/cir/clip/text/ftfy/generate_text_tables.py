@@ -1,4 +1,4 @@
-"""Writes the character tables that dev.cir.clip.text reads, from Python's standard library.
+"""Writes the character tables that dev.cir.clip.text.ftfy reads, from Python's standard library.
 
 Run from this folder with the Python whose behaviour the Java code reproduces (3.11):
 

@@ -1,4 +1,4 @@
-package dev.cir.clip.text;
+package dev.cir.clip.text.ftfy;
 
 import java.text.Normalizer;
 import java.util.Collections;
@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  *   <li>NFC normalization.
  * </ol>
  */
-final class TextFixer {
+public final class TextFixer {
   private static final int MAX_DECODE_LENGTH = 1_000_000;
 
   /** ftfy repeats without bound; no text seen needs more than a few passes. */
@@ -85,7 +85,7 @@ final class TextFixer {
   private TextFixer() {}
 
   /** {@code ftfy.fix_text(text)}. */
-  static String fixText(String text) {
+  public static String fixText(String text) {
     StringBuilder out = new StringBuilder(text.length());
     boolean unescapeHtml = true;
     int pos = 0;

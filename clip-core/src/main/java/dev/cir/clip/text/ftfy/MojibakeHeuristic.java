@@ -1,4 +1,4 @@
-package dev.cir.clip.text;
+package dev.cir.clip.text.ftfy;
 
 import java.util.ArrayList;
 import java.util.BitSet;

@@ -1,4 +1,4 @@
-package dev.cir.clip.text;
+package dev.cir.clip.text.ftfy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import dev.cir.clip.text.ExpectedValues;
 import org.junit.jupiter.api.Test;
 
 /** {@link HtmlCharacterReferences} against Python 3.11's {@code html.unescape}. */

@@ -1,4 +1,4 @@
-package dev.cir.clip.text;
+package dev.cir.clip.text.ftfy;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.cir.clip.text.ExpectedValues;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.cir.clip.text;
+package dev.cir.clip.text.ftfy;
 
 import java.util.Arrays;
 
@@ -8,7 +8,7 @@ import java.util.Arrays;
  * {@code re} patterns (Java's own are ASCII-only, and their Unicode forms differ from Python's:
  * Java's {@code \w} takes combining marks, for one).
  */
-final class PythonStr {
+public final class PythonStr {
   /** {@code \d} as a Java regex: {@link #isDigit}. */
   static final String DIGIT = "\\p{Nd}";
 
@@ -67,7 +67,7 @@ final class PythonStr {
   }
 
   /** {@code str.strip()}: {@code text} without the {@link #isSpace} characters at its ends. */
-  static String strip(String text) {
+  public static String strip(String text) {
     int start = 0;
     int end = text.length();
     while (start < end && isSpace(text.charAt(start))) {

@@ -1,4 +1,4 @@
-package dev.cir.clip.text;
+package dev.cir.clip.text.ftfy;
 
 /**
  * Decoding bytes as UTF-8 the two ways ftfy does after re-encoding mojibake: Python's strict {@code

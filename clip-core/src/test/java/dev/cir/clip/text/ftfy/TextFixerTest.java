@@ -1,10 +1,11 @@
-package dev.cir.clip.text;
+package dev.cir.clip.text.ftfy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
+import dev.cir.clip.text.ExpectedValues;
 import java.text.Normalizer;
 import java.util.HashMap;
 import java.util.Map;
