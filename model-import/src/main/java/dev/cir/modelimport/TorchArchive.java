@@ -63,9 +63,8 @@ public final class TorchArchive {
    */
   public static StateDict read(Path file) {
     String source = StateDict.describe(file);
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      checkSignature(ch, source);
-      ZipArchive zip = ZipArchive.open(ch, source);
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        ZipArchive zip = ZipArchive.open(checkSignature(ch, source), source)) {
       ZipArchive.Entry pickleEntry = findDataPickle(zip, source);
       String dir =
           pickleEntry.name().substring(0, pickleEntry.name().length() - "data.pkl".length());
@@ -98,7 +97,8 @@ public final class TorchArchive {
     }
   }
 
-  private static void checkSignature(FileChannel ch, String source) throws IOException {
+  /** {@code ch}, once its first bytes say it is a zip file. */
+  private static FileChannel checkSignature(FileChannel ch, String source) throws IOException {
     ByteBuffer head = ByteBuffer.allocate(512);
     while (head.hasRemaining() && ch.read(head, head.position()) > 0) {
       // fill what the file has
@@ -106,7 +106,7 @@ public final class TorchArchive {
     int n = head.position();
     byte[] b = head.array();
     if (n >= 4 && b[0] == 'P' && b[1] == 'K') {
-      return;
+      return ch;
     }
     boolean legacyPickle = n >= 2 && (b[0] & 0xff) == 0x80 && b[1] >= 2 && b[1] <= 5;
     boolean legacyTar =

@@ -1,46 +1,40 @@
 package dev.cir.modelimport;
 
 import dev.cir.clip.io.InvalidModelException;
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipFile;
 
 /**
- * The entries of a zip file, read from its central directory (APPNOTE.TXT, sections 4.3.12-4.3.16,
- * with the ZIP64 records of 4.3.14-4.3.15), so that stored entries can be memory-mapped in place:
- * {@link java.util.zip.ZipFile} does not tell where an entry's bytes start.
+ * The entries of a zip file, so that stored entries can be memory-mapped in place. Commons
+ * Compress reads the central directory (ZIP64 included) and each entry's local header, which tells
+ * where its bytes start ({@link ZipArchiveEntry#getDataOffset()}; {@link java.util.zip.ZipFile}
+ * does not); this class reads the bytes themselves, within limits.
  *
- * <p>Every length read from the file is checked against the file's size before it is used, so a
- * corrupt or hostile archive fails with {@link InvalidModelException} rather than an allocation of
- * the size it claims.
+ * <p>Every size is checked against the file's before it is used, so a corrupt or hostile archive
+ * fails with {@link InvalidModelException} rather than an allocation of the size it claims.
  */
-final class ZipArchive {
-  private static final int EOCD_SIG = 0x06054b50;
-  private static final int ZIP64_LOCATOR_SIG = 0x07064b50;
-  private static final int ZIP64_EOCD_SIG = 0x06064b50;
-  private static final int CENTRAL_SIG = 0x02014b50;
-  private static final int LOCAL_SIG = 0x04034b50;
-  private static final int EOCD_SIZE = 22;
-  private static final int MAX_COMMENT = 0xffff;
-  private static final int MAX_CENTRAL_DIRECTORY = 64 << 20;
+final class ZipArchive implements Closeable {
   private static final int MAP_THRESHOLD = 1 << 20;
   // deflate cannot expand by more than about 1032:1 (zlib technical details)
   private static final long MAX_INFLATE_RATIO = 1032;
 
-  /** One file in the archive. */
-  record Entry(
-      String name, int method, long compressedSize, long size, long crc, long headerOffset) {}
+  /** One file in the archive; {@code dataOffset} is where its (compressed) bytes start. */
+  record Entry(String name, int method, long compressedSize, long size, long crc, long dataOffset) {}
 
   private final FileChannel channel;
+  private final ZipFile zip;
   private final long fileSize;
   private final String source;
   private final Map<String, Entry> entries;
@@ -49,15 +43,21 @@ final class ZipArchive {
     this.channel = channel;
     this.fileSize = channel.size();
     this.source = source;
-    this.entries = readCentralDirectory();
+    this.zip = openZip(channel);
+    this.entries = entries(zip);
   }
 
   /**
-   * Reads the entry list of the zip file open on {@code channel}; the channel stays owned by the
-   * caller.
+   * Reads the entry list of the zip file open on {@code channel}. Closing the archive closes the
+   * channel; buffers mapped from it stay valid.
    */
   static ZipArchive open(FileChannel channel, String source) throws IOException {
     return new ZipArchive(channel, source);
+  }
+
+  @Override
+  public void close() throws IOException {
+    zip.close();
   }
 
   Map<String, Entry> entries() {
@@ -141,151 +141,44 @@ final class ZipArchive {
     }
   }
 
-  private long dataStart(Entry entry) throws IOException {
-    if (entry.headerOffset() < 0 || entry.headerOffset() > fileSize - 30) {
-      throw corrupt(entry, "has its header outside the file");
-    }
-    ByteBuffer h = ByteBuffer.allocate(30).order(ByteOrder.LITTLE_ENDIAN);
-    readFully(h, entry.headerOffset());
-    if (h.getInt(0) != LOCAL_SIG) {
-      throw corrupt(entry, "has no local header where the directory says");
-    }
-    long start = entry.headerOffset() + 30 + (h.getShort(26) & 0xffff) + (h.getShort(28) & 0xffff);
-    if (entry.compressedSize() < 0 || start + entry.compressedSize() > fileSize) {
+  private long dataStart(Entry entry) {
+    long start = entry.dataOffset();
+    if (start < 0 || entry.compressedSize() < 0 || start + entry.compressedSize() > fileSize) {
       throw corrupt(entry, "extends past the end of the file; the file is truncated");
     }
     return start;
   }
 
-  private Map<String, Entry> readCentralDirectory() throws IOException {
-    if (fileSize < EOCD_SIZE) {
-      throw notZip("too short for a zip archive");
+  private ZipFile openZip(FileChannel ch) throws IOException {
+    try {
+      return ZipFile.builder()
+          .setSeekableByteChannel(ch)
+          .setCharset(StandardCharsets.UTF_8)
+          .setUseUnicodeExtraFields(false)
+          .get();
+    } catch (IOException | RuntimeException e) {
+      // whatever a damaged directory makes the reader throw, the user is told the file is at fault
+      throw notZip(e.getMessage() + "; the file is truncated or corrupt");
     }
-    int tailLen = (int) Math.min(fileSize, EOCD_SIZE + MAX_COMMENT);
-    ByteBuffer tail = ByteBuffer.allocate(tailLen).order(ByteOrder.LITTLE_ENDIAN);
-    long tailStart = fileSize - tailLen;
-    readFully(tail, tailStart);
-    int eocd = -1;
-    for (int i = tailLen - EOCD_SIZE; i >= 0; i--) {
-      if (tail.getInt(i) == EOCD_SIG
-          && i + EOCD_SIZE + (tail.getShort(i + 20) & 0xffff) <= tailLen) {
-        eocd = i;
-        break;
-      }
-    }
-    if (eocd < 0) {
-      throw notZip(
-          "no end-of-central-directory record; the file is truncated or not a zip archive");
-    }
-    long count = tail.getShort(eocd + 10) & 0xffff;
-    long cdSize = tail.getInt(eocd + 12) & 0xffffffffL;
-    long cdOffset = tail.getInt(eocd + 16) & 0xffffffffL;
-    long eocdPos = tailStart + eocd;
-    if (count == 0xffff || cdSize == 0xffffffffL || cdOffset == 0xffffffffL) {
-      long[] z = readZip64End(eocdPos);
-      count = z[0];
-      cdSize = z[1];
-      cdOffset = z[2];
-    }
-    if (cdOffset < 0
-        || cdSize < 0
-        || cdOffset + cdSize > eocdPos
-        || cdSize > MAX_CENTRAL_DIRECTORY) {
-      throw notZip("its central directory lies outside the file; the file is truncated or corrupt");
-    }
-    if (count > cdSize / 46) {
-      throw notZip("its central directory claims " + count + " entries in " + cdSize + " bytes");
-    }
-    ByteBuffer cd = ByteBuffer.allocate((int) cdSize).order(ByteOrder.LITTLE_ENDIAN);
-    readFully(cd, cdOffset);
+  }
+
+  private Map<String, Entry> entries(ZipFile zip) {
     Map<String, Entry> out = new LinkedHashMap<>();
-    int p = 0;
-    for (long i = 0; i < count; i++) {
-      if (p + 46 > cdSize || cd.getInt(p) != CENTRAL_SIG) {
-        throw notZip("its central directory is damaged at entry " + i);
-      }
-      int flags = cd.getShort(p + 8) & 0xffff;
-      int method = cd.getShort(p + 10) & 0xffff;
-      long crc = cd.getInt(p + 16) & 0xffffffffL;
-      long csize = cd.getInt(p + 20) & 0xffffffffL;
-      long usize = cd.getInt(p + 24) & 0xffffffffL;
-      int nameLen = cd.getShort(p + 28) & 0xffff;
-      int extraLen = cd.getShort(p + 30) & 0xffff;
-      int commentLen = cd.getShort(p + 32) & 0xffff;
-      long offset = cd.getInt(p + 42) & 0xffffffffL;
-      int next = p + 46 + nameLen + extraLen + commentLen;
-      if (next > cdSize) {
-        throw notZip("its central directory is damaged at entry " + i);
-      }
-      String name = utf8(cd, p + 46, nameLen);
-      // ZIP64 extended information (APPNOTE 4.5.3): only the fields saturated above are present
-      int x = p + 46 + nameLen;
-      int xEnd = x + extraLen;
-      while (x + 4 <= xEnd) {
-        int id = cd.getShort(x) & 0xffff;
-        int len = cd.getShort(x + 2) & 0xffff;
-        int q = x + 4;
-        if (q + len > xEnd) {
-          break;
-        }
-        if (id == 0x0001) {
-          if (usize == 0xffffffffL && q + 8 <= x + 4 + len) {
-            usize = cd.getLong(q);
-            q += 8;
-          }
-          if (csize == 0xffffffffL && q + 8 <= x + 4 + len) {
-            csize = cd.getLong(q);
-            q += 8;
-          }
-          if (offset == 0xffffffffL && q + 8 <= x + 4 + len) {
-            offset = cd.getLong(q);
-          }
-        }
-        x += 4 + len;
-      }
-      if ((flags & 1) != 0) {
+    for (ZipArchiveEntry e : Collections.list(zip.getEntries())) {
+      String name = e.getName();
+      if (e.getGeneralPurposeBit().usesEncryption()) {
         throw notZip("entry '" + name + "' is encrypted");
       }
-      if (csize < 0 || usize < 0 || offset < 0 || csize > fileSize) {
+      long csize = e.getCompressedSize();
+      long usize = e.getSize();
+      if (csize < 0 || usize < 0 || csize > fileSize || e.getDataOffset() < 0) {
         throw notZip("entry '" + name + "' has impossible sizes; the file is corrupt");
       }
-      out.put(name, new Entry(name, method, csize, usize, crc, offset));
-      p = next;
+      if (out.put(name, new Entry(name, e.getMethod(), csize, usize, e.getCrc(), e.getDataOffset())) != null) {
+        throw notZip("entry '" + name + "' appears twice");
+      }
     }
     return out;
-  }
-
-  private long[] readZip64End(long eocdPos) throws IOException {
-    if (eocdPos < 20) {
-      throw notZip("its ZIP64 end record is missing");
-    }
-    ByteBuffer loc = ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN);
-    readFully(loc, eocdPos - 20);
-    if (loc.getInt(0) != ZIP64_LOCATOR_SIG) {
-      throw notZip("its ZIP64 end record is missing");
-    }
-    long recPos = loc.getLong(8);
-    if (recPos < 0 || recPos > eocdPos - 20 - 56) {
-      throw notZip("its ZIP64 end record lies outside the file");
-    }
-    ByteBuffer rec = ByteBuffer.allocate(56).order(ByteOrder.LITTLE_ENDIAN);
-    readFully(rec, recPos);
-    if (rec.getInt(0) != ZIP64_EOCD_SIG) {
-      throw notZip("its ZIP64 end record is damaged");
-    }
-    return new long[] {rec.getLong(32), rec.getLong(40), rec.getLong(48)};
-  }
-
-  private String utf8(ByteBuffer buf, int at, int len) {
-    try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .decode(buf.duplicate().position(at).limit(at + len))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw notZip("an entry name is not valid UTF-8");
-    }
   }
 
   private void readFully(ByteBuffer buf, long position) throws IOException {
