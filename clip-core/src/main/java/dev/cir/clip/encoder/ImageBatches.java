@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -31,6 +34,18 @@ public final class ImageBatches implements Iterator<List<ImageEncoding>>, AutoCl
   private final Deque<List<CompletableFuture<PreprocessedImage>>> decoding = new ArrayDeque<>();
   private int submitted;
   private int taken;
+
+  /** The decode pool an encoder lends its batches: a daemon thread per core. */
+  static ExecutorService decodeThreads() {
+    AtomicInteger threadNumber = new AtomicInteger();
+    return Executors.newFixedThreadPool(
+        Runtime.getRuntime().availableProcessors(),
+        task -> {
+          Thread t = new Thread(task, "cir-image-decode-" + threadNumber.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+  }
 
   ImageBatches(
       List<Path> files,

@@ -55,7 +55,7 @@ public final class Similarity {
   public static float[][] normalizedRows(float[][] rows) {
     float[][] out = new float[rows.length][];
     for (int i = 0; i < rows.length; i++) {
-      out[i] = CirEncoder.normalize(rows[i].clone());
+      out[i] = Fusion.normalize(rows[i].clone());
     }
     return out;
   }

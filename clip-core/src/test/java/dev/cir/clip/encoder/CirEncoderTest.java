@@ -149,11 +149,11 @@ class CirEncoderTest {
   @Test
   void imageBatchesAreCutToKeepActivationsUnderTheMmapThreshold() {
     // RN50x4: 320 channels at 72x72 after the first stage = 6.6 MB per image
-    assertEquals(5, CirEncoder.imageChunk(dev.cir.clip.model.ClipConfig.named("RN50x4"), 32));
+    assertEquals(5, PassSizes.imageChunk(dev.cir.clip.model.ClipConfig.named("RN50x4"), 32));
     // ViT-B/32: 50 tokens x 3072 MLP units = 0.6 MB per image
-    assertEquals(32, CirEncoder.imageChunk(dev.cir.clip.model.ClipConfig.named("ViT-B/32"), 32));
-    assertEquals(7, CirEncoder.imageChunk(dev.cir.clip.model.ClipConfig.named("ViT-L/14"), 32));
-    assertEquals(1, CirEncoder.imageChunk(dev.cir.clip.model.ClipConfig.named("RN50x64"), 32));
+    assertEquals(32, PassSizes.imageChunk(dev.cir.clip.model.ClipConfig.named("ViT-B/32"), 32));
+    assertEquals(7, PassSizes.imageChunk(dev.cir.clip.model.ClipConfig.named("ViT-L/14"), 32));
+    assertEquals(1, PassSizes.imageChunk(dev.cir.clip.model.ClipConfig.named("RN50x64"), 32));
   }
 
   static float[][] rows(Tensor t) {

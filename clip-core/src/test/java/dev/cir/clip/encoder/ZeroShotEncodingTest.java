@@ -104,7 +104,7 @@ class ZeroShotEncodingTest {
           assertEquals(expected[i][k], raw[i][k], 1e-5, "row " + i + ", batched");
           assertEquals(expected[i][k], one[k], 1e-5, "row " + i + ", alone");
         }
-        float[] unit = CirEncoder.normalize(raw[i].clone());
+        float[] unit = Fusion.normalize(raw[i].clone());
         for (int k = 0; k < 32; k++) {
           assertEquals(unit[k], c.vector(i)[k], 1e-6);
         }

@@ -3,6 +3,7 @@ package dev.cir.solr.search;
 import dev.cir.clip.encoder.CirEncoder;
 import dev.cir.clip.encoder.Combination;
 import dev.cir.clip.encoder.CombineMode;
+import dev.cir.clip.encoder.Fusion;
 import dev.cir.clip.image.InvalidImageException;
 import dev.cir.clip.io.InvalidModelException;
 import dev.cir.solr.model.CirModel;
@@ -126,7 +127,7 @@ public final class QueryEncoder {
 
   /** A tower's raw features, normalized only where the similarity needs unit vectors. */
   private static float[] singleTower(float[] features, Field field) {
-    return field.similarity() == VectorSimilarityFunction.COSINE ? features : CirEncoder.normalize(features.clone());
+    return field.similarity() == VectorSimilarityFunction.COSINE ? features : Fusion.normalize(features.clone());
   }
 
   private static CirModel.ImageFeatures imageFeatures(CirModel model, QueryReference.Image image) {

@@ -1,0 +1,154 @@
+package dev.cir.clip.encoder;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDManager;
+import ai.djl.translate.NoBatchifyTranslator;
+import dev.cir.clip.encoder.Translators.ZeroShotRow;
+import dev.cir.clip.model.ClipModel;
+import dev.cir.clip.model.Combiner;
+import dev.cir.clip.model.Inversion;
+import dev.cir.clip.model.ZeroShotQuery;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * A bundle's blocks on a device and the passes that run them: the image and text towers of CLIP,
+ * the Combiner and the zero-shot query (text tower with φ) when the bundle has them. One {@link
+ * MicroBatcher} serves all four; each of its workers holds a DJL predictor of its own per tower
+ * (predictors are not thread-safe), so concurrent calls share a pass instead of a predictor.
+ */
+final class Towers implements AutoCloseable {
+  private final Model clipModel;
+  private final Model combinerModel;
+  private final Model inversionModel;
+  private final Device device;
+  private final MicroBatcher passes;
+  final MicroBatcher.Tower<float[]> images;
+  final MicroBatcher.Tower<long[]> texts;
+  /** null without a Combiner. */
+  final MicroBatcher.Tower<float[][]> combiner;
+  /** null without an inversion network. */
+  final MicroBatcher.Tower<ZeroShotRow> zeroShot;
+
+  Towers(
+      Device device,
+      boolean hasCombiner,
+      boolean hasInversion,
+      Function<NDManager, ClipModel> clipLoader,
+      Function<NDManager, Combiner> combinerLoader,
+      Function<NDManager, Inversion> inversionLoader,
+      int imageResolution,
+      int imageMaxBatch,
+      EncoderOptions options) {
+    this.device = device;
+    Model clip = Model.newInstance("clip", device, "PyTorch");
+    Model comb = null;
+    Model inv = null;
+    MicroBatcher batcher = null;
+    try {
+      ClipModel clipBlock = clipLoader.apply(clip.getNDManager());
+      clip.setBlock(clipBlock);
+      if (hasCombiner) {
+        comb = Model.newInstance("combiner", device, "PyTorch");
+        comb.setBlock(combinerLoader.apply(comb.getNDManager()));
+      }
+      if (hasInversion) {
+        inv = Model.newInstance("inversion", device, "PyTorch");
+        inv.setBlock(new ZeroShotQuery(clipBlock.text(), inversionLoader.apply(inv.getNDManager())));
+      }
+      batcher = new MicroBatcher("encoder", options.predictors(), options.threadsPerPass());
+      this.passes = batcher;
+      int maxBatch = options.maxBatch();
+      this.images = tower("image", imageMaxBatch, clip, new Translators.Pixels(imageResolution), rows -> rows.toArray(new float[0][]));
+      this.texts = tower("text", maxBatch, clip, new Translators.Tokens(), rows -> rows.toArray(new long[0][]));
+      this.combiner = comb == null ? null : tower("combiner", maxBatch, comb, new Translators.Combine(), Towers::pairs);
+      this.zeroShot =
+          inv == null ? null : tower("inversion", maxBatch, inv, new Translators.ZeroShot(), rows -> rows.toArray(new ZeroShotRow[0]));
+      batcher.start();
+    } catch (RuntimeException | Error e) {
+      if (batcher != null) {
+        batcher.close();
+      }
+      closeAll(clip, comb, inv);
+      throw e;
+    }
+    this.clipModel = clip;
+    this.combinerModel = comb;
+    this.inversionModel = inv;
+  }
+
+  /** Runs {@code batches} through {@code tower}, the results in order. */
+  <R> float[][] run(MicroBatcher.Tower<R> tower, List<List<R>> batches, int rows) {
+    return PassSizes.concat(passes.runAll(tower, batches), rows);
+  }
+
+  Device device() {
+    return device;
+  }
+
+  /** What each tower has done: passes, rows per pass, waits. */
+  List<BatchStats> stats() {
+    List<BatchStats> out = new ArrayList<>(List.of(images.stats(), texts.stats()));
+    if (combiner != null) {
+      out.add(combiner.stats());
+    }
+    if (zeroShot != null) {
+      out.add(zeroShot.stats());
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    passes.close();
+    closeAll(clipModel, combinerModel, inversionModel);
+  }
+
+  private static void closeAll(Model... models) {
+    for (Model m : models) {
+      if (m != null) {
+        m.close();
+      }
+    }
+  }
+
+  /** (image, text) rows as the Combiner's two matrices. */
+  private static float[][][] pairs(List<float[][]> rows) {
+    float[][][] pair = new float[2][rows.size()][];
+    for (int i = 0; i < rows.size(); i++) {
+      pair[0][i] = rows.get(i)[0];
+      pair[1][i] = rows.get(i)[1];
+    }
+    return pair;
+  }
+
+  /** A tower of the batcher: a predictor of its own for each worker. */
+  private <R, B> MicroBatcher.Tower<R> tower(
+      String name, int maxBatch, Model model, NoBatchifyTranslator<B, float[][]> translator, Function<List<R>, B> toBatch) {
+    return passes.tower(name, maxBatch, worker -> new PredictorPass<>(model.newPredictor(translator, device), toBatch));
+  }
+
+  /** A worker's pass of one tower: its own DJL predictor, fed the rows as one batch. */
+  private static final class PredictorPass<R, B> implements MicroBatcher.Pass<R> {
+    private final Predictor<B, float[][]> predictor;
+    private final Function<List<R>, B> toBatch;
+
+    PredictorPass(Predictor<B, float[][]> predictor, Function<List<R>, B> toBatch) {
+      this.predictor = predictor;
+      this.toBatch = toBatch;
+    }
+
+    @Override
+    public float[][] run(List<R> rows) throws Exception {
+      return predictor.predict(toBatch.apply(rows));
+    }
+
+    @Override
+    public void close() {
+      predictor.close();
+    }
+  }
+}
