@@ -2,14 +2,15 @@ package dev.cir.cli;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import com.google.inject.Injector;
 import dev.cir.cli.demo.DemoBackend;
 import dev.cir.cli.demo.DemoSite;
+import dev.cir.clip.bundle.BundleManifest;
 import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.clip.encoder.CirEncoder;
 import dev.cir.clip.encoder.CombineMode;
 import dev.cir.clip.encoder.EncoderOptions;
 import dev.cir.clip.io.AtomicFiles;
+import dev.cir.eval.data.FashionIqReader;
 import dev.cir.eval.metrics.ComparisonTable;
 import dev.cir.eval.metrics.RecallReport;
 import dev.cir.eval.progress.ProgressReporter;
@@ -17,7 +18,15 @@ import dev.cir.eval.synth.SyntheticDataset;
 import dev.cir.eval.validate.CompositionEvaluator;
 import dev.cir.eval.validate.DatasetValidation;
 import dev.cir.eval.validate.FeatureCache;
+import dev.cir.train.TrainingPreset;
 import dev.cir.train.checkpoint.CheckpointStore;
+import dev.cir.train.clip.ClipStart;
+import dev.cir.train.clip.ClipTraining;
+import dev.cir.train.combiner.CombinerTraining;
+import dev.cir.train.data.TrainingData;
+import dev.cir.train.inversion.InversionObjective;
+import dev.cir.train.inversion.InversionTraining;
+import dev.cir.train.loop.TrainingLoop;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import java.io.IOException;
@@ -34,7 +43,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -106,14 +114,10 @@ final class DemoCommand implements Callable<Integer> {
   boolean noServe;
 
   private final PrintWriter out;
-  private final PrintWriter err;
-  private final Injector injector;
 
   @Inject
-  DemoCommand(@Named("out") PrintWriter out, @Named("err") PrintWriter err, Injector injector) {
+  DemoCommand(@Named("out") PrintWriter out) {
     this.out = out;
-    this.err = err;
-    this.injector = injector;
   }
 
   @Override
@@ -128,15 +132,39 @@ final class DemoCommand implements Callable<Integer> {
       examples = List.of();
     } else {
       Path data = dataset();
+      TrainingData jsonl = new TrainingData(DatasetValidation.Kind.JSONL, data.toAbsolutePath().normalize(), FashionIqReader.CATEGORIES);
       Path captions = train("captions", "the captions stage: a tiny CLIP from random weights on image-caption pairs",
-          List.of("clip", "--arch", "tiny", "--objective", "captions"), captionsEpochs, null);
+          "clip --arch tiny --objective captions", null, captionsEpochs, dir -> {
+            ClipStart init = ClipStart.random("tiny", null, jsonl, dir.resolve("checkpoints").resolve("tokenizer.json"));
+            TrainingPreset p = epochs(ClipTraining.defaults(ClipTraining.Objective.CAPTIONS, init), captionsEpochs);
+            return ClipTraining.run(
+                ClipTraining.Options.of(jsonl, ClipTraining.Objective.CAPTIONS, init, dir, p, seed, true, facts("clip", data)),
+                progress(), log());
+          });
       Path stage1 = train("stage1", "stage 1: both encoders fine-tuned on composed triplets (normalized sum)",
-          List.of("clip"), stage1Epochs, captions);
+          "clip", captions, stage1Epochs, dir -> {
+            ClipStart init = ClipStart.of(ModelBundle.open(captions));
+            TrainingPreset p = epochs(ClipTraining.defaults(ClipTraining.Objective.COMPOSED, init), stage1Epochs);
+            return ClipTraining.run(
+                ClipTraining.Options.of(jsonl, ClipTraining.Objective.COMPOSED, init, dir, p, seed, true, facts("clip", data)),
+                progress(), log());
+          });
       Path stage2 = train("combiner", "stage 2: the Combiner on cached features of the frozen encoders",
-          List.of("combiner"), combinerEpochs, stage1);
+          "combiner", stage1, combinerEpochs, dir -> {
+            ModelBundle from = ModelBundle.open(stage1);
+            TrainingPreset p = epochs(CombinerTraining.defaults(from), combinerEpochs);
+            return CombinerTraining.run(
+                CombinerTraining.Options.of(jsonl, from, dir, p, seed, true, facts("combiner", data)), progress(), log());
+          });
       // φ for the fine-tuned encoders the index is made with: the page's zero-shot queries search the same index
       Path zeroShot = train("inversion", "zero-shot: the inversion network phi on the gallery's images alone (Pic2Word)",
-          List.of("inversion", "--objective", "images"), inversionEpochs, stage2);
+          "inversion --objective images", stage2, inversionEpochs, dir -> {
+            ModelBundle from = ModelBundle.open(stage2);
+            TrainingPreset p = epochs(InversionTraining.defaults(from), inversionEpochs);
+            return InversionTraining.run(
+                InversionTraining.options(jsonl, from, InversionObjective.IMAGES, dir, p, seed, true, facts("inversion", data)),
+                progress(), log());
+          });
       bundle = ModelBundle.open(zeroShot);
       evaluation(data, ModelBundle.open(captions), bundle);
       gallery = SolrIndexer.fromJsonl(data, "test");
@@ -160,47 +188,58 @@ final class DemoCommand implements Callable<Integer> {
     CheckpointStore.deleteTree(partial);
     Files.createDirectories(work);
     note("dataset: generating %d synthetic triplets into %s", size, data);
-    run("dataset", "synth", "--out", partial.toString(), "--size", Integer.toString(size), "--seed", Long.toString(seed));
+    SyntheticDataset.generate(SyntheticDataset.Options.defaults().withSize(size).withSeed(seed)).writeTo(partial);
     Files.move(partial, data, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     return data;
   }
 
+  /** One training stage, run in the folder it writes its bundle to. */
+  private interface Stage {
+    TrainingLoop.Result run(Path dir) throws Exception;
+  }
+
   /**
-   * Runs one training stage with {@code cir train}, unless its bundle is already there; an
-   * interrupted stage continues from its newest checkpoint.
+   * Runs one training stage through the training library, unless its bundle is already there; an
+   * interrupted stage continues from its newest checkpoint. Prints the {@code cir train} command
+   * that does the same.
    */
-  private Path train(String name, String what, List<String> command, Integer epochs, Path from) throws IOException {
+  private Path train(String name, String what, String command, Path from, Integer epochs, Stage stage) throws Exception {
     Path dir = work.resolve("runs").resolve(name);
-    if (Files.isRegularFile(dir.resolve(dev.cir.clip.bundle.BundleManifest.FILE_NAME))) {
+    if (Files.isRegularFile(dir.resolve(BundleManifest.FILE_NAME))) {
       note("%s: reusing %s", what, dir);
       return dir;
     }
     note("%s", what);
-    List<String> args = new ArrayList<>(List.of("train"));
-    args.addAll(command);
-    args.addAll(List.of("--dataset", "jsonl", "--root", work.resolve("data").toString(), "--out", dir.toString(), "--resume",
-        "--seed", Long.toString(seed)));
-    if (from != null) {
-      args.addAll(List.of("--model", from.toString()));
+    out.printf(Locale.ROOT, "  same as: cir train %s --dataset jsonl --root %s --out %s --resume --seed %d%s%s%n", command,
+        work.resolve("data"), dir, seed, from != null ? " --model " + from : "", epochs != null ? " --epochs " + epochs : "");
+    out.flush();
+    try {
+      TrainCommand.report(out, TrainCommand.withMemoryAdvice(dir, "a smaller --batch-size", () -> stage.run(dir)));
+    } catch (RuntimeException e) {
+      throw new IllegalStateException(
+          "the " + name + " stage failed: " + e.getMessage() + "; run cir demo again to continue from the last checkpoint", e);
     }
-    if (epochs != null) {
-      args.addAll(List.of("--epochs", Integer.toString(epochs)));
-    }
-    run(args.toArray(String[]::new));
     return dir;
   }
 
-  private void run(String... args) {
-    out.printf(Locale.ROOT, "$ cir %s%n", String.join(" ", args));
-    out.flush();
-    CommandLine cl = Main.commandLine(injector);
-    cl.setOut(out);
-    cl.setErr(err);
-    int status = cl.execute(args);
-    if (status != 0) {
-      throw new IllegalStateException(
-          "'cir " + args[0] + " " + args[1] + "' failed (above); run cir demo again to continue from the last checkpoint");
-    }
+  private static TrainingPreset epochs(TrainingPreset preset, Integer epochs) {
+    return epochs != null ? preset.withEpochs(epochs) : preset;
+  }
+
+  /** The provenance {@code cir train NAME} gives a bundle. */
+  private static Map<String, String> facts(String training, Path data) {
+    Map<String, String> f = new LinkedHashMap<>();
+    f.put("command", "cir train " + training);
+    f.put("root", data.toAbsolutePath().normalize().toString());
+    return f;
+  }
+
+  private static ProgressReporter progress() {
+    return ProgressReporter.console(System.err);
+  }
+
+  private PrintWriter log() {
+    return new PrintWriter(System.err, true);
   }
 
   /**

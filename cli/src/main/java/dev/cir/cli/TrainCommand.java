@@ -5,7 +5,6 @@ import dev.cir.eval.data.FashionIqReader;
 import dev.cir.eval.progress.ProgressReporter;
 import dev.cir.eval.validate.DatasetValidation;
 import dev.cir.train.TrainingPreset;
-import dev.cir.train.TrainingPresets;
 import dev.cir.train.clip.ClipStart;
 import dev.cir.train.clip.ClipTraining;
 import dev.cir.train.data.ImageCache;
@@ -92,13 +91,13 @@ final class TrainCommand implements Runnable {
     int workers = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "Also checkpoint every this many updates, besides every epoch (default: ${DEFAULT-VALUE}; 0: epochs only).")
-    int checkpointEvery = 200;
+    int checkpointEvery = TrainingSettings.DEFAULT_CHECKPOINT_EVERY;
 
     @Option(names = "--validate-every", paramLabel = "EPOCHS", description = "Validate every this many epochs; the last epoch always (default: 1; see below).")
     Integer validateEvery;
 
     @Option(names = "--keep-checkpoints", paramLabel = "N", description = "Newest checkpoints kept (default: ${DEFAULT-VALUE}).")
-    int keep = 2;
+    int keep = TrainingSettings.DEFAULT_KEEP_CHECKPOINTS;
 
     TrainingData data() {
       DatasetValidation.Kind kind = DatasetValidation.Kind.parse(dataset);
@@ -222,8 +221,7 @@ final class TrainCommand implements Runnable {
       if (imageSize != null) {
         s = s.withImageResolution(imageSize);
       }
-      TrainingPresets presets = TrainingPresets.forArchitecture(s.name());
-      TrainingPreset d = obj == ClipTraining.Objective.CAPTIONS ? presets.captions() : presets.composed();
+      TrainingPreset d = ClipTraining.defaults(obj, s);
       ClipTraining.Options o =
           new ClipTraining.Options(
               data, obj, enc, s, common.out, common.settings(d), weightDecay != null ? weightDecay : d.weightDecay(), decayAll,
@@ -301,7 +299,7 @@ final class TrainCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       ModelBundle bundle = ModelBundle.open(model);
-      TrainingPreset d = TrainingPresets.forArchitecture(bundle.manifest().architectureName()).combiner();
+      TrainingPreset d = CombinerTraining.defaults(bundle);
       CombinerTraining.Options o =
           new CombinerTraining.Options(
               common.data(), bundle, common.out, common.settings(d), projection, hidden,
@@ -348,7 +346,7 @@ final class TrainCommand implements Runnable {
     String template = dev.cir.clip.text.PromptTemplate.DEFAULT_QUERY;
 
     @Option(names = "--noise", paramLabel = "X", description = "texts only: the largest noise added to a text's features, relative to their size per dimension (default: ${DEFAULT-VALUE}).")
-    float noise = 1.0f;
+    float noise = InversionTraining.DEFAULT_NOISE;
 
     private final PrintWriter out;
 
@@ -360,7 +358,7 @@ final class TrainCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       ModelBundle bundle = ModelBundle.open(model);
-      TrainingPreset d = TrainingPresets.forArchitecture(bundle.manifest().architectureName()).inversion();
+      TrainingPreset d = InversionTraining.defaults(bundle);
       InversionTraining.Options o =
           new InversionTraining.Options(
               common.data(), bundle, common.out, common.settings(d), InversionObjective.parse(objective), prompt, template,

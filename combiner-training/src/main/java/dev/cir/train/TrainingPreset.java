@@ -1,5 +1,7 @@
 package dev.cir.train;
 
+import dev.cir.train.loop.TrainingSettings;
+
 /**
  * The default hyper-parameters of one training command; a command-line flag overrides each. Built
  * by name ({@link #builder()}); a field a preset does not set keeps the builder's value, which is
@@ -36,6 +38,26 @@ public record TrainingPreset(
     int gallerySample,
     int minedNegatives,
     boolean startAtSum) {
+
+  /**
+   * The loop settings of this preset for a run of {@code seed}: checkpoints every {@link
+   * TrainingSettings#DEFAULT_CHECKPOINT_EVERY} updates and at each epoch, the newest {@link
+   * TrainingSettings#DEFAULT_KEEP_CHECKPOINTS} kept.
+   *
+   * @param resume continue from the newest checkpoint of the run's folder, if there is one
+   */
+  public TrainingSettings settings(long seed, boolean resume) {
+    return new TrainingSettings(
+        epochs, batchSize, lr, warmupSteps, cosine, clipNorm, seed, TrainingSettings.DEFAULT_CHECKPOINT_EVERY, validateEvery,
+        TrainingSettings.DEFAULT_KEEP_CHECKPOINTS, resume, stepsPerEpoch);
+  }
+
+  /** This preset with another number of epochs. */
+  public TrainingPreset withEpochs(int n) {
+    return new TrainingPreset(
+        n, batchSize, lr, warmupSteps, cosine, clipNorm, weightDecay, beta2, eps, hardNegatives, validateEvery, stepsPerEpoch,
+        galleryNegatives, gallerySample, minedNegatives, startAtSum);
+  }
 
   public static Builder builder() {
     return new Builder();

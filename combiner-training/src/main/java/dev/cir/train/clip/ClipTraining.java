@@ -14,11 +14,13 @@ import dev.cir.eval.data.GalleryImage;
 import dev.cir.eval.data.ImageCaption;
 import dev.cir.eval.data.Triplet;
 import dev.cir.eval.progress.ProgressReporter;
-import dev.cir.train.data.EpochOrder;
+import dev.cir.train.TrainingPreset;
+import dev.cir.train.TrainingPresets;
 import dev.cir.train.data.DiskImages;
+import dev.cir.train.data.EpochOrder;
 import dev.cir.train.data.ImageCache;
-import dev.cir.train.data.TrainingImages;
 import dev.cir.train.data.TrainingData;
+import dev.cir.train.data.TrainingImages;
 import dev.cir.train.loop.TrainingLoop;
 import dev.cir.train.loop.TrainingSettings;
 import dev.cir.train.loop.Validation;
@@ -128,11 +130,32 @@ public final class ClipTraining {
       this(data, objective, encoders, start, out, settings, weightDecay, decayAll, beta2, eps, device, workers, facts, 0);
     }
 
+    /**
+     * A run as {@code cir train clip} without flags makes it: both towers, the preset's optimiser
+     * and negatives, the images kept as {@link ImageCache#AUTO} chooses, on the CPU with a decode
+     * thread per core.
+     *
+     * @param preset the hyper-parameters, usually {@link ClipTraining#defaults}
+     */
+    public static Options of(
+        TrainingData data, Objective objective, ClipStart start, Path out, TrainingPreset preset, long seed, boolean resume,
+        Map<String, String> facts) {
+      return new Options(
+          data, objective, Encoders.BOTH, start, out, preset.settings(seed, resume), preset.weightDecay(), false, preset.beta2(),
+          preset.eps(), "cpu", Runtime.getRuntime().availableProcessors(), facts, preset.hardNegatives());
+    }
+
     /** The same with another image cache and prefetch. */
     public Options withImages(ImageCache cache, int batchesAhead) {
       return new Options(data, objective, encoders, start, out, settings, weightDecay, decayAll, beta2, eps, device, workers, facts,
           hardNegatives, cache, batchesAhead);
     }
+  }
+
+  /** The hyper-parameters of {@code objective} for {@code start}'s architecture ({@link TrainingPresets#forArchitecture}). */
+  public static TrainingPreset defaults(Objective objective, ClipStart start) {
+    TrainingPresets p = TrainingPresets.forArchitecture(start.name());
+    return objective == Objective.CAPTIONS ? p.captions() : p.composed();
   }
 
   public static TrainingLoop.Result run(Options o, ProgressReporter progress, PrintWriter log) throws IOException {

@@ -12,6 +12,8 @@ import dev.cir.clip.model.RandomWeights;
 import dev.cir.clip.model.StateDictWeights;
 import dev.cir.eval.data.CirDataset;
 import dev.cir.eval.progress.ProgressReporter;
+import dev.cir.train.TrainingPreset;
+import dev.cir.train.TrainingPresets;
 import dev.cir.train.data.TrainingData;
 import dev.cir.train.loop.TrainingLoop;
 import dev.cir.train.loop.TrainingSettings;
@@ -74,12 +76,30 @@ public final class CombinerTraining {
       }
     }
 
+    /**
+     * A run as {@code cir train combiner} without flags makes it: sizes 4d and 8d, the preset's
+     * negatives and start, on the CPU with a thread per core.
+     *
+     * @param preset the hyper-parameters, usually {@link CombinerTraining#defaults}
+     */
+    public static Options of(
+        TrainingData data, ModelBundle model, Path out, TrainingPreset preset, long seed, boolean resume, Map<String, String> facts) {
+      return new Options(
+          data, model, out, preset.settings(seed, resume), 0, 0, "cpu", Runtime.getRuntime().availableProcessors(), facts,
+          preset.hardNegatives(), preset.galleryNegatives(), preset.gallerySample(), preset.minedNegatives(), preset.startAtSum());
+    }
+
     /** Without hard negatives (CLIP4Cir's objective). */
     public Options(
         TrainingData data, ModelBundle model, Path out, TrainingSettings settings, int projectionDim, int hiddenDim,
         String device, int workers, Map<String, String> facts) {
       this(data, model, out, settings, projectionDim, hiddenDim, device, workers, facts, 0, false, 0, 0, false);
     }
+  }
+
+  /** The hyper-parameters for {@code model}'s architecture ({@link TrainingPresets#forArchitecture}). */
+  public static TrainingPreset defaults(ModelBundle model) {
+    return TrainingPresets.forArchitecture(model.manifest().architectureName()).combiner();
   }
 
   public static TrainingLoop.Result run(Options o, ProgressReporter progress, PrintWriter log) throws IOException {

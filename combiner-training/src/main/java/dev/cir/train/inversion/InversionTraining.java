@@ -21,6 +21,8 @@ import dev.cir.eval.data.JsonlReader;
 import dev.cir.eval.progress.ProgressReporter;
 import dev.cir.eval.validate.DatasetValidation;
 import dev.cir.eval.validate.GalleryEncoder;
+import dev.cir.train.TrainingPreset;
+import dev.cir.train.TrainingPresets;
 import dev.cir.train.combiner.TripletFeatures;
 import dev.cir.train.data.TrainingData;
 import dev.cir.train.loop.TrainingLoop;
@@ -77,6 +79,28 @@ public final class InversionTraining {
         throw new IllegalArgumentException("--noise must be 0 or more, got " + noise);
       }
     }
+  }
+
+  /** The largest noise added to a text's features for {@link InversionObjective#TEXTS}, unless told otherwise. */
+  public static final float DEFAULT_NOISE = 1.0f;
+
+  /** The hyper-parameters for {@code model}'s architecture ({@link TrainingPresets#forArchitecture}). */
+  public static TrainingPreset defaults(ModelBundle model) {
+    return TrainingPresets.forArchitecture(model.manifest().architectureName()).inversion();
+  }
+
+  /**
+   * A run as {@code cir train inversion --objective OBJECTIVE} without other flags makes it: the
+   * default training prompt and query template, noise 1 for texts, on the CPU with a thread per core.
+   *
+   * @param preset the hyper-parameters, usually {@link #defaults}
+   */
+  public static Options options(
+      TrainingData data, ModelBundle model, InversionObjective objective, Path out, TrainingPreset preset, long seed,
+      boolean resume, Map<String, String> facts) {
+    return new Options(
+        data, model, out, preset.settings(seed, resume), objective, PromptTemplate.DEFAULT_TRAINING, PromptTemplate.DEFAULT_QUERY,
+        DEFAULT_NOISE, "cpu", Runtime.getRuntime().availableProcessors(), facts);
   }
 
   public static TrainingLoop.Result run(Options o, ProgressReporter progress, PrintWriter log) throws IOException {

@@ -26,6 +26,12 @@ public record TrainingSettings(
     boolean resume,
     int stepsPerEpoch) {
 
+  /** Updates between the checkpoints a run writes besides each epoch's, unless told otherwise. */
+  public static final int DEFAULT_CHECKPOINT_EVERY = 200;
+
+  /** Newest checkpoints a run keeps, unless told otherwise. */
+  public static final int DEFAULT_KEEP_CHECKPOINTS = 2;
+
   public TrainingSettings {
     if (epochs < 1) {
       throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
