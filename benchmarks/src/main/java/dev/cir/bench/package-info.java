@@ -4,7 +4,8 @@
  * dev.cir.bench.EncoderBenchmark}), the training step ({@link dev.cir.bench.TrainingBenchmark}), image
  * decoding and preprocessing ({@link dev.cir.bench.ImagePipelineBenchmark}), Solr's vector search at
  * size ({@link dev.cir.bench.SolrBenchmark}) and concurrent query load ({@link
- * dev.cir.bench.LoadBenchmark}, {@link dev.cir.bench.LoadTest}).
+ * dev.cir.bench.LoadBenchmark}, {@link dev.cir.bench.LoadTest}), and the untrained floor of retrieval ({@link
+ * dev.cir.bench.EvalBenchmark}).
  *
  * <p>This module depends on the libraries it measures and none of them depends on it; the command line
  * runs it.

@@ -1,18 +1,25 @@
 package dev.cir.cli;
 
 import dev.cir.bench.EncoderBenchmark;
+import dev.cir.bench.EvalBenchmark;
+import dev.cir.bench.ImagePipelineBenchmark;
 import dev.cir.bench.LoadBenchmark;
 import dev.cir.bench.LoadTest;
 import dev.cir.bench.SolrBenchmark;
+import dev.cir.bench.TrainingBenchmark;
 import dev.cir.clip.io.AtomicFiles;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,6 +40,64 @@ final class BenchCommand implements Runnable {
     throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a benchmark is required: encode, eval, solr, load, train or images");
   }
 
+  /**
+   * A benchmark subcommand: measures, prints its Markdown report on stdout (progress on stderr) and,
+   * with {@code --out}, writes it to a file, or into a folder as a dated file of its own.
+   */
+  abstract static class Bench implements Callable<Integer> {
+    @Option(names = "--out", paramLabel = "FILE|DIR",
+        description = "Also write the report as Markdown: to FILE, or into the folder DIR as YYYY-MM-DD-bench-NAME.md (a new file for each run).")
+    Path outFile;
+
+    final PrintWriter out;
+    final PrintWriter err;
+    private final String name;
+
+    Bench(PrintWriter out, PrintWriter err, String name) {
+      this.out = out;
+      this.err = err;
+      this.name = name;
+    }
+
+    /** Runs the benchmark, reporting progress line by line; returns the Markdown report. */
+    abstract String measure(Consumer<String> progress) throws Exception;
+
+    @Override
+    public final Integer call() throws Exception {
+      String md =
+          measure(
+              line -> {
+                err.println(line);
+                err.flush();
+              });
+      out.println(md);
+      out.flush();
+      if (outFile != null) {
+        Path file = reportFile(outFile, name, LocalDate.now(ZoneOffset.UTC));
+        AtomicFiles.writeString(file, md.endsWith("\n") ? md : md + "\n");
+        err.println("wrote " + file);
+        err.flush();
+      }
+      return 0;
+    }
+  }
+
+  /**
+   * Where a report goes: {@code out} itself, or, when {@code out} is a folder, {@code
+   * DATE-bench-NAME.md} in it ({@code -2}, {@code -3}, ... when the day already has one).
+   */
+  static Path reportFile(Path out, String name, LocalDate date) {
+    if (!Files.isDirectory(out)) {
+      return out;
+    }
+    String stem = date + "-bench-" + name;
+    Path file = out.resolve(stem + ".md");
+    for (int n = 2; Files.exists(file); n++) {
+      file = out.resolve(stem + "-" + n + ".md");
+    }
+    return file;
+  }
+
   @Command(
       name = "encode",
       mixinStandardHelpOptions = true,
@@ -40,7 +105,7 @@ final class BenchCommand implements Runnable {
         "Image throughput and caption latency of full-size CLIP towers with random weights, against this",
         "machine's float32 matrix-multiply rate through the same engine."
       })
-  static final class Encode implements Callable<Integer> {
+  static final class Encode extends Bench {
     @Option(names = "--models", split = ",", paramLabel = "ARCH", description = "Architectures (default: ${DEFAULT-VALUE}).")
     List<String> models = List.of("ViT-B/32", "RN50x4");
 
@@ -53,35 +118,15 @@ final class BenchCommand implements Runnable {
     @Option(names = "--text-runs", paramLabel = "N", description = "Timed captions per length (default: ${DEFAULT-VALUE}).")
     int textRuns = 60;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Also write the report as Markdown.")
-    Path outFile;
-
-    private final PrintWriter out;
-    private final PrintWriter err;
-
     @Inject
     Encode(@Named("out") PrintWriter out, @Named("err") PrintWriter err) {
-      this.out = out;
-      this.err = err;
+      super(out, err, "encode");
     }
 
     @Override
-    public Integer call() throws IOException {
+    String measure(Consumer<String> progress) {
       EncoderBenchmark.Settings s = new EncoderBenchmark.Settings(models, Arrays.copyOf(batches, batches.length), imageRuns, textRuns, 2048);
-      EncoderBenchmark.Report r =
-          EncoderBenchmark.run(
-              s,
-              line -> {
-                err.println(line);
-                err.flush();
-              });
-      String md = r.toMarkdown();
-      out.println(md);
-      out.flush();
-      if (outFile != null) {
-        AtomicFiles.writeString(outFile, md);
-      }
-      return 0;
+      return EncoderBenchmark.run(s, progress).toMarkdown();
     }
   }
 
@@ -92,7 +137,7 @@ final class BenchCommand implements Runnable {
         "The four retrieval modes (image only, text only, sum, Combiner) of a random-weight tiny bundle on the",
         "synthetic dataset's test split, with gallery and query speed: the floor every trained model must beat."
       })
-  static final class Eval implements Callable<Integer> {
+  static final class Eval extends Bench {
     @Option(names = "--work", paramLabel = "DIR", description = "Folder for the dataset and the bundle (default: ${DEFAULT-VALUE}).")
     Path work = Path.of("work", "bench-eval");
 
@@ -102,61 +147,14 @@ final class BenchCommand implements Runnable {
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the dataset and the weights (default: ${DEFAULT-VALUE}).")
     long seed = 0;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Also write the report as Markdown.")
-    Path outFile;
-
-    private final PrintWriter out;
-
     @Inject
-    Eval(@Named("out") PrintWriter out) {
-      this.out = out;
+    Eval(@Named("out") PrintWriter out, @Named("err") PrintWriter err) {
+      super(out, err, "eval");
     }
 
     @Override
-    public Integer call() throws IOException {
-      Path data = work.resolve("synth-" + size + "-" + seed);
-      if (!java.nio.file.Files.isDirectory(data.resolve("test"))) {
-        dev.cir.eval.synth.SyntheticDataset.generate(
-                dev.cir.eval.synth.SyntheticDataset.Options.defaults().withSize(size).withSeed(seed))
-            .writeTo(data);
-      }
-      dev.cir.eval.data.JsonlReader reader = new dev.cir.eval.data.JsonlReader(data);
-      dev.cir.clip.text.CaptionVocabulary vocab =
-          dev.cir.clip.text.CaptionVocabulary.builder().build(dev.cir.eval.data.DatasetTexts.of(reader, "train"));
-      Path tokenizer = work.resolve("tokenizer.json");
-      vocab.writeTokenizerJson(tokenizer);
-      dev.cir.clip.model.ClipConfig config = dev.cir.clip.model.ClipConfig.tiny(vocab.size());
-      Path bundleDir = work.resolve("random-tiny-" + seed);
-      dev.cir.clip.bundle.ModelBundle bundle =
-          dev.cir.clip.bundle.BundleWriter.writeRandom(bundleDir, "tiny", config, tokenizer, true, seed, java.util.Map.of("created_by", "cir bench eval"));
-      try (dev.cir.clip.encoder.CirEncoder enc =
-          dev.cir.clip.encoder.CirEncoder.open(bundle, dev.cir.clip.encoder.EncoderOptions.defaults())) {
-        dev.cir.eval.validate.DatasetValidation.Outcome o =
-            new dev.cir.eval.validate.DatasetValidation(enc, null, dev.cir.eval.progress.ProgressReporter.console(System.err))
-                .run(
-                    dev.cir.eval.validate.DatasetValidation.Kind.JSONL, data, "test", List.of(),
-                    dev.cir.eval.validate.CompositionEvaluator.availableModes(enc), null);
-        StringBuilder md = new StringBuilder();
-        md.append(String.format(java.util.Locale.ROOT,
-            "Synthetic dataset: %d triplets, seed %d; test split: %d queries, gallery of %d images. Bundle: %s, random"
-                + " weights (seed %d).%n%n", size, seed, o.queries(), o.galleryImages(), config, seed));
-        md.append("| mode | R@1 | R@5 | R@10 | R@50 | Rsubset@1 | Rsubset@2 | Rsubset@3 |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        for (var e : o.reports().entrySet()) {
-          var m = e.getValue().metrics();
-          md.append(String.format(java.util.Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |%n",
-              e.getKey().id(), m.get("recall@1"), m.get("recall@5"), m.get("recall@10"), m.get("recall@50"),
-              m.get("recall_subset@1"), m.get("recall_subset@2"), m.get("recall_subset@3")));
-        }
-        md.append(String.format(java.util.Locale.ROOT,
-            "%nSpeed: gallery %.1f images/s (decode, preprocess, encode), queries %.1f/s (text encoding, fusion, ranking).%n"
-                + "Machine: %s%n", o.galleryImagesPerSecond(), o.queriesPerSecond(), dev.cir.bench.MachineDescription.describe()));
-        out.print(md);
-        out.flush();
-        if (outFile != null) {
-          AtomicFiles.writeString(outFile, md.toString());
-        }
-      }
-      return 0;
+    String measure(Consumer<String> progress) throws IOException {
+      return EvalBenchmark.run(work, size, seed);
     }
   }
 
@@ -167,7 +165,7 @@ final class BenchCommand implements Runnable {
         "{!cir} against {!knn} on the same vectors in a real Solr with the cir configset: p50 / p99 latency,",
         "the overhead against the text-encoding time, and HNSW recall@10 against exact search."
       })
-  static final class Solr implements Callable<Integer> {
+  static final class Solr extends Bench {
     @Option(names = "--sizes", split = ",", paramLabel = "N", description = "Index sizes, measured in turn (default: ${DEFAULT-VALUE}).")
     List<Integer> sizes = List.of(100_000, 1_000_000);
 
@@ -190,39 +188,19 @@ final class BenchCommand implements Runnable {
     @Option(names = "--work", paramLabel = "DIR", description = "Folder for the bundle and the Solr home (default: ${DEFAULT-VALUE}).")
     Path work = Path.of("work", "bench-solr");
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Also write the report as Markdown.")
-    Path outFile;
-
-    private final PrintWriter out;
-    private final PrintWriter err;
-
     @Inject
     Solr(@Named("out") PrintWriter out, @Named("err") PrintWriter err) {
-      this.out = out;
-      this.err = err;
+      super(out, err, "solr");
     }
 
     @Override
-    public Integer call() throws Exception {
+    String measure(Consumer<String> progress) throws Exception {
       List<Integer> sorted = sizes.stream().sorted().toList();
       java.util.TreeSet<Integer> topK = new java.util.TreeSet<>(recallTopK);
       topK.add(SolrBenchmark.DEFAULT_TOP_K);
       SolrBenchmark.Settings s =
           new SolrBenchmark.Settings(sorted, 512, queries, warmup, recallQueries, List.copyOf(topK), 2000, bundle, work);
-      String md =
-          new SolrBenchmark(
-                  s,
-                  line -> {
-                    err.println(line);
-                    err.flush();
-                  })
-              .run();
-      out.println(md);
-      out.flush();
-      if (outFile != null) {
-        AtomicFiles.writeString(outFile, md);
-      }
-      return 0;
+      return new SolrBenchmark(s, progress).run();
     }
   }
 
@@ -235,7 +213,7 @@ final class BenchCommand implements Runnable {
         "each --max-batch, every --clients count in turn, new captions only, against the ceiling of this machine's",
         "float32 GEMM rate. With --solr: one run against that Solr (cir solr)."
       })
-  static final class Load implements Callable<Integer> {
+  static final class Load extends Bench {
     @Option(names = "--solr", paramLabel = "URL", description = "A running Solr's base URL (default: start one per --max-batch).")
     String solr;
 
@@ -276,28 +254,16 @@ final class BenchCommand implements Runnable {
     @Option(names = "--words", split = ",", paramLabel = "W", description = "With --solr: caption words (default: the demo's).")
     List<String> words = List.of("make", "it", "blue", "red", "green", "a", "circle", "square", "triangle", "cross");
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Also write the report as Markdown.")
-    Path outFile;
-
-    private final PrintWriter out;
-    private final PrintWriter err;
-
     @Inject
     Load(@Named("out") PrintWriter out, @Named("err") PrintWriter err) {
-      this.out = out;
-      this.err = err;
+      super(out, err, "load");
     }
 
     @Override
-    public Integer call() throws Exception {
+    String measure(Consumer<String> progress) throws Exception {
       if (clients.stream().anyMatch(c -> c < 1) || seconds < 1 || maxBatch.stream().anyMatch(m -> m < 1)) {
         throw new IllegalArgumentException("--clients, --max-batch and --seconds must be at least 1");
       }
-      java.util.function.Consumer<String> progress =
-          line -> {
-            err.println(line);
-            err.flush();
-          };
       String md;
       if (solr != null) {
         StringBuilder b = new StringBuilder();
@@ -309,12 +275,7 @@ final class BenchCommand implements Runnable {
       } else {
         md = new LoadBenchmark(new LoadBenchmark.Settings(bundle, work, maxBatch, clients, seconds, warmup, docs, predictors), progress).run();
       }
-      out.println(md);
-      out.flush();
-      if (outFile != null) {
-        AtomicFiles.writeString(outFile, md);
-      }
-      return 0;
+      return md;
     }
   }
 
@@ -326,7 +287,7 @@ final class BenchCommand implements Runnable {
         "epoch recomputing the frozen CLIP features of every batch (CLIP4Cir's way), and one stage-1 update at",
         "full ViT-B/32 size."
       })
-  static final class Train implements Callable<Integer> {
+  static final class Train extends Bench {
     @Option(names = "--work", paramLabel = "DIR", description = "Folder for the dataset and the bundle (default: ${DEFAULT-VALUE}).")
     Path work = Path.of("work", "bench-train");
 
@@ -348,34 +309,16 @@ final class BenchCommand implements Runnable {
     @Option(names = "--stage1-runs", paramLabel = "N", description = "Timed stage-1 updates after one warm-up (default: ${DEFAULT-VALUE}).")
     int stage1Runs = 3;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Also write the report as Markdown.")
-    Path outFile;
-
-    private final PrintWriter out;
-    private final PrintWriter err;
-
     @Inject
     Train(@Named("out") PrintWriter out, @Named("err") PrintWriter err) {
-      this.out = out;
-      this.err = err;
+      super(out, err, "train");
     }
 
     @Override
-    public Integer call() throws IOException {
-      dev.cir.bench.TrainingBenchmark.Report r =
-          dev.cir.bench.TrainingBenchmark.run(
-              new dev.cir.bench.TrainingBenchmark.Settings(work, size, seed, combinerBatch, stage1Batch, stage1Runs, stage1Arch),
-              line -> {
-                err.println(line);
-                err.flush();
-              });
-      String md = r.toMarkdown();
-      out.println(md);
-      out.flush();
-      if (outFile != null) {
-        AtomicFiles.writeString(outFile, md);
-      }
-      return 0;
+    String measure(Consumer<String> progress) throws IOException {
+      return TrainingBenchmark.run(
+              new TrainingBenchmark.Settings(work, size, seed, combinerBatch, stage1Batch, stage1Runs, stage1Arch), progress)
+          .toMarkdown();
     }
   }
 
@@ -386,7 +329,7 @@ final class BenchCommand implements Runnable {
         "The streamed training-image pipeline (train clip --image-cache none): images/s from files to batches of",
         "model inputs with each number of decode workers, for each JSONL dataset's training images at their own size."
       })
-  static final class Images implements Callable<Integer> {
+  static final class Images extends Bench {
     @Option(names = "--root", required = true, split = ",", paramLabel = "DIR[,DIR...]", description = "JSONL datasets (cir dataset synth --image-size PX).")
     List<Path> roots;
 
@@ -399,33 +342,14 @@ final class BenchCommand implements Runnable {
     @Option(names = "--batch", paramLabel = "N", description = "Images per batch (default: ${DEFAULT-VALUE}).")
     int batch = 64;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Also write the report as Markdown.")
-    Path outFile;
-
-    private final PrintWriter out;
-    private final PrintWriter err;
-
     @Inject
     Images(@Named("out") PrintWriter out, @Named("err") PrintWriter err) {
-      this.out = out;
-      this.err = err;
+      super(out, err, "images");
     }
 
     @Override
-    public Integer call() throws IOException {
-      String md =
-          dev.cir.bench.ImagePipelineBenchmark.run(
-              new dev.cir.bench.ImagePipelineBenchmark.Settings(roots, workers, images, batch),
-              line -> {
-                err.println(line);
-                err.flush();
-              });
-      out.println(md);
-      out.flush();
-      if (outFile != null) {
-        AtomicFiles.writeString(outFile, md);
-      }
-      return 0;
+    String measure(Consumer<String> progress) throws IOException {
+      return ImagePipelineBenchmark.run(new ImagePipelineBenchmark.Settings(roots, workers, images, batch), progress);
     }
   }
 }
