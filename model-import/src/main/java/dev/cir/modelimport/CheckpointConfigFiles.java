@@ -1,17 +1,15 @@
 package dev.cir.modelimport;
 
 import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import dev.cir.clip.io.InvalidModelException;
+import dev.cir.clip.io.JsonBinding;
+import dev.cir.clip.io.JsonBinding.Optional;
 import dev.cir.clip.io.StateDict;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * The configuration files published beside CLIP weights, read into the {@link CheckpointHints} that
@@ -29,25 +27,20 @@ final class CheckpointConfigFiles {
    */
   static CheckpointHints huggingFace(Path configJson) {
     String source = StateDict.describe(configJson);
-    JsonObject root = readJson(configJson);
-    JsonObject vision = section(root, "vision_config", source);
-    JsonObject text = section(root, "text_config", source);
-    String visionAct = string(vision, "hidden_act", CheckpointHints.QUICK_GELU, source);
-    String textAct = string(text, "hidden_act", CheckpointHints.QUICK_GELU, source);
+    HuggingFaceConfig c = read(configJson, HuggingFaceConfig.class);
+    // transformers before 4.x wrote text_config_dict / vision_config_dict
+    HuggingFaceTower vision = firstOr(c.visionConfig(), c.visionConfigDict());
+    HuggingFaceTower text = firstOr(c.textConfig(), c.textConfigDict());
+    String visionAct = orDefault(vision.hiddenAct(), CheckpointHints.QUICK_GELU);
+    String textAct = orDefault(text.hiddenAct(), CheckpointHints.QUICK_GELU);
     if (!visionAct.equals(textAct)) {
       throw new InvalidModelException(
-          source
-              + ": the towers use different activations ("
-              + visionAct
-              + ", "
-              + textAct
+          source + ": the towers use different activations (" + visionAct + ", " + textAct
               + "); OpenAI's CLIP architecture uses one for both");
     }
     try {
       return new CheckpointHints(
-          integer(vision, "num_attention_heads", 12, source),
-          integer(text, "num_attention_heads", 8, source),
-          visionAct);
+          orDefault(vision.numAttentionHeads(), 12), orDefault(text.numAttentionHeads(), 8), visionAct);
     } catch (IllegalArgumentException e) {
       throw new InvalidModelException(source + ": " + e.getMessage(), e);
     }
@@ -60,77 +53,60 @@ final class CheckpointConfigFiles {
    */
   static CheckpointHints openClip(Path configJson) {
     String source = StateDict.describe(configJson);
-    JsonObject model = section(readJson(configJson), "model_cfg", source);
-    JsonObject vision = section(model, "vision_cfg", source);
-    JsonObject text = section(model, "text_cfg", source);
-    JsonElement quick = model.get("quick_gelu");
-    boolean quickGelu = quick != null && quick.isJsonPrimitive() && quick.getAsBoolean();
+    OpenClipModel model = orDefault(read(configJson, OpenClipConfig.class).modelCfg(), new OpenClipModel(null, null, null));
+    OpenClipVision vision = orDefault(model.visionCfg(), new OpenClipVision(null, null, null));
+    OpenClipText text = orDefault(model.textCfg(), new OpenClipText(null));
     Integer visionHeads = null;
-    JsonElement width = vision.get("width");
-    if (width != null && width.isJsonPrimitive() && width.getAsJsonPrimitive().isNumber()) {
-      int headWidth = integer(vision, "head_width", 64, source);
+    if (vision.width() != null) {
+      int headWidth = orDefault(vision.headWidth(), 64);
       // open_clip model.py: a ModifiedResNet's attention pool has width * 32 / head_width heads
-      boolean resnet = vision.get("layers") != null && vision.get("layers").isJsonArray();
-      visionHeads = (resnet ? width.getAsInt() * 32 : width.getAsInt()) / Math.max(1, headWidth);
+      boolean resnet = vision.layers() != null && vision.layers().isJsonArray();
+      visionHeads = (resnet ? vision.width() * 32 : vision.width()) / Math.max(1, headWidth);
     }
     try {
       return new CheckpointHints(
-          visionHeads,
-          integer(text, "heads", 8, source),
-          quickGelu ? CheckpointHints.QUICK_GELU : CheckpointHints.GELU);
+          visionHeads, orDefault(text.heads(), 8),
+          Boolean.TRUE.equals(model.quickGelu()) ? CheckpointHints.QUICK_GELU : CheckpointHints.GELU);
     } catch (IllegalArgumentException e) {
       throw new InvalidModelException(source + ": " + e.getMessage(), e);
     }
   }
 
-  private static JsonObject readJson(Path file) {
+  /** Hugging Face's {@code config.json}: the parts that say what the tensors do not. */
+  private record HuggingFaceConfig(
+      @Optional HuggingFaceTower visionConfig,
+      @Optional HuggingFaceTower visionConfigDict,
+      @Optional HuggingFaceTower textConfig,
+      @Optional HuggingFaceTower textConfigDict) {}
+
+  private record HuggingFaceTower(@Optional Integer numAttentionHeads, @Optional String hiddenAct) {}
+
+  /** open_clip's {@code open_clip_config.json}. */
+  private record OpenClipConfig(@Optional OpenClipModel modelCfg) {}
+
+  private record OpenClipModel(@Optional Boolean quickGelu, @Optional OpenClipVision visionCfg, @Optional OpenClipText textCfg) {}
+
+  /** {@code layers}: a number for a ViT, a list of four for a ModifiedResNet. */
+  private record OpenClipVision(@Optional Integer width, @Optional Integer headWidth, @Optional JsonElement layers) {}
+
+  private record OpenClipText(@Optional Integer heads) {}
+
+  private static HuggingFaceTower firstOr(HuggingFaceTower a, HuggingFaceTower b) {
+    return a != null ? a : b != null ? b : new HuggingFaceTower(null, null);
+  }
+
+  private static <T> T orDefault(T value, T otherwise) {
+    return value != null ? value : otherwise;
+  }
+
+  private static <R extends Record> R read(Path file, Class<R> type) {
     String source = StateDict.describe(file);
     try {
-      JsonElement parsed = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
-      if (!parsed.isJsonObject()) {
-        throw new InvalidModelException(source + ": not a JSON object");
-      }
-      return parsed.getAsJsonObject();
+      return JsonBinding.read(Files.readString(file, StandardCharsets.UTF_8), type, source, InvalidModelException::new);
     } catch (NoSuchFileException e) {
       throw new InvalidModelException(source + ": file not found", e);
-    } catch (IOException | JsonParseException e) {
-      throw new InvalidModelException(source + ": not a readable JSON file: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new InvalidModelException(source + ": cannot read: " + e.getMessage(), e);
     }
-  }
-
-  private static JsonObject section(JsonObject root, String name, String source) {
-    // transformers before 4.x wrote text_config_dict / vision_config_dict
-    for (String key : List.of(name, name + "_dict")) {
-      JsonElement e = root.get(key);
-      if (e != null && e.isJsonObject()) {
-        return e.getAsJsonObject();
-      }
-      if (e != null && !e.isJsonNull()) {
-        throw new InvalidModelException(source + ": '" + key + "' is not an object");
-      }
-    }
-    return new JsonObject();
-  }
-
-  private static Integer integer(JsonObject o, String key, int otherwise, String source) {
-    JsonElement e = o.get(key);
-    if (e == null || e.isJsonNull()) {
-      return otherwise;
-    }
-    if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-      throw new InvalidModelException(source + ": '" + key + "' is not a number");
-    }
-    return e.getAsInt();
-  }
-
-  private static String string(JsonObject o, String key, String otherwise, String source) {
-    JsonElement e = o.get(key);
-    if (e == null || e.isJsonNull()) {
-      return otherwise;
-    }
-    if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-      throw new InvalidModelException(source + ": '" + key + "' is not a string");
-    }
-    return e.getAsString();
   }
 }

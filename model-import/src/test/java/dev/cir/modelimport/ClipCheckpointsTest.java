@@ -92,6 +92,12 @@ public class ClipCheckpointsTest {
             InvalidModelException.class, () -> CheckpointConfigFiles.huggingFace(config)),
         config,
         "relu");
+    Files.writeString(config, "{\"text_config\": {\"num_attention_heads\": \"eight\"}}");
+    assertMentions(
+        assertThrows(
+            InvalidModelException.class, () -> CheckpointConfigFiles.huggingFace(config)),
+        config,
+        "field 'text_config.num_attention_heads' must be a 32-bit integer, found a string (\"eight\")");
     Files.writeString(config, "[1, 2]");
     assertMentions(
         assertThrows(

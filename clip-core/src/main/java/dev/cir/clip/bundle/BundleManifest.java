@@ -5,9 +5,9 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import dev.cir.clip.io.InvalidModelException;
+import dev.cir.clip.io.JsonBinding;
+import dev.cir.clip.io.JsonBinding.Optional;
 import dev.cir.clip.model.Activation;
 import dev.cir.clip.model.ClipConfig;
 import dev.cir.clip.text.PromptTemplate;
@@ -197,107 +197,98 @@ public record BundleManifest(
    *     inconsistent
    */
   public static BundleManifest parse(String json, String source) {
-    JsonObject o;
-    try {
-      JsonElement e = JsonParser.parseString(json);
-      if (!e.isJsonObject()) {
-        throw new InvalidModelException(source + ": not a JSON object");
-      }
-      o = e.getAsJsonObject();
-    } catch (JsonParseException e) {
-      throw new InvalidModelException(source + ": not valid JSON: " + e.getMessage(), e);
+    JsonObject o = JsonBinding.object(JsonBinding.parse(json, source, InvalidModelException::new), source, InvalidModelException::new);
+    JsonElement format = o.get("format");
+    if (!JsonBinding.isString(format) || !"cir-bundle".equals(format.getAsString())) {
+      throw new InvalidModelException(source + ": not a model bundle manifest (\"format\": \"cir-bundle\" missing)");
     }
-    try {
-      if (!o.has("format") || !"cir-bundle".equals(o.get("format").getAsString())) {
-        throw new InvalidModelException(source + ": not a model bundle manifest (\"format\": \"cir-bundle\" missing)");
-      }
-      int version = o.get("format_version").getAsInt();
-      if (version != FORMAT_VERSION) {
-        throw new InvalidModelException(
-            source + ": bundle format version " + version + " is not supported (this build reads version "
-                + FORMAT_VERSION + "); re-create the bundle with 'cir import' or a matching release");
-      }
-      JsonObject a = o.getAsJsonObject("architecture");
-      JsonArray layersJson = a.getAsJsonArray("vision_layers");
-      int[] layers = new int[layersJson.size()];
-      for (int i = 0; i < layers.length; i++) {
-        layers[i] = layersJson.get(i).getAsInt();
-      }
-      ClipConfig config =
-          new ClipConfig(
-              a.get("embed_dim").getAsInt(),
-              a.get("image_resolution").getAsInt(),
-              layers,
-              a.get("vision_width").getAsInt(),
-              a.get("vision_patch_size").getAsInt(),
-              a.get("vision_heads").getAsInt(),
-              a.get("context_length").getAsInt(),
-              a.get("vocab_size").getAsInt(),
-              a.get("transformer_width").getAsInt(),
-              a.get("transformer_heads").getAsInt(),
-              a.get("transformer_layers").getAsInt(),
-              Activation.parse(a.get("activation").getAsString()));
-      JsonObject pre = o.getAsJsonObject("preprocess");
-      JsonObject files = o.getAsJsonObject("files");
-      int[] sizes = null;
-      if (o.has("combiner") && o.get("combiner").isJsonObject()) {
-        JsonObject c = o.getAsJsonObject("combiner");
-        sizes =
-            new int[] {
-              c.get("feature_dim").getAsInt(), c.get("projection_dim").getAsInt(), c.get("hidden_dim").getAsInt()
-            };
-      }
-      InversionSpec inversion = null;
-      if (o.has("inversion") && o.get("inversion").isJsonObject()) {
-        JsonObject v = o.getAsJsonObject("inversion");
-        String placeholder = v.has("placeholder") ? v.get("placeholder").getAsString() : PromptTemplate.PLACEHOLDER;
-        if (!PromptTemplate.PLACEHOLDER.equals(placeholder)) {
-          throw new InvalidModelException(
-              source + ": inversion placeholder '" + placeholder + "' is not supported; this build reads '"
-                  + PromptTemplate.PLACEHOLDER + "'");
-        }
-        if (!files.has("inversion")) {
-          throw new InvalidModelException(source + ": \"inversion\" is described but \"files\" names no inversion file");
-        }
-        try {
-          inversion =
-              new InversionSpec(
-                  files.get("inversion").getAsString(), v.get("feature_dim").getAsInt(), v.get("hidden_dim").getAsInt(),
-                  v.get("token_dim").getAsInt(), v.get("hidden_layers").getAsInt(), v.get("template").getAsString());
-        } catch (IllegalArgumentException e) {
-          throw new InvalidModelException(source + ": inversion: " + e.getMessage(), e);
-        }
-      }
-      Map<String, String> checksums = new LinkedHashMap<>();
-      if (o.has("checksums") && o.get("checksums").isJsonObject()) {
-        for (Map.Entry<String, JsonElement> e : o.getAsJsonObject("checksums").entrySet()) {
-          checksums.put(e.getKey(), e.getValue().getAsString());
-        }
-      }
-      Map<String, String> provenance = new LinkedHashMap<>();
-      if (o.has("provenance") && o.get("provenance").isJsonObject()) {
-        for (Map.Entry<String, JsonElement> e : o.getAsJsonObject("provenance").entrySet()) {
-          provenance.put(e.getKey(), e.getValue().isJsonPrimitive() ? e.getValue().getAsString() : e.getValue().toString());
-        }
-      }
-      return new BundleManifest(
-          version,
-          o.has("name") ? o.get("name").getAsString() : null,
-          config,
-          pre.get("name").getAsString(),
-          pre.has("target_ratio") ? pre.get("target_ratio").getAsDouble() : 1.25,
-          files.get("clip").getAsString(),
-          files.get("tokenizer").getAsString(),
-          files.has("combiner") ? files.get("combiner").getAsString() : null,
-          sizes,
-          checksums,
-          provenance,
-          inversion);
-    } catch (InvalidModelException e) {
-      throw e;
-    } catch (RuntimeException e) {
+    JsonElement version = o.get("format_version");
+    if (version != null && version.isJsonPrimitive() && version.getAsJsonPrimitive().isNumber()
+        && version.getAsDouble() != FORMAT_VERSION) {
       throw new InvalidModelException(
-          source + ": incomplete or malformed manifest (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+          source + ": bundle format version " + version.getAsString() + " is not supported (this build reads version "
+              + FORMAT_VERSION + "); re-create the bundle with 'cir import' or a matching release");
     }
+    ManifestJson m = JsonBinding.bind(o, ManifestJson.class, source, InvalidModelException::new);
+    ArchitectureJson a = m.architecture();
+    ClipConfig config;
+    try {
+      config =
+          new ClipConfig(
+              a.embedDim(), a.imageResolution(), a.visionLayers(), a.visionWidth(), a.visionPatchSize(), a.visionHeads(),
+              a.contextLength(), a.vocabSize(), a.transformerWidth(), a.transformerHeads(), a.transformerLayers(),
+              Activation.parse(a.activation()));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidModelException(source + ": field 'architecture': " + e.getMessage(), e);
+    }
+    int[] sizes =
+        m.combiner() == null
+            ? null
+            : new int[] {m.combiner().featureDim(), m.combiner().projectionDim(), m.combiner().hiddenDim()};
+    if ((m.files().combiner() == null) != (sizes == null)) {
+      throw new InvalidModelException(source + ": a Combiner needs both \"files\".\"combiner\" and \"combiner\" with its sizes");
+    }
+    InversionSpec inversion = null;
+    if (m.inversion() != null) {
+      InversionJson v = m.inversion();
+      String placeholder = v.placeholder() != null ? v.placeholder() : PromptTemplate.PLACEHOLDER;
+      if (!PromptTemplate.PLACEHOLDER.equals(placeholder)) {
+        throw new InvalidModelException(
+            source + ": inversion placeholder '" + placeholder + "' is not supported; this build reads '"
+                + PromptTemplate.PLACEHOLDER + "'");
+      }
+      if (m.files().inversion() == null) {
+        throw new InvalidModelException(source + ": \"inversion\" is described but \"files\" names no inversion file");
+      }
+      try {
+        inversion =
+            new InversionSpec(m.files().inversion(), v.featureDim(), v.hiddenDim(), v.tokenDim(), v.hiddenLayers(), v.template());
+      } catch (IllegalArgumentException e) {
+        throw new InvalidModelException(source + ": inversion: " + e.getMessage(), e);
+      }
+    }
+    Map<String, String> provenance = new LinkedHashMap<>();
+    if (m.provenance() != null) {
+      m.provenance().forEach((k, e) -> provenance.put(k, e.isJsonPrimitive() ? e.getAsString() : e.toString()));
+    }
+    return new BundleManifest(
+        m.formatVersion(), m.name(), config, m.preprocess().name(),
+        m.preprocess().targetRatio() != null ? m.preprocess().targetRatio() : 1.25, m.files().clip(), m.files().tokenizer(),
+        m.files().combiner(), sizes, m.checksums(), provenance, inversion);
   }
+
+  /** {@code bundle.json} as written by {@link #toJson}; the JSON names are these in snake_case. */
+  private record ManifestJson(
+      String format,
+      int formatVersion,
+      @Optional String name,
+      ArchitectureJson architecture,
+      PreprocessJson preprocess,
+      FilesJson files,
+      @Optional CombinerJson combiner,
+      @Optional InversionJson inversion,
+      @Optional Map<String, String> checksums,
+      @Optional Map<String, JsonElement> provenance) {}
+
+  private record ArchitectureJson(
+      int embedDim,
+      int imageResolution,
+      int[] visionLayers,
+      int visionWidth,
+      int visionPatchSize,
+      int visionHeads,
+      int contextLength,
+      int vocabSize,
+      int transformerWidth,
+      int transformerHeads,
+      int transformerLayers,
+      String activation) {}
+
+  private record PreprocessJson(String name, @Optional Double targetRatio) {}
+
+  private record FilesJson(String clip, String tokenizer, @Optional String combiner, @Optional String inversion) {}
+
+  private record CombinerJson(int featureDim, int projectionDim, int hiddenDim) {}
+
+  private record InversionJson(int featureDim, int hiddenDim, int tokenDim, int hiddenLayers, String template, @Optional String placeholder) {}
 }
