@@ -125,6 +125,22 @@ public final class JsonBinding {
     return e.getAsJsonArray();
   }
 
+  /** Every element of a JSON array as a string; {@code what} (file and field) begins the error. */
+  public static List<String> stringList(JsonElement e, String what, Errors errors) {
+    if (e == null || !e.isJsonArray()) {
+      throw errors.error(what + " must be a list of strings, found " + describe(e), null);
+    }
+    JsonArray a = e.getAsJsonArray();
+    List<String> out = new ArrayList<>(a.size());
+    for (int i = 0; i < a.size(); i++) {
+      if (!isString(a.get(i))) {
+        throw errors.error(what + " must be a list of strings, element " + i + " is " + describe(a.get(i)), null);
+      }
+      out.add(a.get(i).getAsString());
+    }
+    return out;
+  }
+
   public static boolean isString(JsonElement e) {
     return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString();
   }
@@ -168,37 +184,64 @@ public final class JsonBinding {
     return b.toString();
   }
 
+  /** What binding a record type needs, found once per type. */
+  private record Shape(Constructor<?> constructor, String[] keys, Type[] types, boolean[] optional) {
+    static Shape of(Class<?> type) {
+      RecordComponent[] components = type.getRecordComponents();
+      String[] keys = new String[components.length];
+      Type[] types = new Type[components.length];
+      Class<?>[] raw = new Class<?>[components.length];
+      boolean[] optional = new boolean[components.length];
+      for (int i = 0; i < components.length; i++) {
+        RecordComponent c = components[i];
+        Name n = c.getAnnotation(Name.class);
+        keys[i] = n != null ? n.value() : snakeCase(c.getName());
+        types[i] = c.getGenericType();
+        raw[i] = c.getType();
+        optional[i] = c.getAnnotation(Optional.class) != null;
+        if (optional[i] && raw[i].isPrimitive()) {
+          throw new IllegalStateException(type.getName() + "." + c.getName() + " is optional but primitive");
+        }
+      }
+      try {
+        Constructor<?> ctor = type.getDeclaredConstructor(raw);
+        ctor.setAccessible(true);
+        return new Shape(ctor, keys, types, optional);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("cannot bind " + type.getName(), e);
+      }
+    }
+  }
+
+  private static final ClassValue<Shape> SHAPES =
+      new ClassValue<>() {
+        @Override
+        protected Shape computeValue(Class<?> type) {
+          return Shape.of(type);
+        }
+      };
+
   private Object record(JsonElement json, Class<?> type, String path) {
     if (json == null || !json.isJsonObject()) {
       throw error(path.isEmpty() ? where + ": expected a JSON object, found " + describe(json) : field(path) + " must be an object, found " + describe(json));
     }
     JsonObject o = json.getAsJsonObject();
-    RecordComponent[] components = type.getRecordComponents();
-    Object[] values = new Object[components.length];
-    Class<?>[] types = new Class<?>[components.length];
-    for (int i = 0; i < components.length; i++) {
-      RecordComponent c = components[i];
-      types[i] = c.getType();
-      Name n = c.getAnnotation(Name.class);
-      String key = n != null ? n.value() : snakeCase(c.getName());
+    Shape shape = SHAPES.get(type);
+    Object[] values = new Object[shape.keys().length];
+    for (int i = 0; i < values.length; i++) {
+      String key = shape.keys()[i];
       String at = path.isEmpty() ? key : path + "." + key;
       JsonElement e = o.get(key);
       if (e == null || e.isJsonNull()) {
-        if (c.getAnnotation(Optional.class) == null) {
+        if (!shape.optional()[i]) {
           throw error(where + ": missing field '" + at + "'");
         }
-        if (c.getType().isPrimitive()) {
-          throw new IllegalStateException(type.getName() + "." + c.getName() + " is optional but primitive");
-        }
-        values[i] = null;
       } else {
-        values[i] = value(e, c.getGenericType(), at);
+        values[i] = value(e, shape.types()[i], at);
       }
     }
     try {
-      Constructor<?> ctor = type.getDeclaredConstructor(types);
-      ctor.setAccessible(true);
-      return ctor.newInstance(values);
+      return shape.constructor().newInstance(values);
     } catch (InvocationTargetException e) {
       if (e.getCause() instanceof IllegalArgumentException iae) {
         throw errors.error((path.isEmpty() ? where : field(path)) + ": " + iae.getMessage(), iae);
@@ -259,17 +302,16 @@ public final class JsonBinding {
     }
     if (type instanceof ParameterizedType p && p.getRawType() == List.class) {
       Type element = p.getActualTypeArguments()[0];
+      if (element == String.class) {
+        return Collections.unmodifiableList(stringList(e, field(path), errors));
+      }
       if (!e.isJsonArray()) {
         throw error(field(path) + " must be " + listOf(element) + ", found " + describe(e));
       }
       JsonArray a = e.getAsJsonArray();
       List<Object> out = new ArrayList<>(a.size());
       for (int i = 0; i < a.size(); i++) {
-        JsonElement x = a.get(i);
-        if (element == String.class && !isString(x)) {
-          throw error(field(path) + " must be a list of strings, element " + i + " is " + describe(x));
-        }
-        out.add(value(x, element, path + "[" + i + "]"));
+        out.add(value(a.get(i), element, path + "[" + i + "]"));
       }
       return Collections.unmodifiableList(out);
     }

@@ -3,9 +3,9 @@ package dev.cir.clip.text;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import dev.cir.clip.io.InvalidModelException;
+import dev.cir.clip.io.JsonBinding;
+import dev.cir.clip.io.JsonBinding.Optional;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -87,24 +87,27 @@ final class TokenizerJson {
     } catch (IOException e) {
       throw new InvalidModelException(source + ": cannot read tokenizer file: " + e, e);
     }
-    JsonObject root;
-    try {
-      JsonElement parsed = JsonParser.parseString(json);
-      if (!parsed.isJsonObject()) {
-        throw new InvalidModelException(source + ": not a tokenizer.json (not a JSON object)");
-      }
-      root = parsed.getAsJsonObject();
-    } catch (JsonParseException e) {
-      throw new InvalidModelException(source + ": not valid JSON: " + e.getMessage(), e);
+    JsonElement parsed = JsonBinding.parse(json, source, InvalidModelException::new);
+    if (!parsed.isJsonObject()) {
+      throw new InvalidModelException(source + ": not a tokenizer.json (not a JSON object)");
     }
+    JsonObject root = parsed.getAsJsonObject();
     try {
       return of(source, json, root);
-    } catch (ClassCastException | IllegalStateException | NumberFormatException e) {
-      // Gson's typed getters throw these when a field has the wrong JSON type
+    } catch (ClassCastException | IllegalStateException | UnsupportedOperationException e) {
+      // the pipeline's optional parts are walked leniently; a part of the wrong shape lands here
       throw new InvalidModelException(
           source + ": not a Hugging Face tokenizer.json (" + e.getMessage() + ")", e);
     }
   }
+
+  /** The parts of {@code tokenizer.json} that give token ids. */
+  private record TokenizerFile(TokenizerModel model, @Optional List<AddedToken> addedTokens) {}
+
+  /** {@code vocab}: token → id (BPE, WordLevel, WordPiece), or [piece, score] pairs (Unigram). */
+  private record TokenizerModel(JsonElement vocab) {}
+
+  private record AddedToken(long id, String content) {}
 
   private static TokenizerJson of(String source, String json, JsonObject root) {
     JsonObject model = object(root, "model");
@@ -112,32 +115,41 @@ final class TokenizerJson {
       throw new InvalidModelException(
           source + ": not a Hugging Face tokenizer.json (no \"model\" object)");
     }
-    Map<String, Long> ids = new HashMap<>();
-    long largest = -1;
     JsonElement vocab = model.get("vocab");
-    if (vocab != null && vocab.isJsonObject()) {
-      for (Map.Entry<String, JsonElement> e : vocab.getAsJsonObject().entrySet()) {
-        long id = e.getValue().getAsLong();
-        ids.put(e.getKey(), id);
-        largest = Math.max(largest, id);
-      }
-    } else if (vocab != null && vocab.isJsonArray()) {
-      // Unigram: [piece, score] pairs, the id is the position
-      JsonArray pieces = vocab.getAsJsonArray();
-      for (int i = 0; i < pieces.size(); i++) {
-        ids.put(pieces.get(i).getAsJsonArray().get(0).getAsString(), (long) i);
-      }
-      largest = pieces.size() - 1;
-    } else {
+    if (vocab == null || !(vocab.isJsonObject() || vocab.isJsonArray())) {
       throw new InvalidModelException(
           source + ": not a Hugging Face tokenizer.json (the model has no \"vocab\")");
     }
-    JsonElement added = root.get("added_tokens");
-    if (added != null && added.isJsonArray()) {
-      for (JsonElement t : added.getAsJsonArray()) {
-        long id = t.getAsJsonObject().get("id").getAsLong();
-        ids.put(t.getAsJsonObject().get("content").getAsString(), id);
-        largest = Math.max(largest, id);
+    TokenizerFile file = JsonBinding.bind(root, TokenizerFile.class, source, InvalidModelException::new);
+    Map<String, Long> ids = new HashMap<>();
+    long largest = -1;
+    if (vocab.isJsonObject()) {
+      for (Map.Entry<String, JsonElement> e : vocab.getAsJsonObject().entrySet()) {
+        JsonElement v = e.getValue();
+        if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber() || v.getAsDouble() != Math.rint(v.getAsDouble())) {
+          throw new InvalidModelException(
+              source + ": field 'model.vocab." + e.getKey() + "' must be an integer, found " + JsonBinding.describe(v));
+        }
+        ids.put(e.getKey(), v.getAsLong());
+        largest = Math.max(largest, v.getAsLong());
+      }
+    } else {
+      // Unigram: [piece, score] pairs, the id is the position
+      JsonArray pieces = vocab.getAsJsonArray();
+      for (int i = 0; i < pieces.size(); i++) {
+        JsonElement p = pieces.get(i);
+        if (!p.isJsonArray() || p.getAsJsonArray().isEmpty() || !JsonBinding.isString(p.getAsJsonArray().get(0))) {
+          throw new InvalidModelException(
+              source + ": field 'model.vocab[" + i + "]' must be a [piece, score] pair, found " + JsonBinding.describe(p));
+        }
+        ids.put(p.getAsJsonArray().get(0).getAsString(), (long) i);
+      }
+      largest = pieces.size() - 1;
+    }
+    if (file.addedTokens() != null) {
+      for (AddedToken t : file.addedTokens()) {
+        ids.put(t.content(), t.id());
+        largest = Math.max(largest, t.id());
       }
     }
     if (largest < 0 || largest >= Integer.MAX_VALUE) {

@@ -141,12 +141,13 @@ class ClipTokenizerTest {
     assertMessage(assertRefused(tmp), tmp.toAbsolutePath().toString(), "directory");
 
     String[][] cases = {
-      {"{\"model\": {\"vocab\": ", "not valid JSON"},
+      {"{\"model\": {\"vocab\": ", "malformed JSON"},
       {"", "not a tokenizer.json"},
       {"[1, 2]", "not a JSON object"},
       {"{}", "no \"model\""},
       {"{\"model\": {\"type\": \"BPE\"}}", "no \"vocab\""},
-      {"{\"model\": {\"vocab\": {\"a\": \"x\"}}}", "not a Hugging Face tokenizer.json"},
+      {"{\"model\": {\"vocab\": {\"a\": \"x\"}}}", "field 'model.vocab.a' must be an integer, found a string"},
+      {"{\"model\": {\"vocab\": {\"a\": 0}}, \"added_tokens\": [{\"id\": 1}]}", "missing field 'added_tokens[0].content'"},
       {"{\"model\": {\"vocab\": {\"a\": 0, \"<|startoftext|>\": 1}}}", "no <|endoftext|>"},
       // accepted by our checks, refused by the native library
       {

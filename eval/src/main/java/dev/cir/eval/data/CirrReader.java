@@ -4,6 +4,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import dev.cir.clip.io.JsonBinding;
+import dev.cir.clip.io.JsonBinding.Optional;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,31 +60,26 @@ public final class CirrReader {
     Gallery gallery = readGallery(split);
     Path file = root.resolve("cirr").resolve("captions").resolve("cap.rc2." + split + ".json");
     JsonArray entries =
-        JsonInput.array(JsonInput.parseFile(file, layout("the " + split + " captions")), file + "");
+        JsonBinding.array(JsonInput.parseFile(file, layout("the " + split + " captions")), file + "", JsonInput.ERRORS);
     List<Triplet> triplets = new ArrayList<>(entries.size());
     Map<String, Integer> entryByPairId = new HashMap<>();
     Problems unknown = new Problems();
     for (int i = 0; i < entries.size(); i++) {
       String where = file + " $[" + i + "]";
-      JsonObject o = JsonInput.object(entries.get(i), where);
-      String pairId = pairId(o.get("pairid"), where);
+      CaptionEntry o = JsonInput.bind(entries.get(i), CaptionEntry.class, where);
+      String pairId = pairId(o.pairid(), where);
       Integer previous = entryByPairId.putIfAbsent(pairId, i);
       if (previous != null) {
         throw new DatasetException(
             where + ": pairid " + pairId + " repeats the one of entry $[" + previous + "]");
       }
-      String reference = JsonInput.string(o, "reference", where);
-      String target =
-          split.equals("test1")
-              ? JsonInput.optionalString(o, "target_hard", where)
-              : JsonInput.string(o, "target_hard", where);
-      String caption = JsonInput.string(o, "caption", where);
-      JsonObject imgSet =
-          o.has("img_set") ? JsonInput.object(o.get("img_set"), where + ": field 'img_set'") : null;
-      List<String> members =
-          imgSet == null
-              ? null
-              : JsonInput.optionalStringList(imgSet, "members", where + ".img_set");
+      String reference = o.reference();
+      String target = o.targetHard();
+      if (target == null && !split.equals("test1")) {
+        throw new DatasetException(where + ": missing field 'target_hard'");
+      }
+      String caption = o.caption();
+      List<String> members = o.imgSet() == null ? null : o.imgSet().members();
       if (members == null) {
         throw new DatasetException(where + ": missing field 'img_set.members'");
       }
@@ -103,17 +100,16 @@ public final class CirrReader {
   public Gallery readGallery(String split) {
     Path file = splitFile(split);
     JsonObject names =
-        JsonInput.object(
-            JsonInput.parseFile(file, layout("the " + split + " image list")), file + "");
+        JsonBinding.object(JsonInput.parseFile(file, layout("the " + split + " image list")), file + "", JsonInput.ERRORS);
     List<GalleryImage> images = new ArrayList<>(names.size());
     for (Map.Entry<String, JsonElement> e : names.entrySet()) {
-      if (!JsonInput.isString(e.getValue())) {
+      if (!JsonBinding.isString(e.getValue())) {
         throw new DatasetException(
             file
                 + " $."
                 + e.getKey()
                 + ": expected a relative image path, found "
-                + JsonInput.describe(e.getValue()));
+                + JsonBinding.describe(e.getValue()));
       }
       Path path = root.resolve(e.getValue().getAsString()).normalize();
       images.add(GalleryImage.of(e.getKey(), path));
@@ -139,8 +135,15 @@ public final class CirrReader {
       }
     }
     throw new DatasetException(
-        where + ": field 'pairid' must be an integer, found " + JsonInput.describe(e));
+        where + ": field 'pairid' must be an integer, found " + JsonBinding.describe(e));
   }
+
+  /** An entry of {@code cap.rc2.SPLIT.json}; {@code target_hard} is absent in test1. */
+  private record CaptionEntry(
+      JsonElement pairid, String reference, @Optional String targetHard, String caption, @Optional ImageSet imgSet) {}
+
+  /** {@code img_set}: the reference's group of near variants. */
+  private record ImageSet(@Optional List<String> members) {}
 
   private Path splitFile(String split) {
     return root.resolve("cirr").resolve("image_splits").resolve("split.rc2." + split + ".json");

@@ -2,7 +2,8 @@ package dev.cir.eval.data;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import dev.cir.clip.io.JsonBinding;
+import dev.cir.clip.io.JsonBinding.Optional;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,24 +70,20 @@ public final class FashionIqReader {
     Gallery gallery = readGallery(category, split);
     Path captionsFile = root.resolve("captions").resolve("cap." + category + "." + split + ".json");
     JsonArray entries =
-        JsonInput.array(
+        JsonBinding.array(
             JsonInput.parseFile(captionsFile, layout("the captions of " + category + "/" + split)),
-            captionsFile.toString());
+            captionsFile.toString(), JsonInput.ERRORS);
     List<Triplet> triplets = new ArrayList<>(entries.size());
     Problems unknown = new Problems();
     for (int i = 0; i < entries.size(); i++) {
       String where = captionsFile + " $[" + i + "]";
-      JsonObject o = JsonInput.object(entries.get(i), where);
-      String candidate = JsonInput.string(o, "candidate", where);
-      String target =
-          split.equals("test")
-              ? JsonInput.optionalString(o, "target", where)
-              : JsonInput.string(o, "target", where);
-      JsonElement c = o.get("captions");
-      if (c == null) {
-        throw new DatasetException(where + ": missing field 'captions'");
+      CaptionEntry o = JsonInput.bind(entries.get(i), CaptionEntry.class, where);
+      String candidate = o.candidate();
+      String target = o.target();
+      if (target == null && !split.equals("test")) {
+        throw new DatasetException(where + ": missing field 'target'");
       }
-      List<String> captions = JsonInput.stringList(c, where + ": field 'captions'");
+      List<String> captions = o.captions();
       if (captions.size() != 2) {
         throw new DatasetException(
             where + ": field 'captions' must hold 2 captions, has " + captions.size());
@@ -109,16 +106,16 @@ public final class FashionIqReader {
   public Gallery readGallery(String category, String split) {
     Path file = splitFile(category, split);
     JsonArray names =
-        JsonInput.array(
+        JsonBinding.array(
             JsonInput.parseFile(file, layout("the image list of " + category + "/" + split)),
-            file.toString());
+            file.toString(), JsonInput.ERRORS);
     List<GalleryImage> images = new ArrayList<>(names.size());
     Path imageDir = root.resolve("images");
     for (int i = 0; i < names.size(); i++) {
       JsonElement e = names.get(i);
-      if (!JsonInput.isString(e)) {
+      if (!JsonBinding.isString(e)) {
         throw new DatasetException(
-            file + " $[" + i + "]: expected an image name, found " + JsonInput.describe(e));
+            file + " $[" + i + "]: expected an image name, found " + JsonBinding.describe(e));
       }
       String id = e.getAsString();
       images.add(
@@ -147,4 +144,7 @@ public final class FashionIqReader {
         + root
         + ")";
   }
+
+  /** An entry of {@code cap.CATEGORY.SPLIT.json}; {@code target} is absent in test. */
+  private record CaptionEntry(String candidate, @Optional String target, List<String> captions) {}
 }

@@ -3,6 +3,8 @@ package dev.cir.eval.data;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import dev.cir.clip.io.JsonBinding;
+import dev.cir.clip.io.JsonBinding.Optional;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,8 +19,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -190,9 +192,7 @@ public final class JsonlReader {
     forEachLine(
         file,
         (o, where, line) -> {
-          ImageCaption c =
-              new ImageCaption(
-                  JsonInput.string(o, "image", where), JsonInput.string(o, "caption", where));
+          ImageCaption c = JsonInput.bind(o, ImageCaption.class, where);
           ImageFiles.requireKnownIds(unknown, gallery, where, "image", List.of(c.image()));
           out.add(c);
         });
@@ -200,11 +200,24 @@ public final class JsonlReader {
     return out;
   }
 
-  private static Triplet triplet(JsonObject o, String where, String defaultId) {
-    String reference = JsonInput.string(o, "reference", where);
-    String target = JsonInput.optionalString(o, "target", where);
-    String caption = JsonInput.optionalString(o, "caption", where);
-    List<String> captions = JsonInput.optionalStringList(o, "captions", where);
+  /** A line of {@code triplets.jsonl}. */
+  private record TripletLine(
+      String reference,
+      @Optional String target,
+      @Optional String caption,
+      @Optional List<String> captions,
+      @Optional List<String> members,
+      @Optional JsonElement id) {}
+
+  /** The fixed fields of a line of {@code images.jsonl}; the others are the image's metadata. */
+  private record ImageLine(String id, String path) {}
+
+  private static Triplet triplet(JsonObject json, String where, String defaultId) {
+    TripletLine o = JsonInput.bind(json, TripletLine.class, where);
+    String reference = o.reference();
+    String target = o.target();
+    String caption = o.caption();
+    List<String> captions = o.captions();
     if (caption != null && captions != null) {
       throw new DatasetException(where + ": give either 'caption' or 'captions', not both");
     }
@@ -214,8 +227,8 @@ public final class JsonlReader {
     if (captions != null && captions.isEmpty()) {
       throw new DatasetException(where + ": field 'captions' is empty");
     }
-    List<String> members = JsonInput.optionalStringList(o, "members", where);
-    String id = tripletId(o.get("id"), where, defaultId);
+    List<String> members = o.members();
+    String id = tripletId(o.id(), where, defaultId);
     return new Triplet(
         id, reference, target, captions != null ? captions : List.of(caption), members);
   }
@@ -224,7 +237,7 @@ public final class JsonlReader {
     if (e == null || e.isJsonNull()) {
       return defaultId;
     }
-    if (JsonInput.isString(e)) {
+    if (JsonBinding.isString(e)) {
       return e.getAsString();
     }
     if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
@@ -235,12 +248,13 @@ public final class JsonlReader {
       }
     }
     throw new DatasetException(
-        where + ": field 'id' must be a string or an integer, found " + JsonInput.describe(e));
+        where + ": field 'id' must be a string or an integer, found " + JsonBinding.describe(e));
   }
 
   private GalleryImage image(JsonObject o, String where) {
-    String id = JsonInput.string(o, "id", where);
-    String relative = JsonInput.string(o, "path", where);
+    ImageLine line = JsonInput.bind(o, ImageLine.class, where);
+    String id = line.id();
+    String relative = line.path();
     Path path;
     try {
       Path p = Path.of(relative);
@@ -306,17 +320,17 @@ public final class JsonlReader {
   static Object metadataValue(String name, JsonElement e, String where) {
     String field = where + ": metadata field '" + name + "'";
     Object value;
-    if (JsonInput.isString(e)) {
+    if (JsonBinding.isString(e)) {
       value = e.getAsString();
     } else if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
       value = number(e.getAsJsonPrimitive());
     } else if (e.isJsonArray()) {
-      value = JsonInput.stringList(e, field);
+      value = JsonBinding.stringList(e, field, JsonInput.ERRORS);
     } else {
       throw new DatasetException(
           field
               + " must be a string, a list of strings, an integer or a float, found "
-              + JsonInput.describe(e));
+              + JsonBinding.describe(e));
     }
     if (name.endsWith("_ss") && !(value instanceof List)) {
       throw new DatasetException(field + " (Solr *_ss) must be a list of strings");
