@@ -2,6 +2,7 @@ package dev.cir.cli;
 
 import com.google.inject.Guice;
 import com.google.inject.Injector;
+import dev.cir.bench.BenchCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,12 +1,5 @@
-package dev.cir.cli;
+package dev.cir.bench;
 
-import dev.cir.bench.EncoderBenchmark;
-import dev.cir.bench.EvalBenchmark;
-import dev.cir.bench.ImagePipelineBenchmark;
-import dev.cir.bench.LoadBenchmark;
-import dev.cir.bench.LoadTest;
-import dev.cir.bench.SolrBenchmark;
-import dev.cir.bench.TrainingBenchmark;
 import dev.cir.clip.io.AtomicFiles;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -29,7 +22,7 @@ import picocli.CommandLine.Option;
     description = "Benchmarks, each measured in one run against a baseline on the same machine.",
     subcommands = {BenchCommand.Encode.class, BenchCommand.Eval.class, BenchCommand.Solr.class, BenchCommand.Load.class, BenchCommand.Train.class,
         BenchCommand.Images.class})
-final class BenchCommand implements Runnable {
+public final class BenchCommand implements Runnable {
   /** Triplets of the benchmarks' synthetic dataset (its test split is the default dataset's). */
   static final int BENCH_SIZE = 5000;
 

@@ -1,4 +1,4 @@
-package dev.cir.cli;
+package dev.cir.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
