@@ -1,0 +1,244 @@
+package dev.cir.solr.install;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import dev.cir.clip.bundle.ModelBundle;
+import dev.cir.clip.encoder.CirEncoder;
+import dev.cir.clip.encoder.CombineMode;
+import dev.cir.clip.encoder.EncoderOptions;
+import dev.cir.clip.testing.TestBundles;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The module archive ({@code solr-module}'s {@code cir-solr-VERSION.tgz}) installed as the admin guide
+ * says, {@code tar xzf ... -C $SOLR_TIP} and {@code SOLR_MODULES=cir}, into a Solr that runs in a JVM
+ * of its own with Solr's jars only: its jar list against Solr's own, then a core from the configset,
+ * documents encoded by the update processor, {@code {!cir}} against {@code {!knn}} with the vector made
+ * here, two reloads and a second core on the same bundle (one native load, one model load), a clean stop.
+ */
+class SolrModuleInstallTest {
+  private static final Pattern VERSIONED_JAR = Pattern.compile("^(.+?)-\\d[^/]*\\.jar$");
+  private static final int DOCS = 24;
+
+  @TempDir static Path work;
+  static Path tip;
+  static List<Path> solrJars;
+
+  @BeforeAll
+  static void unpack() throws Exception {
+    Path archive = Path.of(System.getProperty("cir.module.archive"));
+    assertTrue(Files.isRegularFile(archive), "the module archive is built by solr-module before this test: " + archive);
+    solrJars =
+        Stream.of(Files.readString(Path.of(System.getProperty("cir.solr.classpath"))).strip().split(java.io.File.pathSeparator))
+            .map(Path::of)
+            .toList();
+    tip = Files.createDirectories(work.resolve("solr-9.10.1"));
+    // exactly the admin guide's install line
+    Process tar = new ProcessBuilder("tar", "xzf", archive.toString(), "-C", tip.toString()).inheritIO().start();
+    assertEquals(0, tar.waitFor(), "tar xzf " + archive);
+    // what a Solr distribution has there: its solr.xml (the module adds only its own directories)
+    Files.writeString(
+        tip.resolve("server/solr/solr.xml"),
+        """
+        <?xml version="1.0" encoding="UTF-8" ?>
+        <solr>
+          <int name="maxBooleanClauses">${solr.max.booleanClauses:1024}</int>
+          <str name="sharedLib">${solr.sharedLib:}</str>
+          <str name="modules">${solr.modules:}</str>
+          <solrcloud>
+            <str name="host">${host:127.0.0.1}</str>
+            <int name="hostPort">${solr.port.advertise:0}</int>
+            <str name="hostContext">${hostContext:solr}</str>
+            <bool name="genericCoreNodeNames">${genericCoreNodeNames:true}</bool>
+            <int name="zkClientTimeout">${zkClientTimeout:30000}</int>
+            <int name="distribUpdateSoTimeout">${distribUpdateSoTimeout:600000}</int>
+            <int name="distribUpdateConnTimeout">${distribUpdateConnTimeout:60000}</int>
+          </solrcloud>
+        </solr>
+        """);
+  }
+
+  /** The artifact id of a jar named {@code artifact-version[-classifier].jar}. */
+  static String artifactOf(String jarName) {
+    Matcher m = VERSIONED_JAR.matcher(jarName);
+    if (!m.matches()) {
+      throw new AssertionError("not a versioned jar name: " + jarName);
+    }
+    return m.group(1);
+  }
+
+  @Test
+  void moduleHoldsThePluginAndNothingSolrShips() throws IOException {
+    Path lib = tip.resolve("modules/cir/lib");
+    Map<String, Long> jars = new TreeMap<>();
+    try (Stream<Path> s = Files.list(lib)) {
+      for (Path p : s.toList()) {
+        jars.put(p.getFileName().toString(), Files.size(p));
+      }
+    }
+    Set<String> ours = jars.keySet().stream().map(SolrModuleInstallTest::artifactOf).collect(Collectors.toCollection(TreeSet::new));
+    // a jar in the local repository: .../<groupId path>/<artifactId>/<version>/<file>
+    Set<String> solrs = solrJars.stream().map(p -> p.getParent().getParent().getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
+    Set<String> both = new TreeSet<>(ours);
+    both.retainAll(solrs);
+    assertEquals(Set.of(), both, "jars of the module that Solr already ships");
+    for (String needed : List.of("solr-plugin", "clip-core", "api", "pytorch-engine", "pytorch-jni", "pytorch-native-cpu", "tokenizers")) {
+      assertTrue(ours.contains(needed), "the module holds " + needed + ": " + jars.keySet());
+    }
+    for (String banned : List.of("solr-", "lucene-", "jetty-", "slf4j-", "jackson-", "guava", "guice", "log4j", "model-import", "cli-")) {
+      for (String jar : jars.keySet()) {
+        assertTrue(jar.startsWith("solr-plugin-") || !jar.startsWith(banned), "the module ships " + jar);
+      }
+    }
+    assertTrue(Files.isRegularFile(tip.resolve("server/solr/configsets/cir/conf/solrconfig.xml")), "the configset is unpacked");
+    assertTrue(Files.isRegularFile(tip.resolve("modules/cir/README.md")), "the module's README is unpacked");
+    long total = jars.values().stream().mapToLong(Long::longValue).sum();
+    System.out.printf("module jars (%d, %,d bytes): %s%n", jars.size(), total, jars);
+  }
+
+  @Test
+  void installedModuleServesCoresOnOneModelCopy() throws Exception {
+    Path bundleDir = work.resolve("models/fashion");
+    ModelBundle bundle = TestBundles.small("small-vit", bundleDir, true);
+    Path images = Files.createDirectories(work.resolve("images"));
+    Random random = new Random(42);
+    Map<String, byte[]> pngs = new HashMap<>();
+    for (int i = 0; i < DOCS; i++) {
+      byte[] png = png(random);
+      Files.write(images.resolve("img" + i + ".png"), png);
+      pngs.put("img" + i, png);
+    }
+    Path home = tip.resolve("server/solr");
+    try (CirEncoder encoder = CirEncoder.open(ModelBundle.open(bundle.dir()), EncoderOptions.defaults().withPredictors(1));
+        SolrNodeProcess solr = SolrNodeProcess.start(solrJars, tip, home, work.resolve("node1"), Map.of("cir.image.dir", images.toString()))) {
+      createCore(solr, "images", bundle.dir());
+      index(solr, "images", 0, DOCS);
+      Map<String, float[]> raw = new HashMap<>();
+      for (Map.Entry<String, byte[]> e : pngs.entrySet()) {
+        raw.put(e.getKey(), encoder.encodeImage(e.getValue(), e.getKey()));
+      }
+      List<String> ids = new ArrayList<>(new TreeSet<>(raw.keySet()));
+      checkAgainstKnn(solr, "images", encoder, raw, ids, random);
+
+      for (int reload = 0; reload < 2; reload++) {
+        solr.get("/admin/cores", "action", "RELOAD", "core", "images").ok();
+        checkAgainstKnn(solr, "images", encoder, raw, ids, random);
+      }
+      createCore(solr, "images2", bundle.dir());
+      index(solr, "images2", 0, DOCS / 2);
+      checkAgainstKnn(solr, "images2", encoder, raw, idsBelow(DOCS / 2), random);
+      checkAgainstKnn(solr, "images", encoder, raw, ids, random);
+
+      // one model load for three core instances and a second core, one native library load
+      List<String> loads = solr.logLines("loaded bundle");
+      assertEquals(1, loads.size(), "model loads in the log:\n" + String.join("\n", loads));
+      assertTrue(loads.get(0).contains(bundle.dir().toString()), loads.get(0));
+      List<String> natives = solr.logLines("Loading native library").stream().filter(l -> l.contains("djl_torch")).toList();
+      assertEquals(1, natives.size(), "loads of DJL's PyTorch library in the log:\n" + String.join("\n", natives));
+      assertTrue(solr.logLines("UnsatisfiedLinkError").isEmpty(), "no native library loaded twice");
+      System.out.println(loads.get(0));
+      System.out.println(natives.get(0));
+    }
+  }
+
+  private static List<String> idsBelow(int n) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add("img" + i);
+    }
+    return out.stream().sorted().toList();
+  }
+
+  private static void createCore(SolrNodeProcess solr, String name, Path bundle) throws Exception {
+    solr.get(
+            "/admin/cores", "action", "CREATE", "name", name, "configSet", "cir",
+            "property.cir.vector.dimension", "32", "property.cir.bundle.default", bundle.toString())
+        .ok();
+  }
+
+  private static void index(SolrNodeProcess solr, String core, int from, int to) throws Exception {
+    JsonArray docs = new JsonArray();
+    for (int i = from; i < to; i++) {
+      JsonObject d = new JsonObject();
+      d.addProperty("id", "img" + i);
+      d.addProperty("image_path", "img" + i + ".png");
+      d.addProperty("color_s", i % 2 == 0 ? "red" : "blue");
+      docs.add(d);
+    }
+    SolrNodeProcess.Response r = solr.postJson("/" + core + "/update?commit=true&wt=json", docs.toString()).ok();
+    JsonElement errors = r.body().getAsJsonObject("responseHeader").get("errors");
+    assertTrue(errors == null || errors.getAsJsonArray().isEmpty(), "indexing errors: " + r.body());
+    long found = solr.get("/" + core + "/select", "q", "*:*", "rows", "0").ok().body().getAsJsonObject("response").get("numFound").getAsLong();
+    assertEquals(to - from, found, "documents indexed in " + core);
+  }
+
+  /** {@code {!cir ref=ID}TEXT} (the Combiner) against {@code {!knn}} with the vector fused here, the reference excluded. */
+  private static void checkAgainstKnn(
+      SolrNodeProcess solr, String core, CirEncoder encoder, Map<String, float[]> raw, List<String> ids, Random random) throws Exception {
+    for (int q = 0; q < 3; q++) {
+      String ref = ids.get(random.nextInt(ids.size()));
+      String text = "w" + (2 + random.nextInt(900)) + " w" + (2 + random.nextInt(900));
+      float[] vector = encoder.combine(new float[][] {raw.get(ref)}, new float[][] {encoder.encodeText(text)}, CombineMode.COMBINER).vector(0);
+      StringBuilder v = new StringBuilder("[");
+      for (int i = 0; i < vector.length; i++) {
+        v.append(i == 0 ? "" : ",").append(vector[i]);
+      }
+      v.append(']');
+      JsonObject cir = solr.get("/" + core + "/select", "q", "{!cir topK=10 ref=" + ref + "}" + text, "fl", "id,score", "rows", "10").ok().body();
+      JsonObject knn = solr.get("/" + core + "/select", "q", "{!knn f=clip_vector topK=10}" + v, "fq", "-id:" + ref, "fl", "id,score", "rows", "10").ok().body();
+      JsonArray a = cir.getAsJsonObject("response").getAsJsonArray("docs");
+      JsonArray b = knn.getAsJsonObject("response").getAsJsonArray("docs");
+      assertTrue(a.size() > 0, "{!cir} found nothing in " + core + ": " + cir);
+      assertEquals(b.size(), a.size(), core + " " + ref + " " + text + ": " + a + " vs " + b);
+      for (int i = 0; i < a.size(); i++) {
+        JsonObject da = a.get(i).getAsJsonObject();
+        JsonObject db = b.get(i).getAsJsonObject();
+        assertEquals(db.get("id").getAsString(), da.get("id").getAsString(), core + " rank " + i + ": " + a + " vs " + b);
+        // index-time images may share a forward pass: the same features to float rounding
+        assertEquals(db.get("score").getAsDouble(), da.get("score").getAsDouble(), 1e-5, core + " score " + i);
+      }
+    }
+  }
+
+  /** A 40 x 40 PNG of a few coloured rectangles on a random background. */
+  private static byte[] png(Random random) throws IOException {
+    BufferedImage img = new BufferedImage(40, 40, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = img.createGraphics();
+    g.setColor(new Color(random.nextInt(0xFFFFFF)));
+    g.fillRect(0, 0, 40, 40);
+    for (int i = 0; i < 3; i++) {
+      g.setColor(new Color(random.nextInt(0xFFFFFF)));
+      g.fillRect(random.nextInt(30), random.nextInt(30), 5 + random.nextInt(15), 5 + random.nextInt(15));
+    }
+    g.dispose();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(img, "png", out);
+    return out.toByteArray();
+  }
+}
