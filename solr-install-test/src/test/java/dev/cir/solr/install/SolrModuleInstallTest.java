@@ -11,10 +11,8 @@ import dev.cir.clip.encoder.CirEncoder;
 import dev.cir.clip.encoder.CombineMode;
 import dev.cir.clip.encoder.EncoderOptions;
 import dev.cir.clip.testing.TestBundles;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
+import dev.cir.solr.search.FusedVector;
+import dev.cir.solr.testing.SyntheticImages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +28,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -130,7 +127,7 @@ class SolrModuleInstallTest {
     Random random = new Random(42);
     Map<String, byte[]> pngs = new HashMap<>();
     for (int i = 0; i < DOCS; i++) {
-      byte[] png = png(random);
+      byte[] png = SyntheticImages.png(random, 40);
       Files.write(images.resolve("img" + i + ".png"), png);
       pngs.put("img" + i, png);
     }
@@ -168,11 +165,7 @@ class SolrModuleInstallTest {
   }
 
   private static List<String> idsBelow(int n) {
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      out.add("img" + i);
-    }
-    return out.stream().sorted().toList();
+    return java.util.stream.IntStream.range(0, n).mapToObj(i -> "img" + i).sorted().toList();
   }
 
   private static void createCore(SolrNodeProcess solr, String name, Path bundle) throws Exception {
@@ -205,11 +198,7 @@ class SolrModuleInstallTest {
       String ref = ids.get(random.nextInt(ids.size()));
       String text = "w" + (2 + random.nextInt(900)) + " w" + (2 + random.nextInt(900));
       float[] vector = encoder.combine(new float[][] {raw.get(ref)}, new float[][] {encoder.encodeText(text)}, CombineMode.COMBINER).vector(0);
-      StringBuilder v = new StringBuilder("[");
-      for (int i = 0; i < vector.length; i++) {
-        v.append(i == 0 ? "" : ",").append(vector[i]);
-      }
-      v.append(']');
+      String v = FusedVector.format(vector);
       JsonObject cir = solr.get("/" + core + "/select", "q", "{!cir topK=10 ref=" + ref + "}" + text, "fl", "id,score", "rows", "10").ok().body();
       JsonObject knn = solr.get("/" + core + "/select", "q", "{!knn f=clip_vector topK=10}" + v, "fq", "-id:" + ref, "fl", "id,score", "rows", "10").ok().body();
       JsonArray a = cir.getAsJsonObject("response").getAsJsonArray("docs");
@@ -224,21 +213,5 @@ class SolrModuleInstallTest {
         assertEquals(db.get("score").getAsDouble(), da.get("score").getAsDouble(), 1e-5, core + " score " + i);
       }
     }
-  }
-
-  /** A 40 x 40 PNG of a few coloured rectangles on a random background. */
-  private static byte[] png(Random random) throws IOException {
-    BufferedImage img = new BufferedImage(40, 40, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = img.createGraphics();
-    g.setColor(new Color(random.nextInt(0xFFFFFF)));
-    g.fillRect(0, 0, 40, 40);
-    for (int i = 0; i < 3; i++) {
-      g.setColor(new Color(random.nextInt(0xFFFFFF)));
-      g.fillRect(random.nextInt(30), random.nextInt(30), 5 + random.nextInt(15), 5 + random.nextInt(15));
-    }
-    g.dispose();
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(img, "png", out);
-    return out.toByteArray();
   }
 }
