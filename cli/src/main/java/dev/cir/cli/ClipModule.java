@@ -17,7 +17,7 @@ public final class ClipModule extends AbstractModule {
 
   /**
    * Encoder defaults, overridable with system properties {@code cir.device}, {@code
-   * cir.predictors}, {@code cir.batchSize}, {@code cir.maxBatch} and {@code cir.threads}.
+   * cir.predictors}, {@code cir.batchSize}, {@code cir.maxBatch}, {@code cir.threads} and {@code cir.precision}.
    */
   @Provides
   EncoderOptions encoderOptions() {
@@ -27,6 +27,7 @@ public final class ClipModule extends AbstractModule {
         Integer.getInteger("cir.predictors", d.predictors()),
         Integer.getInteger("cir.batchSize", d.batchSize()),
         Integer.getInteger("cir.maxBatch", d.maxBatch()),
-        Integer.getInteger("cir.threads", d.threads()));
+        Integer.getInteger("cir.threads", d.threads()),
+        dev.cir.clip.model.Precision.parse(System.getProperty("cir.precision", d.precision().label())));
   }
 }

@@ -13,6 +13,7 @@ import dev.cir.clip.model.ClipConfig;
 import dev.cir.clip.model.ClipModel;
 import dev.cir.clip.model.Combiner;
 import dev.cir.clip.model.Inversion;
+import dev.cir.clip.model.Precision;
 import dev.cir.clip.text.ClipTokenizer;
 import dev.cir.clip.text.PromptTemplate;
 import java.nio.file.Path;
@@ -22,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Encodes images and texts with a bundle's CLIP towers and fuses them into query vectors. Safe
@@ -38,6 +41,7 @@ import java.util.function.Function;
  * {@link ImageBatches} uses.
  */
 public final class CirEncoder implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(CirEncoder.class);
   private final BundleManifest manifest;
   private final ClipConfig config;
   private final Towers towers;
@@ -46,6 +50,7 @@ public final class CirEncoder implements AutoCloseable {
   private final ClipTokenizer tokenizer;
   private final ImagePreprocessor preprocessor;
   private final ExecutorService decoders;
+  private final Precision precision;
 
   private CirEncoder(
       BundleManifest manifest,
@@ -75,6 +80,12 @@ public final class CirEncoder implements AutoCloseable {
       throw e;
     }
     this.decoders = ImageBatches.decodeThreads();
+    this.precision = options.precision();
+    if (precision == Precision.BF16 && !towers.device().isGpu() && !Precision.cpuHasNativeBf16()) {
+      LOG.warn(
+          "precision bf16 on a CPU without AVX512-BF16 or AMX: PyTorch converts bfloat16 to float32 inside its kernels,"
+              + " so the features are bf16's but the speed is rarely better than float32's (precision=float32 is exact)");
+    }
   }
 
   /** What each tower has done: passes, rows per pass, waits (image, text, and the Combiner if any). */
@@ -111,6 +122,11 @@ public final class CirEncoder implements AutoCloseable {
             BundleManifest.FORMAT_VERSION, null, config, "targetpad", 1.25, BundleManifest.CLIP_FILE,
             BundleManifest.TOKENIZER_FILE, null, null, null, Map.of("source", "random initialisation"));
     return new CirEncoder(m, null, mgr -> ClipModel.random(config, mgr), mgr -> null, mgr -> null, options);
+  }
+
+  /** The arithmetic of this encoder's passes: float32 (exact) or bf16. */
+  public Precision precision() {
+    return precision;
   }
 
   public BundleManifest manifest() {

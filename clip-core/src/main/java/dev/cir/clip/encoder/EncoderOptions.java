@@ -1,5 +1,7 @@
 package dev.cir.clip.encoder;
 
+import dev.cir.clip.model.Precision;
+
 /**
  * @param device cpu, gpu, gpu:N or auto
  * @param predictors how many forward passes may run at once (each on a worker thread with a
@@ -10,8 +12,9 @@ package dev.cir.clip.encoder;
  *     while the workers are busy share the next pass); 1 runs every call in a pass of its own
  * @param threads PyTorch intra-op threads of each pass; 0 for the cores shared out among the
  *     predictors ({@link #threadsPerPass()})
+ * @param precision float32 (exact, the default) or bf16 for the products with weights
  */
-public record EncoderOptions(String device, int predictors, int batchSize, int maxBatch, int threads) {
+public record EncoderOptions(String device, int predictors, int batchSize, int maxBatch, int threads, Precision precision) {
   /** The default of {@link #maxBatch}: see the benchmarks guide for what it was chosen from. */
   public static final int DEFAULT_MAX_BATCH = 16;
 
@@ -28,6 +31,9 @@ public record EncoderOptions(String device, int predictors, int batchSize, int m
     if (threads < 0) {
       throw new IllegalArgumentException("threads must be 0 (automatic) or more, got " + threads);
     }
+    if (precision == null) {
+      precision = Precision.FLOAT32;
+    }
   }
 
   /**
@@ -42,26 +48,30 @@ public record EncoderOptions(String device, int predictors, int batchSize, int m
 
   /** CPU, one predictor per core, bulk batches of 32, passes of up to {@link #DEFAULT_MAX_BATCH} concurrent rows. */
   public static EncoderOptions defaults() {
-    return new EncoderOptions("cpu", Runtime.getRuntime().availableProcessors(), 32, DEFAULT_MAX_BATCH, 0);
+    return new EncoderOptions("cpu", Runtime.getRuntime().availableProcessors(), 32, DEFAULT_MAX_BATCH, 0, Precision.FLOAT32);
   }
 
   public EncoderOptions withDevice(String d) {
-    return new EncoderOptions(d, predictors, batchSize, maxBatch, threads);
+    return new EncoderOptions(d, predictors, batchSize, maxBatch, threads, precision);
   }
 
   public EncoderOptions withPredictors(int n) {
-    return new EncoderOptions(device, n, batchSize, maxBatch, threads);
+    return new EncoderOptions(device, n, batchSize, maxBatch, threads, precision);
   }
 
   public EncoderOptions withBatchSize(int b) {
-    return new EncoderOptions(device, predictors, b, maxBatch, threads);
+    return new EncoderOptions(device, predictors, b, maxBatch, threads, precision);
   }
 
   public EncoderOptions withMaxBatch(int m) {
-    return new EncoderOptions(device, predictors, batchSize, m, threads);
+    return new EncoderOptions(device, predictors, batchSize, m, threads, precision);
   }
 
   public EncoderOptions withThreads(int t) {
-    return new EncoderOptions(device, predictors, batchSize, maxBatch, t);
+    return new EncoderOptions(device, predictors, batchSize, maxBatch, t, precision);
+  }
+
+  public EncoderOptions withPrecision(Precision p) {
+    return new EncoderOptions(device, predictors, batchSize, maxBatch, threads, p);
   }
 }

@@ -6,9 +6,12 @@ import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDManager;
 import ai.djl.translate.NoBatchifyTranslator;
 import dev.cir.clip.encoder.Translators.ZeroShotRow;
+import dev.cir.clip.model.Bf16Kernels;
+import dev.cir.clip.model.ClipBlock;
 import dev.cir.clip.model.ClipModel;
 import dev.cir.clip.model.Combiner;
 import dev.cir.clip.model.Inversion;
+import dev.cir.clip.model.Precision;
 import dev.cir.clip.model.ZeroShotQuery;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +27,8 @@ final class Towers implements AutoCloseable {
   private final Model clipModel;
   private final Model combinerModel;
   private final Model inversionModel;
+  /** null in float32. */
+  private final Bf16Kernels bf16;
   private final Device device;
   private final MicroBatcher passes;
   final MicroBatcher.Tower<float[]> images;
@@ -48,6 +53,7 @@ final class Towers implements AutoCloseable {
     Model comb = null;
     Model inv = null;
     MicroBatcher batcher = null;
+    Bf16Kernels kernels = null;
     try {
       ClipModel clipBlock = clipLoader.apply(clip.getNDManager());
       clip.setBlock(clipBlock);
@@ -58,6 +64,14 @@ final class Towers implements AutoCloseable {
       if (hasInversion) {
         inv = Model.newInstance("inversion", device, "PyTorch");
         inv.setBlock(new ZeroShotQuery(clipBlock.text(), inversionLoader.apply(inv.getNDManager())));
+      }
+      if (options.precision() == Precision.BF16) {
+        kernels = Bf16Kernels.load(clip.getNDManager());
+        for (Model m : new Model[] {clip, comb, inv}) {
+          if (m != null) {
+            ((ClipBlock) m.getBlock()).useBf16(kernels);
+          }
+        }
       }
       batcher = new MicroBatcher("encoder", options.predictors(), options.threadsPerPass());
       this.passes = batcher;
@@ -72,9 +86,13 @@ final class Towers implements AutoCloseable {
       if (batcher != null) {
         batcher.close();
       }
+      if (kernels != null) {
+        kernels.close();
+      }
       closeAll(clip, comb, inv);
       throw e;
     }
+    this.bf16 = kernels;
     this.clipModel = clip;
     this.combinerModel = comb;
     this.inversionModel = inv;
@@ -105,6 +123,9 @@ final class Towers implements AutoCloseable {
   public void close() {
     passes.close();
     closeAll(clipModel, combinerModel, inversionModel);
+    if (bf16 != null) {
+      bf16.close();
+    }
   }
 
   private static void closeAll(Model... models) {

@@ -7,7 +7,9 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,6 +22,9 @@ public abstract class ClipBlock extends AbstractBlock {
   private final Map<String, Parameter> ownParameters = new LinkedHashMap<>();
   private final Map<String, ClipBlock> ownChildren = new LinkedHashMap<>();
   private final String prefix;
+  /** Set by {@link #useBf16}: the kernels and the bfloat16 copies of {@link #bf16Parameters()}. */
+  private volatile Bf16Kernels bf16;
+  private final Map<Parameter, NDArray> bf16Copies = new HashMap<>();
 
   /**
    * @param prefix this block's full state-dict prefix ending in '.', or "" at the root
@@ -93,6 +98,43 @@ public abstract class ClipBlock extends AbstractBlock {
   /** The value of {@code p} for a forward pass on {@code like}'s device. */
   protected static NDArray value(ParameterStore ps, Parameter p, NDArray like, boolean training) {
     return ps.getValue(p, like.getDevice(), training);
+  }
+
+  /**
+   * The parameters that this block multiplies with (a weight matrix and its bias), which {@link
+   * Precision#BF16} keeps a bfloat16 copy of; none by default.
+   */
+  protected List<Parameter> bf16Parameters() {
+    return List.of();
+  }
+
+  /**
+   * Makes this block and every block below it run their products with weights in bfloat16
+   * through {@code kernels} (for inference only: the copies do not follow later changes of the
+   * weights, and no gradient flows through them). The copies belong to the weights' manager.
+   * Calling it again with the same kernels does nothing.
+   */
+  public final synchronized void useBf16(Bf16Kernels kernels) {
+    if (bf16 == kernels) {
+      return;
+    }
+    for (Parameter p : bf16Parameters()) {
+      if (p != null) {
+        bf16Copies.put(p, kernels.toBf16(p.getArray()));
+      }
+    }
+    bf16 = kernels;
+    ownChildren.values().forEach(c -> c.useBf16(kernels));
+  }
+
+  /** The kernels set by {@link #useBf16}, or null when this block computes in float32. */
+  protected final Bf16Kernels bf16() {
+    return bf16;
+  }
+
+  /** The bfloat16 copy of {@code p} (one of {@link #bf16Parameters()}), null for null. */
+  protected final NDArray bf16Copy(Parameter p) {
+    return p == null ? null : bf16Copies.get(p);
   }
 
   /** DJL's generic entry point: one input, one output. */

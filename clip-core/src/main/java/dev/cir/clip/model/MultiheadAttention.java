@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import java.util.List;
 
 /**
  * Self-attention with the parameter layout of {@code torch.nn.MultiheadAttention}: one packed
@@ -34,6 +35,11 @@ public final class MultiheadAttention extends ClipBlock {
     return forward(ps, x, null, training);
   }
 
+  @Override
+  protected List<Parameter> bf16Parameters() {
+    return List.of(inProjWeight, inProjBias);
+  }
+
   /**
    * @param mask additive [length, length] mask (−inf where attention is not allowed), or null
    */
@@ -41,9 +47,14 @@ public final class MultiheadAttention extends ClipBlock {
     long b = x.getShape().get(0);
     long n = x.getShape().get(1);
     long dh = width / heads;
+    Bf16Kernels kernels = bf16();
+    NDArray projected =
+        kernels != null
+            ? kernels.linear(x, bf16Copy(inProjWeight), bf16Copy(inProjBias))
+            : ai.djl.nn.core.Linear.linear(x, value(ps, inProjWeight, x, training), value(ps, inProjBias, x, training))
+                .singletonOrThrow();
     NDArray qkv =
-        ai.djl.nn.core.Linear.linear(x, value(ps, inProjWeight, x, training), value(ps, inProjBias, x, training))
-            .singletonOrThrow()
+        projected
             .reshape(b, n, 3, heads, dh)
             .transpose(2, 0, 3, 1, 4);
     // torch's _scaled_dot_product_attention divides q by sqrt(head_dim) before q·kᵀ

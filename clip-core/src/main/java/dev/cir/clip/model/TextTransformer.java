@@ -122,7 +122,13 @@ public final class TextTransformer extends ClipBlock {
     x = lnFinal.forward(ps, x, training);
     NDArray index = eot.reshape(b, 1, 1).broadcast(new Shape(b, 1, width));
     x = x.gather(index, 1).reshape(b, width);
-    return x.matMul(value(ps, textProjection, x, training));
+    Bf16Kernels k = bf16();
+    return k != null ? k.matMul(x, bf16Copy(textProjection)) : x.matMul(value(ps, textProjection, x, training));
+  }
+
+  @Override
+  protected java.util.List<Parameter> bf16Parameters() {
+    return java.util.List.of(textProjection);
   }
 
   /** Each row's position of {@code placeholder}, which must occur once, before the row's end token. */

@@ -51,6 +51,12 @@ public final class VisionTransformer extends ClipBlock {
     x = lnPre.forward(ps, x, training);
     x = transformer.forward(ps, x, training);
     x = lnPost.forward(ps, x.get(":, 0, :"), training);
-    return x.matMul(value(ps, proj, x, training));
+    Bf16Kernels k = bf16();
+    return k != null ? k.matMul(x, bf16Copy(proj)) : x.matMul(value(ps, proj, x, training));
+  }
+
+  @Override
+  protected java.util.List<Parameter> bf16Parameters() {
+    return java.util.List.of(proj);
   }
 }
