@@ -111,6 +111,34 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--text-runs", paramLabel = "N", description = "Timed captions per length (default: ${DEFAULT-VALUE}).")
     int textRuns = 60;
 
+    @Option(names = "--text-batches", split = ",", paramLabel = "N", description = "Captions encoded in one pass (default: ${DEFAULT-VALUE}).")
+    int[] textBatches = {1};
+
+    @Option(
+        names = "--precision",
+        split = ",",
+        paramLabel = "P",
+        description = {
+          "float32 and/or bf16, each measured in this run; the first is the baseline of the speed ratios, and bf16's",
+          "features are compared to float32's on the same inputs (default: ${DEFAULT-VALUE})."
+        })
+    List<String> precisions = List.of("float32");
+
+    @Option(
+        names = "--bundle",
+        paramLabel = "DIR",
+        description = "With --data and bf16 among --precision: a trained bundle whose retrieval is compared across precisions.")
+    Path bundle;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "A JSONL dataset (cir dataset synth) for --bundle: its images are the gallery, its test triplets the queries.")
+    Path data;
+
+    @Option(names = "--gallery", paramLabel = "N", description = "Gallery size of the --bundle comparison (default: ${DEFAULT-VALUE}).")
+    int gallery = 10_000;
+
+    @Option(names = "--queries", paramLabel = "N", description = "Queries of the --bundle comparison (default: ${DEFAULT-VALUE}).")
+    int queries = 1000;
+
     @Inject
     Encode(@Named("out") PrintWriter out, @Named("err") PrintWriter err) {
       super(out, err, "encode");
@@ -118,8 +146,21 @@ public final class BenchCommand implements Runnable {
 
     @Override
     String measure(Consumer<String> progress) {
-      EncoderBenchmark.Settings s = new EncoderBenchmark.Settings(models, Arrays.copyOf(batches, batches.length), imageRuns, textRuns, 2048);
-      return EncoderBenchmark.run(s, progress).toMarkdown();
+      List<dev.cir.clip.model.Precision> ps = precisions.stream().map(dev.cir.clip.model.Precision::parse).distinct().toList();
+      EncoderBenchmark.Settings s =
+          new EncoderBenchmark.Settings(models, Arrays.copyOf(batches, batches.length), imageRuns, textRuns, 2048, textBatches, ps);
+      if ((bundle == null) != (data == null)) {
+        throw new IllegalArgumentException("--bundle and --data go together");
+      }
+      String md = EncoderBenchmark.run(s, progress).toMarkdown();
+      if (bundle != null) {
+        for (dev.cir.clip.model.Precision p : ps) {
+          if (p != dev.cir.clip.model.Precision.FLOAT32) {
+            md += PrecisionFidelity.run(bundle, data, gallery, queries, p, progress).toMarkdown();
+          }
+        }
+      }
+      return md;
     }
   }
 
@@ -238,6 +279,9 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--predictors", paramLabel = "N", description = "Without --solr: forward passes at once, of any tower (default: the number of cores).")
     int predictors = Runtime.getRuntime().availableProcessors();
 
+    @Option(names = "--precision", paramLabel = "P", description = "Without --solr: the bundle's precision, float32 or bf16 (default: ${DEFAULT-VALUE}).")
+    String precision = "float32";
+
     @Option(names = "--pid", paramLabel = "PID", description = "With --solr: the Solr process, whose RSS is sampled.")
     long pid;
 
@@ -266,7 +310,7 @@ public final class BenchCommand implements Runnable {
         }
         md = b.toString();
       } else {
-        md = new LoadBenchmark(new LoadBenchmark.Settings(bundle, work, maxBatch, clients, seconds, warmup, docs, predictors), progress).run();
+        md = new LoadBenchmark(new LoadBenchmark.Settings(bundle, work, maxBatch, clients, seconds, warmup, docs, predictors, dev.cir.clip.model.Precision.parse(precision)), progress).run();
       }
       return md;
     }

@@ -6,48 +6,96 @@ import ai.djl.ndarray.types.Shape;
 import dev.cir.clip.encoder.CirEncoder;
 import dev.cir.clip.encoder.EncoderOptions;
 import dev.cir.clip.encoder.Engines;
+import dev.cir.clip.model.Bf16Kernels;
 import dev.cir.clip.model.ClipConfig;
+import dev.cir.clip.model.Precision;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
 
 /**
  * Measures, in one run: the machine's float32 matrix-multiply rate through DJL's PyTorch engine,
  * image throughput of full-size CLIP towers with random weights at given batch sizes (as a fraction
- * of that rate), and the latency of encoding one short and one full-context caption.
+ * of that rate), and the latency of encoding captions of one short and one full-context length,
+ * alone and in batches; for every precision asked for, with bf16's features compared to
+ * float32's on the same inputs.
  */
 public final class EncoderBenchmark {
-  /** @param models architecture names; @param batches image batch sizes */
-  public record Settings(List<String> models, int[] batches, int imageRuns, int textRuns, int gemmSize) {
+  /**
+   * @param models architecture names
+   * @param batches image batch sizes
+   * @param textBatches caption batch sizes
+   * @param precisions float32 and/or bf16; the first is the baseline of the speed ratios
+   */
+  public record Settings(
+      List<String> models, int[] batches, int imageRuns, int textRuns, int gemmSize, int[] textBatches, List<Precision> precisions) {
+    public Settings {
+      precisions = precisions == null || precisions.isEmpty() ? List.of(Precision.FLOAT32) : List.copyOf(precisions);
+      textBatches = textBatches == null || textBatches.length == 0 ? new int[] {1} : textBatches.clone();
+    }
+
     public static Settings defaults() {
-      return new Settings(List.of("ViT-B/32", "RN50x4"), new int[] {8, 32}, 5, 60, 2048);
+      return new Settings(List.of("ViT-B/32", "RN50x4"), new int[] {8, 32}, 5, 60, 2048, new int[] {1}, List.of(Precision.FLOAT32));
     }
   }
 
   /** Images per second at one batch size. */
-  public record ImageResult(String model, int batch, double imagesPerSecond, double gflops, double fractionOfGemm) {}
+  public record ImageResult(String model, Precision precision, int batch, double imagesPerSecond, double gflops, double fractionOfGemm) {}
 
   /**
-   * Latency percentiles of one caption length, and the time of the text tower's linear layers
-   * alone on that many rows (the matrix products every implementation must do).
+   * Latency percentiles of one caption length and batch, and the time of the text tower's linear
+   * layers alone (float32) on that many rows (the matrix products every implementation must do).
    */
-  public record TextResult(String model, int tokens, double p50Millis, double p99Millis, double linearFloorMillis) {}
+  public record TextResult(
+      String model, Precision precision, int tokens, int batch, double p50Millis, double p99Millis, double linearFloorMillis) {}
 
-  public record Report(String machine, double gemmGflops, List<ImageResult> images, List<TextResult> texts) {
+  /** Cosine of a precision's features to float32's on the same inputs: the worst and the mean. */
+  public record Fidelity(String model, Precision precision, String tower, int rows, double minCosine, double meanCosine) {}
+
+  public record Report(
+      String machine, double gemmGflops, double bf16GemmGflops, List<ImageResult> images, List<TextResult> texts, List<Fidelity> fidelity,
+      Precision baseline) {
     public String toMarkdown() {
       StringBuilder s = new StringBuilder();
       s.append("Machine: ").append(machine).append("\n\n");
-      s.append(String.format(Locale.ROOT, "float32 GEMM rate (%s): **%.1f GFLOP/s**%n%n", "DJL PyTorch matMul", gemmGflops));
-      s.append("| model | batch | images/s | GFLOP/s | fraction of GEMM rate |\n|---|---:|---:|---:|---:|\n");
-      for (ImageResult r : images) {
-        s.append(String.format(Locale.ROOT, "| %s | %d | %.2f | %.1f | %.0f%% |%n", r.model, r.batch, r.imagesPerSecond, r.gflops, 100 * r.fractionOfGemm));
+      s.append(String.format(Locale.ROOT, "float32 GEMM rate (%s): **%.1f GFLOP/s**%n", "DJL PyTorch matMul", gemmGflops));
+      if (bf16GemmGflops > 0) {
+        s.append(
+            String.format(
+                Locale.ROOT, "bf16 GEMM rate (the same product on bfloat16 operands): **%.1f GFLOP/s** (%.2f× float32; native bf16 on this CPU: %s)%n",
+                bf16GemmGflops, bf16GemmGflops / gemmGflops, Precision.cpuHasNativeBf16() ? "yes" : "no"));
       }
-      s.append("\n| model (text tower) | caption tokens | p50 ms | p99 ms | its linear layers alone, ms |\n|---|---:|---:|---:|---:|\n");
+      s.append("\n| model | precision | batch | images/s | GFLOP/s | fraction of float32 GEMM rate | speed vs ").append(baseline).append(" |\n");
+      s.append("|---|---|---:|---:|---:|---:|---:|\n");
+      for (ImageResult r : images) {
+        ImageResult base = images.stream().filter(b -> b.model.equals(r.model) && b.batch == r.batch && b.precision == baseline).findFirst().orElse(r);
+        s.append(
+            String.format(
+                Locale.ROOT, "| %s | %s | %d | %.2f | %.1f | %.0f%% | %.2f× |%n", r.model, r.precision, r.batch, r.imagesPerSecond, r.gflops,
+                100 * r.fractionOfGemm, r.imagesPerSecond / base.imagesPerSecond));
+      }
+      s.append("\n| model (text tower) | precision | caption tokens | captions a pass | p50 ms | p99 ms | its linear layers alone (float32), ms | speed vs ")
+          .append(baseline).append(" (p50) |\n|---|---|---:|---:|---:|---:|---:|---:|\n");
       for (TextResult r : texts) {
-        s.append(String.format(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f |%n", r.model, r.tokens, r.p50Millis, r.p99Millis, r.linearFloorMillis));
+        TextResult base =
+            texts.stream().filter(b -> b.model.equals(r.model) && b.tokens == r.tokens && b.batch == r.batch && b.precision == baseline).findFirst().orElse(r);
+        s.append(
+            String.format(
+                Locale.ROOT, "| %s | %s | %d | %d | %.2f | %.2f | %s | %.2f× |%n", r.model, r.precision, r.tokens, r.batch, r.p50Millis,
+                r.p99Millis, Double.isNaN(r.linearFloorMillis) ? "—" : String.format(Locale.ROOT, "%.2f", r.linearFloorMillis),
+                base.p50Millis / r.p50Millis));
+      }
+      if (!fidelity.isEmpty()) {
+        s.append("\nFeatures against float32's on the same inputs (random weights, the benchmark's images and captions):\n\n");
+        s.append("| model | precision | tower | rows | worst cosine | mean cosine |\n|---|---|---|---:|---:|---:|\n");
+        for (Fidelity f : fidelity) {
+          s.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %.6f | %.6f |%n", f.model, f.precision, f.tower, f.rows, f.minCosine, f.meanCosine));
+        }
       }
       return s.toString();
     }
@@ -60,55 +108,138 @@ public final class EncoderBenchmark {
     String machine = MachineDescription.describe();
     progress.accept("machine: " + machine);
     double gemm = gemmGflops(settings.gemmSize(), progress);
+    double bf16Gemm = settings.precisions().contains(Precision.BF16) ? bf16GemmGflops(settings.gemmSize(), progress) : 0;
     List<ImageResult> images = new ArrayList<>();
     List<TextResult> texts = new ArrayList<>();
+    List<Fidelity> fidelity = new ArrayList<>();
     for (String name : settings.models()) {
       ClipConfig config = ClipConfig.named(name);
-      progress.accept("building " + name + " with random weights");
-      try (CirEncoder enc = CirEncoder.withRandomWeights(config, EncoderOptions.defaults().withPredictors(1).withBatchSize(64))) {
-        double perImage = ModelFlops.image(config);
-        for (int b : settings.batches()) {
-          List<float[]> batch = randomImages(b, config.imageResolution());
-          // warm-up: the allocator's heap grows to its working size, kernels are chosen
-          long warm = System.nanoTime();
-          for (int i = 0; i < 3 || System.nanoTime() - warm < 5_000_000_000L && i < 20; i++) {
-            enc.encodePixels(batch);
+      double perImage = ModelFlops.image(config);
+      int[] lengths = {12, config.contextLength()};
+      Map<String, float[][]> exact = new HashMap<>();
+      for (Precision precision : settings.precisions()) {
+        progress.accept("building " + name + " with random weights, " + precision);
+        // the same seed for every precision: the same weights, so features compare
+        Engines.pytorch().setRandomSeed(20);
+        EncoderOptions o = EncoderOptions.defaults().withPredictors(1).withBatchSize(64).withPrecision(precision);
+        try (CirEncoder enc = CirEncoder.withRandomWeights(config, o)) {
+          for (int b : settings.batches()) {
+            List<float[]> batch = randomImages(b, config.imageResolution());
+            // warm-up: the allocator's heap grows to its working size, kernels are chosen
+            long warm = System.nanoTime();
+            float[][] features = null;
+            for (int i = 0; i < 3 || System.nanoTime() - warm < 5_000_000_000L && i < 20; i++) {
+              features = enc.encodePixels(batch);
+            }
+            compare(fidelity, exact, name, precision, "image", "image batch " + b, features);
+            double[] secs = new double[settings.imageRuns()];
+            for (int i = 0; i < secs.length; i++) {
+              long t = System.nanoTime();
+              enc.encodePixels(batch);
+              secs[i] = (System.nanoTime() - t) / 1e9;
+            }
+            double ips = b / median(secs);
+            double gf = perImage * ips / 1e9;
+            images.add(new ImageResult(name, precision, b, ips, gf, gf / gemm));
+            progress.accept(String.format(Locale.ROOT, "%s %s batch %d: %.2f images/s (%.0f%% of the float32 GEMM rate)", name, precision, b, ips, 100 * gf / gemm));
           }
-          double[] secs = new double[settings.imageRuns()];
-          for (int i = 0; i < secs.length; i++) {
-            long t = System.nanoTime();
-            enc.encodePixels(batch);
-            secs[i] = (System.nanoTime() - t) / 1e9;
+          for (int tokens : lengths) {
+            for (int rows : settings.textBatches()) {
+              long[][] captions = new long[rows][];
+              for (int i = 0; i < rows; i++) {
+                captions[i] = caption(tokens, config, i);
+              }
+              float[][] features = null;
+              for (int i = 0; i < 5; i++) {
+                features = enc.encodeTokens(captions);
+              }
+              compare(fidelity, exact, name, precision, "text", "text " + tokens + "x" + rows, features);
+              double[] ms = new double[Math.max(5, rows == 1 ? settings.textRuns() : settings.textRuns() / 3)];
+              for (int i = 0; i < ms.length; i++) {
+                long t = System.nanoTime();
+                enc.encodeTokens(captions);
+                ms[i] = (System.nanoTime() - t) / 1e6;
+              }
+              Arrays.sort(ms);
+              double floor = precision == settings.precisions().get(0) ? linearLayersMillis(config, tokens * rows, settings.textRuns()) : Double.NaN;
+              TextResult r = new TextResult(name, precision, tokens, rows, percentile(ms, 0.5), percentile(ms, 0.99), floor);
+              texts.add(r);
+              progress.accept(
+                  String.format(
+                      Locale.ROOT, "%s %s text, %d tokens x %d: p50 %.2f ms, p99 %.2f ms (float32 linear layers alone: %.2f ms)", name, precision,
+                      tokens, rows, r.p50Millis, r.p99Millis, floor));
+            }
           }
-          double median = median(secs);
-          double ips = b / median;
-          double gf = perImage * ips / 1e9;
-          images.add(new ImageResult(name, b, ips, gf, gf / gemm));
-          progress.accept(String.format(Locale.ROOT, "%s batch %d: %.2f images/s (%.0f%% of GEMM rate)", name, b, ips, 100 * gf / gemm));
-        }
-        for (int tokens : new int[] {12, config.contextLength()}) {
-          long[][] caption = {caption(tokens, config)};
-          for (int i = 0; i < 5; i++) {
-            enc.encodeTokens(caption);
-          }
-          double[] ms = new double[settings.textRuns()];
-          for (int i = 0; i < ms.length; i++) {
-            long t = System.nanoTime();
-            enc.encodeTokens(caption);
-            ms[i] = (System.nanoTime() - t) / 1e6;
-          }
-          Arrays.sort(ms);
-          double floor = linearLayersMillis(config, tokens, settings.textRuns());
-          TextResult r = new TextResult(name, tokens, percentile(ms, 0.5), percentile(ms, 0.99), floor);
-          texts.add(r);
-          progress.accept(
-              String.format(
-                  Locale.ROOT, "%s text, %d tokens: p50 %.2f ms, p99 %.2f ms (its linear layers alone: %.2f ms)", name, tokens,
-                  r.p50Millis, r.p99Millis, floor));
         }
       }
     }
-    return new Report(machine, gemm, images, texts);
+    return new Report(machine, gemm, bf16Gemm, images, texts, fidelity, settings.precisions().get(0));
+  }
+
+  /** Keeps float32's features of {@code key}; for another precision, adds its cosine to them. */
+  private static void compare(
+      List<Fidelity> out, Map<String, float[][]> exact, String model, Precision p, String tower, String key, float[][] features) {
+    if (p == Precision.FLOAT32) {
+      exact.put(key, features);
+      return;
+    }
+    float[][] ref = exact.get(key);
+    if (ref == null) {
+      return; // float32 not measured (or measured after): nothing to compare with
+    }
+    double min = 1;
+    double sum = 0;
+    for (int i = 0; i < ref.length; i++) {
+      double c = cosine(ref[i], features[i]);
+      min = Math.min(min, c);
+      sum += c;
+    }
+    Fidelity f = out.stream().filter(x -> x.model.equals(model) && x.precision == p && x.tower.equals(tower)).findFirst().orElse(null);
+    if (f != null) {
+      out.remove(f);
+      int rows = f.rows + ref.length;
+      out.add(new Fidelity(model, p, tower, rows, Math.min(f.minCosine, min), (f.meanCosine * f.rows + sum) / rows));
+    } else {
+      out.add(new Fidelity(model, p, tower, ref.length, min, sum / ref.length));
+    }
+  }
+
+  static double cosine(float[] a, float[] b) {
+    double ab = 0;
+    double aa = 0;
+    double bb = 0;
+    for (int i = 0; i < a.length; i++) {
+      ab += (double) a[i] * b[i];
+      aa += (double) a[i] * a[i];
+      bb += (double) b[i] * b[i];
+    }
+    return ab / Math.sqrt(aa * bb);
+  }
+
+  /** Median rate of an n×n×n product on bfloat16 operands (the kernels bf16 runs), in GFLOP/s. */
+  static double bf16GemmGflops(int n, Consumer<String> progress) {
+    try (NDManager m = Engines.pytorch().newBaseManager();
+        AutoCloseable noGrad = Engines.noGrad();
+        Bf16Kernels k = Bf16Kernels.load(m)) {
+      NDArray a = k.toBf16(m.randomNormal(new Shape(n, n)));
+      NDArray b = k.toBf16(m.randomNormal(new Shape(n, n)));
+      for (int i = 0; i < 2; i++) {
+        k.matMul(a, b).close();
+      }
+      double[] rates = new double[10];
+      for (int i = 0; i < rates.length; i++) {
+        long t = System.nanoTime();
+        try (NDArray c = k.matMul(a, b)) {
+          c.getFloat(0, 0);
+        }
+        rates[i] = 2.0 * n * n * n / ((System.nanoTime() - t) / 1e9) / 1e9;
+      }
+      double r = median(rates);
+      progress.accept(String.format(Locale.ROOT, "bf16 GEMM %dx%dx%d: %.1f GFLOP/s", n, n, n, r));
+      return r;
+    } catch (Exception e) {
+      throw new IllegalStateException("bf16 GEMM measurement failed: " + e.getMessage(), e);
+    }
   }
 
   /** Best sustained rate of an n×n×n float32 matrix product, in GFLOP/s (median of 10). */
@@ -188,11 +319,16 @@ public final class EncoderBenchmark {
 
   /** A caption of {@code tokens} ids: start, words, end (the largest id), then padding. */
   static long[] caption(int tokens, ClipConfig c) {
+    return caption(tokens, c, 0);
+  }
+
+  /** The {@code k}-th of several different captions of {@code tokens} ids. */
+  static long[] caption(int tokens, ClipConfig c, int k) {
     long[] row = new long[c.contextLength()];
     int v = c.vocabSize();
     row[0] = v - 2;
     for (int i = 1; i < tokens - 1; i++) {
-      row[i] = 100 + i;
+      row[i] = 100 + i + 37L * k;
     }
     row[tokens - 1] = v - 1;
     return row;

@@ -29,7 +29,7 @@ import org.apache.solr.common.SolrInputDocument;
  */
 public final class LoadBenchmark {
   public record Settings(Path bundle, Path work, List<Integer> maxBatches, List<Integer> clients, int seconds, int warmupSeconds, int docs,
-      int predictors) {}
+      int predictors, dev.cir.clip.model.Precision precision) {}
 
   private record Run(int maxBatch, LoadTest.Result result, double meanBatch, double queueMs, double forwardMs) {}
 
@@ -61,7 +61,7 @@ public final class LoadBenchmark {
 
     List<Run> runs = new ArrayList<>();
     for (int maxBatch : s.maxBatches()) {
-      EmbeddedSolr.Options o = new EmbeddedSolr.Options(0, bundleDir, null, null, s.predictors(), maxBatch);
+      EmbeddedSolr.Options o = new EmbeddedSolr.Options(0, bundleDir, null, null, s.predictors(), maxBatch, s.precision());
       try (EmbeddedSolr solr = EmbeddedSolr.start(o); SolrClient client = new Http2SolrClient.Builder(solr.baseUrl()).build()) {
         log.accept("Solr at " + solr.baseUrl() + ", maxBatch " + maxBatch + "; indexing " + s.docs() + " documents");
         index(client, bundle.manifest().embeddingDim());
@@ -152,6 +152,7 @@ public final class LoadBenchmark {
       String machine, ModelBundle bundle, double gemm, double tokens, double queryFlops, double ceiling, List<Run> runs) {
     StringBuilder b = new StringBuilder();
     b.append("Machine: ").append(machine).append("\n\n");
+    b.append("Bundle precision: ").append(s.precision() == null ? "float32" : s.precision().label()).append("\n\n");
     b.append(String.format(Locale.ROOT,
         "Bundle: %s with a Combiner; %d documents; %d predictors; every caption new (%.1f tokens on average, start and end"
             + " included). float32 GEMM rate (DJL PyTorch matMul, 2048²): **%.1f GFLOP/s**. One query: the text tower at"

@@ -4,6 +4,7 @@ import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.clip.encoder.CirEncoder;
 import dev.cir.clip.encoder.CombineMode;
 import dev.cir.clip.encoder.EncoderOptions;
+import dev.cir.clip.model.Precision;
 import dev.cir.eval.data.FashionIqReader;
 import dev.cir.eval.metrics.MetricsJson;
 import dev.cir.eval.metrics.MetricsTable;
@@ -65,6 +66,10 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, gpu, gpu:N or auto (default: ${DEFAULT-VALUE}).")
   String device = "cpu";
 
+  @Option(names = "--precision", paramLabel = "P",
+      description = "float32 (exact) or bf16: the products with weights in bfloat16, fast where the CPU has AVX512-BF16 or AMX (default: ${DEFAULT-VALUE}).")
+  String precision = "float32";
+
   @Option(names = "--batch-size", paramLabel = "N", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
   int batchSize = 32;
 
@@ -81,7 +86,7 @@ final class EvalCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     DatasetValidation.Kind kind = DatasetValidation.Kind.parse(dataset);
     ModelBundle bundle = ModelBundle.open(model);
-    try (CirEncoder enc = CirEncoder.open(bundle, defaults.withDevice(device).withBatchSize(batchSize))) {
+    try (CirEncoder enc = CirEncoder.open(bundle, defaults.withDevice(device).withBatchSize(batchSize).withPrecision(Precision.parse(precision)))) {
       CombineMode mode = combine != null ? CombineMode.parse(combine) : enc.hasCombiner() ? CombineMode.COMBINER : CombineMode.SUM;
       if (mode == CombineMode.COMBINER && !enc.hasCombiner()) {
         throw new IllegalArgumentException(model + " has no Combiner; use --combine sum (or image, text)");

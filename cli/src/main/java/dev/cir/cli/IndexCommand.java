@@ -3,6 +3,7 @@ package dev.cir.cli;
 import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.clip.encoder.CirEncoder;
 import dev.cir.clip.encoder.EncoderOptions;
+import dev.cir.clip.model.Precision;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import java.io.PrintWriter;
@@ -54,6 +55,10 @@ final class IndexCommand implements Callable<Integer> {
   @Option(names = "--device", paramLabel = "D", description = "cpu, gpu, gpu:N or auto (default: ${DEFAULT-VALUE}).")
   String device = "cpu";
 
+  @Option(names = "--precision", paramLabel = "P",
+      description = "float32 (exact) or bf16: the products with weights in bfloat16, fast where the CPU has AVX512-BF16 or AMX (default: ${DEFAULT-VALUE}).")
+  String precision = "float32";
+
   private final PrintWriter out;
   private final PrintWriter err;
 
@@ -71,7 +76,7 @@ final class IndexCommand implements Callable<Integer> {
     List<SolrIndexer.Image> images =
         source.jsonl != null ? SolrIndexer.fromJsonl(source.jsonl, split) : SolrIndexer.fromDirectory(source.images);
     long start = System.nanoTime();
-    try (CirEncoder encoder = CirEncoder.open(ModelBundle.open(model), EncoderOptions.defaults().withDevice(device));
+    try (CirEncoder encoder = CirEncoder.open(ModelBundle.open(model), EncoderOptions.defaults().withDevice(device).withPrecision(Precision.parse(precision)));
         SolrClient client = new Http2SolrClient.Builder(solr).build()) {
       SolrIndexer.Report r = new SolrIndexer(encoder, client, collection, batchSize).index(images, err);
       out.printf(

@@ -1,6 +1,7 @@
 package dev.cir.cli;
 
 import dev.cir.clip.encoder.EncoderOptions;
+import dev.cir.clip.model.Precision;
 import dev.cir.solr.config.EmbeddedSolr;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -39,6 +40,10 @@ final class SolrCommand implements Callable<Integer> {
       description = "Rows one forward pass takes from concurrent queries (default: ${DEFAULT-VALUE}; 1 runs every query in a pass of its own).")
   int maxBatch = EncoderOptions.DEFAULT_MAX_BATCH;
 
+  @Option(names = "--precision", paramLabel = "P",
+      description = "float32 (exact) or bf16: the bundle's products with weights in bfloat16, fast where the CPU has AVX512-BF16 or AMX (default: ${DEFAULT-VALUE}).")
+  String precision = "float32";
+
   private final PrintWriter out;
 
   @Inject
@@ -48,7 +53,7 @@ final class SolrCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    EmbeddedSolr.Options o = new EmbeddedSolr.Options(port, bundle, home, images, predictors, maxBatch);
+    EmbeddedSolr.Options o = new EmbeddedSolr.Options(port, bundle, home, images, predictors, maxBatch, Precision.parse(precision));
     EmbeddedSolr solr = EmbeddedSolr.start(o);
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook =

@@ -41,7 +41,7 @@ class SolrCommandsTest {
       reader.readGallery(split).ids().forEach(expectedIds::add);
     }
     galleries = expectedIds.size();
-    try (EmbeddedSolr solr = EmbeddedSolr.start(new EmbeddedSolr.Options(0, bundle.dir(), tmp.resolve("home"), data, 1, 16));
+    try (EmbeddedSolr solr = EmbeddedSolr.start(new EmbeddedSolr.Options(0, bundle.dir(), tmp.resolve("home"), data, 1, 16, null));
         SolrClient client = new Http2SolrClient.Builder(solr.baseUrl()).build()) {
       assertTrue(solr.baseUrl().startsWith("http://127.0.0.1:") && solr.baseUrl().endsWith("/solr"), solr.baseUrl());
       CliTest.Result r = CliTest.cir("index", "--model", bundle.dir().toString(), "--jsonl", data.toString(), "--solr", solr.baseUrl(),

@@ -2,6 +2,7 @@ package dev.cir.solr.config;
 
 import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.clip.encoder.EncoderOptions;
+import dev.cir.clip.model.Precision;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,9 +37,11 @@ public final class EmbeddedSolr implements AutoCloseable {
    * @param bundleDir the bundle registered as {@code default}
    * @param home the solr home, or null for a temporary one deleted on close
    * @param imageDir the base directory of index-time image paths, or null
+   * @param precision the default bundle's precision (float32 or bf16)
    */
-  public record Options(int port, Path bundleDir, Path home, Path imageDir, int predictors, int maxBatch) {
+  public record Options(int port, Path bundleDir, Path home, Path imageDir, int predictors, int maxBatch, Precision precision) {
     public Options {
+      precision = precision == null ? Precision.FLOAT32 : precision;
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
       }
@@ -51,11 +54,11 @@ public final class EmbeddedSolr implements AutoCloseable {
     }
 
     public static Options of(int port, Path bundleDir) {
-      return new Options(port, bundleDir, null, null, Runtime.getRuntime().availableProcessors(), EncoderOptions.DEFAULT_MAX_BATCH);
+      return new Options(port, bundleDir, null, null, Runtime.getRuntime().availableProcessors(), EncoderOptions.DEFAULT_MAX_BATCH, Precision.FLOAT32);
     }
 
     public Options withHome(Path h) {
-      return new Options(port, bundleDir, h, imageDir, predictors, maxBatch);
+      return new Options(port, bundleDir, h, imageDir, predictors, maxBatch, precision);
     }
   }
 
@@ -74,6 +77,7 @@ public final class EmbeddedSolr implements AutoCloseable {
     System.setProperty("cir.loadOnStartup", "true");
     System.setProperty("cir.predictors", Integer.toString(o.predictors()));
     System.setProperty("cir.maxBatch", Integer.toString(o.maxBatch()));
+    System.setProperty("cir.precision", o.precision().label());
     if (o.imageDir() != null) {
       System.setProperty("cir.image.dir", o.imageDir().toAbsolutePath().toString());
     }

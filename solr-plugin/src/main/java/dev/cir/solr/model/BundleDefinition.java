@@ -1,6 +1,7 @@
 package dev.cir.solr.model;
 
 import dev.cir.clip.encoder.EncoderOptions;
+import dev.cir.clip.model.Precision;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -18,9 +19,11 @@ import java.util.Objects;
  * @param textCacheSize text features kept in the cache (0 disables it)
  * @param imageCacheSize features of query images ({@code refImage}) kept in the cache, by
  *     content digest (0 disables it)
+ * @param precision float32 (exact, the default) or bf16 (the products with weights in bfloat16)
  */
 public record BundleDefinition(
-    String name, Path dir, String device, int predictors, int maxBatch, int threads, int textCacheSize, int imageCacheSize) {
+    String name, Path dir, String device, int predictors, int maxBatch, int threads, int textCacheSize, int imageCacheSize,
+    Precision precision) {
   public static final int DEFAULT_TEXT_CACHE_SIZE = 1024;
   public static final int DEFAULT_IMAGE_CACHE_SIZE = 256;
 
@@ -31,6 +34,7 @@ public record BundleDefinition(
       throw new IllegalArgumentException("a bundle needs a name");
     }
     dir = dir.toAbsolutePath().normalize();
+    precision = precision == null ? Precision.FLOAT32 : precision;
     device = device == null || device.isBlank() ? "cpu" : device.trim();
     if (predictors < 1) {
       throw new IllegalArgumentException("bundle '" + name + "': predictors must be at least 1, got " + predictors);
@@ -53,18 +57,19 @@ public record BundleDefinition(
   public static BundleDefinition of(String name, Path dir) {
     return new BundleDefinition(
         name, dir, "cpu", Runtime.getRuntime().availableProcessors(), EncoderOptions.DEFAULT_MAX_BATCH, 0, DEFAULT_TEXT_CACHE_SIZE,
-        DEFAULT_IMAGE_CACHE_SIZE);
+        DEFAULT_IMAGE_CACHE_SIZE, Precision.FLOAT32);
   }
 
   /** What makes two definitions share one loaded model: everything but the name. */
   LoadKey loadKey() {
-    return new LoadKey(dir, device, predictors, maxBatch, threads, textCacheSize, imageCacheSize);
+    return new LoadKey(dir, device, predictors, maxBatch, threads, textCacheSize, imageCacheSize, precision);
   }
 
-  record LoadKey(Path dir, String device, int predictors, int maxBatch, int threads, int textCacheSize, int imageCacheSize) {
+  record LoadKey(
+      Path dir, String device, int predictors, int maxBatch, int threads, int textCacheSize, int imageCacheSize, Precision precision) {
     @Override
     public String toString() {
-      return dir + " (" + device + ", " + predictors + " predictors, maxBatch " + maxBatch + ")";
+      return dir + " (" + device + ", " + precision + ", " + predictors + " predictors, maxBatch " + maxBatch + ")";
     }
   }
 }

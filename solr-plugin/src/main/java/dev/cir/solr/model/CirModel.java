@@ -45,7 +45,8 @@ public final class CirModel implements AutoCloseable {
   static CirModel load(BundleDefinition.LoadKey key) {
     ModelBundle b = ModelBundle.open(key.dir());
     EncoderOptions options =
-        EncoderOptions.defaults().withDevice(key.device()).withPredictors(key.predictors()).withMaxBatch(key.maxBatch()).withThreads(key.threads());
+        EncoderOptions.defaults().withDevice(key.device()).withPredictors(key.predictors()).withMaxBatch(key.maxBatch()).withThreads(key.threads())
+            .withPrecision(key.precision());
     return new CirModel(b, CirEncoder.open(b, options), key.textCacheSize(), key.imageCacheSize());
   }
 

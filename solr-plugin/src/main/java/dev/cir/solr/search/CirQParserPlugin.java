@@ -2,6 +2,7 @@ package dev.cir.solr.search;
 
 import dev.cir.clip.encoder.BatchStats;
 import dev.cir.clip.encoder.EncoderOptions;
+import dev.cir.clip.model.Precision;
 import dev.cir.solr.model.CirModel;
 import dev.cir.solr.model.BundleDefinition;
 import dev.cir.solr.model.CirModelRegistry;
@@ -44,6 +45,7 @@ import org.slf4j.LoggerFactory;
  *       <str name="device">cpu</str>
  *       <int name="predictors">2</int>          <!-- forward passes at once, of any tower -->
  *       <int name="maxBatch">16</int>           <!-- rows a pass takes from concurrent queries -->
+ *       <str name="precision">float32</str>     <!-- or bf16: products with weights in bfloat16 -->
  *       <int name="threads">0</int>             <!-- intra-op threads a pass; 0: cores / predictors -->
  *       <int name="textCacheSize">1024</int>
  *       <int name="imageCacheSize">256</int>      <!-- refImage features, by content digest -->
@@ -103,7 +105,8 @@ public class CirQParserPlugin extends QParserPlugin {
                   positive(bp, "maxBatch", EncoderOptions.DEFAULT_MAX_BATCH),
                   nonNegative(bp, "threads", 0),
                   nonNegative(bp, "textCacheSize", BundleDefinition.DEFAULT_TEXT_CACHE_SIZE),
-                  nonNegative(bp, "imageCacheSize", BundleDefinition.DEFAULT_IMAGE_CACHE_SIZE)));
+                  nonNegative(bp, "imageCacheSize", BundleDefinition.DEFAULT_IMAGE_CACHE_SIZE),
+                  Precision.parse(bp.get("precision"))));
         } catch (IllegalArgumentException ex) {
           throw new SolrException(ErrorCode.SERVER_ERROR, "cir query parser: " + ex.getMessage(), ex);
         }
@@ -259,6 +262,7 @@ public class CirQParserPlugin extends QParserPlugin {
                   map.put(k + "failures", s.failures());
                   map.put(k + "maxBatch", s.maxBatch());
                   map.put(k + "workers", s.workers());
+                  map.put(k + "precision", b.getValue().encoder().precision().label());
                   StringBuilder h = new StringBuilder();
                   for (int i = 1; i < s.batchSizes().length; i++) {
                     if (s.batchSizes()[i] > 0) {

@@ -49,6 +49,39 @@ class CirModelRegistryTest {
   }
 
   @Test
+  void aBundleInBf16IsALoadOfItsOwnAndItsEncoderRunsInBf16() {
+    ModelBundle bundle = TestBundles.small("small-vit", tmp.resolve("b"), true);
+    CirModelRegistry registry = new CirModelRegistry(CirModel::load);
+    BundleDefinition exact = BundleDefinition.of("exact", bundle.dir());
+    BundleDefinition low =
+        new BundleDefinition("low", bundle.dir(), "cpu", 1, 16, 0, 8, 8, dev.cir.clip.model.Precision.BF16);
+    CoreBundles core = new CoreBundles(registry, List.of(exact, low), Set.of(), "exact");
+    try {
+      CirModel a = core.model("exact");
+      CirModel b = core.model("low");
+      assertTrue(a != b, "the same directory in two precisions is two loads");
+      assertEquals(2, registry.loadedCount());
+      assertEquals(dev.cir.clip.model.Precision.FLOAT32, a.encoder().precision());
+      assertEquals(dev.cir.clip.model.Precision.BF16, b.encoder().precision());
+      float[] x = a.encoder().encodeText("w3 w4 w5");
+      float[] y = b.encoder().encodeText("w3 w4 w5");
+      double ab = 0, aa = 0, bb = 0;
+      boolean differs = false;
+      for (int i = 0; i < x.length; i++) {
+        ab += (double) x[i] * y[i];
+        aa += (double) x[i] * x[i];
+        bb += (double) y[i] * y[i];
+        differs |= x[i] != y[i];
+      }
+      assertTrue(differs, "bf16 is not float32");
+      assertTrue(ab / Math.sqrt(aa * bb) > 0.999, "cosine " + ab / Math.sqrt(aa * bb));
+    } finally {
+      core.close();
+    }
+    assertEquals(0, registry.loadedCount());
+  }
+
+  @Test
   void namesAnUnknownBundleAndOneWithoutPath() {
     CoreBundles core = new CoreBundles(new CirModelRegistry(k -> null), List.of(), Set.of("default"), "default");
     UnknownBundleException e = assertThrows(UnknownBundleException.class, () -> core.model(null));
