@@ -279,8 +279,9 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--predictors", paramLabel = "N", description = "Without --solr: forward passes at once, of any tower (default: the number of cores).")
     int predictors = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--precision", paramLabel = "P", description = "Without --solr: the bundle's precision, float32 or bf16 (default: ${DEFAULT-VALUE}).")
-    String precision = "float32";
+    @Option(names = "--precision", split = ",", paramLabel = "P[,P...]",
+        description = "Without --solr: the bundle's precision in each Solr started, float32 and/or bf16 (default: ${DEFAULT-VALUE}).")
+    List<String> precision = List.of("float32");
 
     @Option(names = "--pid", paramLabel = "PID", description = "With --solr: the Solr process, whose RSS is sampled.")
     long pid;
@@ -310,7 +311,7 @@ public final class BenchCommand implements Runnable {
         }
         md = b.toString();
       } else {
-        md = new LoadBenchmark(new LoadBenchmark.Settings(bundle, work, maxBatch, clients, seconds, warmup, docs, predictors, dev.cir.clip.model.Precision.parse(precision)), progress).run();
+        md = new LoadBenchmark(new LoadBenchmark.Settings(bundle, work, maxBatch, clients, seconds, warmup, docs, predictors, precision.stream().map(dev.cir.clip.model.Precision::parse).distinct().toList()), progress).run();
       }
       return md;
     }

@@ -1,6 +1,7 @@
 package dev.cir.bench;
 
 import dev.cir.clip.bundle.ModelBundle;
+import dev.cir.clip.model.Precision;
 import dev.cir.clip.text.ClipTokenizer;
 import dev.cir.solr.config.EmbeddedSolr;
 import java.net.URI;
@@ -29,9 +30,13 @@ import org.apache.solr.common.SolrInputDocument;
  */
 public final class LoadBenchmark {
   public record Settings(Path bundle, Path work, List<Integer> maxBatches, List<Integer> clients, int seconds, int warmupSeconds, int docs,
-      int predictors, dev.cir.clip.model.Precision precision) {}
+      int predictors, List<Precision> precisions) {
+    public Settings {
+      precisions = precisions == null || precisions.isEmpty() ? List.of(Precision.FLOAT32) : List.copyOf(precisions);
+    }
+  }
 
-  private record Run(int maxBatch, LoadTest.Result result, double meanBatch, double queueMs, double forwardMs) {}
+  private record Run(Precision precision, int maxBatch, LoadTest.Result result, double meanBatch, double queueMs, double forwardMs) {}
 
   private final Settings s;
   private final Consumer<String> log;
@@ -60,27 +65,29 @@ public final class LoadBenchmark {
     long pid = ProcessHandle.current().pid();
 
     List<Run> runs = new ArrayList<>();
-    for (int maxBatch : s.maxBatches()) {
-      EmbeddedSolr.Options o = new EmbeddedSolr.Options(0, bundleDir, null, null, s.predictors(), maxBatch, s.precision());
-      try (EmbeddedSolr solr = EmbeddedSolr.start(o); SolrClient client = new Http2SolrClient.Builder(solr.baseUrl()).build()) {
-        log.accept("Solr at " + solr.baseUrl() + ", maxBatch " + maxBatch + "; indexing " + s.docs() + " documents");
-        index(client, bundle.manifest().embeddingDim());
-        int most = s.clients().stream().mapToInt(Integer::intValue).max().orElse(1);
-        log.accept("warm-up: " + most + " clients for " + s.warmupSeconds() + " s");
-        new LoadTest(new LoadTest.Settings(solr.baseUrl(), EmbeddedSolr.COLLECTION, most, s.warmupSeconds(), -1, words, true), line -> {}).run();
-        for (int clients : s.clients()) {
-          log.accept("maxBatch " + maxBatch + ", " + clients + " client(s), " + s.seconds() + " s");
-          Map<String, Double> before = textTower(solr.baseUrl());
-          LoadTest.Result r =
-              new LoadTest(new LoadTest.Settings(solr.baseUrl(), EmbeddedSolr.COLLECTION, clients, s.seconds(), pid, words, true), log).run();
-          Map<String, Double> after = textTower(solr.baseUrl());
-          double passes = after.get("passes") - before.get("passes");
-          double requests = after.get("requests") - before.get("requests");
-          double rows = after.get("rows") - before.get("rows");
-          // the registry keeps means since start: the run's own from the differences of the sums
-          double queue = after.get("meanQueueMs") * after.get("requests") - before.get("meanQueueMs") * before.get("requests");
-          double forward = after.get("meanForwardMs") * after.get("passes") - before.get("meanForwardMs") * before.get("passes");
-          runs.add(new Run(maxBatch, r, passes == 0 ? 0 : rows / passes, requests == 0 ? 0 : queue / requests, passes == 0 ? 0 : forward / passes));
+    for (Precision precision : s.precisions()) {
+      for (int maxBatch : s.maxBatches()) {
+        EmbeddedSolr.Options o = new EmbeddedSolr.Options(0, bundleDir, null, null, s.predictors(), maxBatch, precision);
+        try (EmbeddedSolr solr = EmbeddedSolr.start(o); SolrClient client = new Http2SolrClient.Builder(solr.baseUrl()).build()) {
+          log.accept("Solr at " + solr.baseUrl() + ", " + precision + ", maxBatch " + maxBatch + "; indexing " + s.docs() + " documents");
+          index(client, bundle.manifest().embeddingDim());
+          int most = s.clients().stream().mapToInt(Integer::intValue).max().orElse(1);
+          log.accept("warm-up: " + most + " clients for " + s.warmupSeconds() + " s");
+          new LoadTest(new LoadTest.Settings(solr.baseUrl(), EmbeddedSolr.COLLECTION, most, s.warmupSeconds(), -1, words, true), line -> {}).run();
+          for (int clients : s.clients()) {
+            log.accept(precision + ", maxBatch " + maxBatch + ", " + clients + " client(s), " + s.seconds() + " s");
+            Map<String, Double> before = textTower(solr.baseUrl());
+            LoadTest.Result r =
+                new LoadTest(new LoadTest.Settings(solr.baseUrl(), EmbeddedSolr.COLLECTION, clients, s.seconds(), pid, words, true), log).run();
+            Map<String, Double> after = textTower(solr.baseUrl());
+            double passes = after.get("passes") - before.get("passes");
+            double requests = after.get("requests") - before.get("requests");
+            double rows = after.get("rows") - before.get("rows");
+            // the registry keeps means since start: the run's own from the differences of the sums
+            double queue = after.get("meanQueueMs") * after.get("requests") - before.get("meanQueueMs") * before.get("requests");
+            double forward = after.get("meanForwardMs") * after.get("passes") - before.get("meanForwardMs") * before.get("passes");
+            runs.add(new Run(precision, maxBatch, r, passes == 0 ? 0 : rows / passes, requests == 0 ? 0 : queue / requests, passes == 0 ? 0 : forward / passes));
+          }
         }
       }
     }
@@ -152,7 +159,6 @@ public final class LoadBenchmark {
       String machine, ModelBundle bundle, double gemm, double tokens, double queryFlops, double ceiling, List<Run> runs) {
     StringBuilder b = new StringBuilder();
     b.append("Machine: ").append(machine).append("\n\n");
-    b.append("Bundle precision: ").append(s.precision() == null ? "float32" : s.precision().label()).append("\n\n");
     b.append(String.format(Locale.ROOT,
         "Bundle: %s with a Combiner; %d documents; %d predictors; every caption new (%.1f tokens on average, start and end"
             + " included). float32 GEMM rate (DJL PyTorch matMul, 2048²): **%.1f GFLOP/s**. One query: the text tower at"
@@ -160,24 +166,24 @@ public final class LoadBenchmark {
             + " %d s per row after %d s of warm-up.%n%n",
         bundle.manifest().architectureName(), s.docs(), s.predictors(), tokens, gemm, tokens, queryFlops / 1e9, ceiling, s.seconds(),
         s.warmupSeconds()));
-    b.append("| maxBatch | clients | queries | errors | queries/s | share of the ceiling | p50 ms | p99 ms | text tower: mean batch | mean wait for a pass ms | mean pass ms | RSS first 10 s MiB | RSS last 10 s MiB |\n");
-    b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    b.append("| precision | maxBatch | clients | queries | errors | queries/s | share of the ceiling | p50 ms | p99 ms | text tower: mean batch | mean wait for a pass ms | mean pass ms | RSS first 10 s MiB | RSS last 10 s MiB |\n");
+    b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Run r : runs) {
       LoadTest.Result x = r.result();
-      b.append(String.format(Locale.ROOT, "| %d | %d | %d | %d | %.1f | %.0f%% | %.1f | %.1f | %.2f | %.1f | %.1f | %s | %s |%n", r.maxBatch(),
+      b.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %d | %.1f | %.0f%% | %.1f | %.1f | %.2f | %.1f | %.1f | %s | %s |%n", r.precision(), r.maxBatch(),
           x.clients(), x.queries(), x.errors().size(), x.queriesPerSecond(), 100 * x.queriesPerSecond() / ceiling, x.p50(), x.p99(),
           r.meanBatch(), r.queueMs(), r.forwardMs(), x.rss(true), x.rss(false)));
     }
     List<Run> baseline = runs.stream().filter(r -> r.maxBatch() == 1).toList();
     if (!baseline.isEmpty()) {
-      b.append("\nAgainst maxBatch 1 (the same client count):\n\n| maxBatch | clients | queries/s ratio | p50 ratio | p99 ratio |\n|---:|---:|---:|---:|---:|\n");
+      b.append("\nAgainst maxBatch 1 (the same precision and client count):\n\n| precision | maxBatch | clients | queries/s ratio | p50 ratio | p99 ratio |\n|---|---:|---:|---:|---:|---:|\n");
       for (Run r : runs) {
         if (r.maxBatch() == 1) {
           continue;
         }
         for (Run base : baseline) {
-          if (base.result().clients() == r.result().clients()) {
-            b.append(String.format(Locale.ROOT, "| %d | %d | %.2f | %.2f | %.2f |%n", r.maxBatch(), r.result().clients(),
+          if (base.result().clients() == r.result().clients() && base.precision() == r.precision()) {
+            b.append(String.format(Locale.ROOT, "| %s | %d | %d | %.2f | %.2f | %.2f |%n", r.precision(), r.maxBatch(), r.result().clients(),
                 r.result().queriesPerSecond() / base.result().queriesPerSecond(), r.result().p50() / base.result().p50(),
                 r.result().p99() / base.result().p99()));
           }
@@ -186,13 +192,13 @@ public final class LoadBenchmark {
     }
     for (Run r : runs) {
       if (!r.result().errors().isEmpty()) {
-        b.append("\nmaxBatch ").append(r.maxBatch()).append(", ").append(r.result().clients()).append(" clients, first errors: ")
+        b.append("\n").append(r.precision()).append(", maxBatch ").append(r.maxBatch()).append(", ").append(r.result().clients()).append(" clients, first errors: ")
             .append(r.result().errors().stream().limit(5).toList()).append('\n');
       }
     }
     b.append("\nRSS, one sample a second (MiB):\n\n");
     for (Run r : runs) {
-      b.append(String.format(Locale.ROOT, "- maxBatch %d, %d clients: %s%n", r.maxBatch(), r.result().clients(),
+      b.append(String.format(Locale.ROOT, "- %s, maxBatch %d, %d clients: %s%n", r.precision(), r.maxBatch(), r.result().clients(),
           r.result().rssKb().stream().map(k -> Long.toString(k / 1024)).toList()));
     }
     return b.toString();
