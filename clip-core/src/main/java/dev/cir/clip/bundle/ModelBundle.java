@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.cir.clip.io.InvalidModelException;
 import dev.cir.clip.io.SafeTensors;
 import dev.cir.clip.io.StateDict;
+import dev.cir.clip.io.Tensor;
 import dev.cir.clip.model.ClipModel;
 import dev.cir.clip.model.Combiner;
 import dev.cir.clip.model.Inversion;
@@ -30,6 +31,7 @@ public final class ModelBundle {
   private final Path dir;
   private final BundleManifest manifest;
   private final String fingerprint;
+  private volatile String imageTowerFingerprint;
 
   private ModelBundle(Path dir, BundleManifest manifest, String fingerprint) {
     this.dir = dir;
@@ -107,6 +109,52 @@ public final class ModelBundle {
    */
   public String fingerprint() {
     return fingerprint;
+  }
+
+  /**
+   * Identifies what makes an image's vector: the image tower's weights (every {@code visual.}
+   * tensor of {@code clip.safetensors}, names, shapes and bytes) and the preprocessing (transform,
+   * target ratio, resolution). Bundles that differ only in their text tower, Combiner or φ share
+   * it, so vectors indexed with one are searched correctly with the other; precision is not part
+   * of it (bf16's image features keep a cosine above 0.9999 to float32's). Computed on first use
+   * (it reads the weights file) and kept.
+   *
+   * @return {@code image-tower:} and 24 hex digits of a SHA-256
+   */
+  public String imageTowerFingerprint() {
+    String f = imageTowerFingerprint;
+    if (f == null) {
+      synchronized (this) {
+        f = imageTowerFingerprint;
+        if (f == null) {
+          f = computeImageTowerFingerprint();
+          imageTowerFingerprint = f;
+        }
+      }
+    }
+    return f;
+  }
+
+  private String computeImageTowerFingerprint() {
+    MessageDigest md;
+    try {
+      md = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    md.update(
+        ("cir image tower 1\n" + manifest.preprocess() + "\n" + manifest.targetRatio() + "\n" + manifest.config().imageResolution() + "\n")
+            .getBytes(StandardCharsets.UTF_8));
+    StateDict dict = SafeTensors.read(clipFile());
+    for (String key : new java.util.TreeSet<>(dict.keys())) {
+      if (!key.startsWith("visual.")) {
+        continue;
+      }
+      Tensor t = dict.get(key);
+      md.update((key + " " + t.dtype() + " " + java.util.Arrays.toString(t.shape()) + "\n").getBytes(StandardCharsets.UTF_8));
+      md.update(t.bytes().duplicate());
+    }
+    return "image-tower:" + HexFormat.of().formatHex(md.digest()).substring(0, 24);
   }
 
   /** Builds the CLIP model on {@code manager} from {@code clip.safetensors}. */

@@ -9,6 +9,7 @@ import dev.cir.clip.bundle.InversionSpec;
 import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.clip.io.SafeTensors;
 import dev.cir.clip.io.StateDict;
+import dev.cir.clip.io.Tensor;
 import dev.cir.clip.model.Activation;
 import dev.cir.clip.model.ClipConfig;
 import dev.cir.clip.model.ClipModel;
@@ -51,6 +52,30 @@ public final class TestBundles {
       }
       ModelBundle b = BundleWriter.write(dir, m, clip.tensors(), tokenizer, combiner == null ? null : combiner.tensors());
       Files.delete(tokenizer);
+      return b;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A copy of {@code from} in {@code dir} whose CLIP tensor {@code key} has its first value moved
+   * by 0.25: another image tower when {@code key} is a {@code visual.} tensor, another text tower
+   * otherwise. The Combiner, if any, is kept.
+   */
+  public static ModelBundle withOneWeightChanged(ModelBundle from, String key, Path dir) {
+    try {
+      StateDict clip = SafeTensors.read(from.clipFile());
+      Map<String, Tensor> tensors = new java.util.LinkedHashMap<>(clip.tensors());
+      Tensor t = clip.require(key);
+      float[] v = t.toFloatArray();
+      v[0] += 0.25f;
+      tensors.put(key, Tensor.ofFloats(t.shape(), v));
+      Path tok = Files.createTempFile("tokenizer", ".json");
+      Files.copy(from.tokenizerFile(), tok, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Map<String, Tensor> combiner = from.combinerFile().isPresent() ? SafeTensors.read(from.combinerFile().get()).tensors() : null;
+      ModelBundle b = BundleWriter.write(dir, from.manifest().withInversion(null), tensors, tok, combiner);
+      Files.delete(tok);
       return b;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

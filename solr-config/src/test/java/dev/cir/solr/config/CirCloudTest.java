@@ -40,6 +40,7 @@ import org.apache.solr.client.solrj.request.CollectionAdminRequest;
 import org.apache.solr.client.solrj.request.ConfigSetAdminRequest;
 import org.apache.solr.client.solrj.response.QueryResponse;
 import org.apache.solr.cloud.SolrCloudTestCase;
+import org.apache.solr.common.SolrException;
 import org.apache.solr.common.SolrInputDocument;
 import org.apache.solr.common.params.ModifiableSolrParams;
 import org.apache.solr.common.cloud.DocCollection;
@@ -66,10 +67,17 @@ public class CirCloudTest extends SolrCloudTestCase {
   static final Map<String, byte[]> pngs = new HashMap<>();
   static final List<String> ids = new ArrayList<>();
 
+  static String imageTower;
+  static ModelBundle otherImageTower;
+  /** Whether a query has loaded the second bundle (the registry then holds two models). */
+  static volatile boolean otherImageTowerUsed;
+
   @BeforeClass
   public static void setUpCluster() throws Exception {
     ModelBundle bundle = TestBundles.smallWithInversion(createTempDir("bundle"), KnnEquivalence.BUNDLE_TEMPLATE);
     System.setProperty("cir.bundle.default", bundle.dir().toString());
+    imageTower = bundle.imageTowerFingerprint();
+    otherImageTower = TestBundles.withOneWeightChanged(bundle, "visual.proj", createTempDir("other-image"));
     System.setProperty("cir.predictors", "1");
     // Every pass takes one request. The equivalence below is bit for bit against vectors encoded one at a
     // time outside Solr; a pass shared by concurrent requests (the two shard leaders encoding their image
@@ -86,6 +94,7 @@ public class CirCloudTest extends SolrCloudTestCase {
     files.put(
         "solrconfig.xml",
         solrconfig.replace(first, first + "\n      <str>recorder</str>")
+            .replace("<lst name=\"bundles\">", "<lst name=\"bundles\">\n<lst name=\"otherimage\"><str name=\"path\">" + otherImageTower.dir() + "</str></lst>")
             .replace("</config>", "<searchComponent name=\"recorder\" class=\"" + ShardParamsRecorder.class.getName() + "\"/>\n</config>"));
     Files.write(zip, CirConfigset.zip(files));
     new ConfigSetAdminRequest.Upload().setConfigSetName("cir").setUploadFile(zip.toFile(), "application/zip").process(cluster.getSolrClient());
@@ -148,7 +157,8 @@ public class CirCloudTest extends SolrCloudTestCase {
     // every kind of reference in every mode it serves, under every filtering: 50 queries a round
     int returned = eq.checkAll(r, ids, 1);
     assertTrue(returned > 50);
-    assertEquals("one model for the whole JVM: 2 nodes, 4 cores", 1, CirModelRegistry.shared().loadedCount());
+    assertEquals(
+        "one model per bundle for the whole JVM: 2 nodes, 4 cores", otherImageTowerUsed ? 2 : 1, CirModelRegistry.shared().loadedCount());
   }
 
   @Test
@@ -317,6 +327,13 @@ public class CirCloudTest extends SolrCloudTestCase {
         for (var d : rsp.getResults()) {
           assertNotEquals(ref, d.getFieldValue("id"));
         }
+        // the shard that holds it also says which image tower encoded it: another one is refused
+        otherImageTowerUsed = true;
+        SolrException e =
+            expectThrows(SolrException.class, () -> c.query(coordinator.getCoreName(), params("q", "{!cir bundle=otherimage ref=" + ref + "}w5")));
+        assertEquals(400, e.code());
+        assertTrue(e.getMessage(), e.getMessage().contains("was encoded by image tower " + imageTower));
+        assertTrue(e.getMessage(), e.getMessage().contains("has image tower " + otherImageTower.imageTowerFingerprint()));
       }
     }
   }

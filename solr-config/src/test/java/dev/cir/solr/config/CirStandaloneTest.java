@@ -26,6 +26,8 @@ import org.apache.solr.client.solrj.embedded.EmbeddedSolrServer;
 import org.apache.solr.client.solrj.request.ContentStreamUpdateRequest;
 import org.apache.solr.client.solrj.response.QueryResponse;
 import org.apache.solr.client.solrj.response.UpdateResponse;
+import org.apache.solr.common.SolrDocument;
+import org.apache.solr.common.SolrDocumentList;
 import org.apache.solr.common.SolrException;
 import org.apache.solr.common.SolrInputDocument;
 import org.apache.solr.common.params.ModifiableSolrParams;
@@ -52,6 +54,9 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
   static final long MAX_IMAGE_BYTES = 300_000;
   static final List<String> ids = new ArrayList<>();
 
+  private static ModelBundle otherImageTower;
+  private static String defaultImageTower;
+
   @BeforeClass
   public static void beforeClass() throws Exception {
     Path bundleDir = createTempDir("bundle");
@@ -62,13 +67,16 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
     // a second bundle, of another dimension (48), for the mismatch check; a third without φ
     ModelBundle rn = TestBundles.small("small-rn", createTempDir("rn"), false);
     ModelBundle plain = TestBundles.small("small-vit", createTempDir("plain"), true);
+    // the default's image tower with one weight changed: its vectors and the index's do not compare
+    otherImageTower = TestBundles.withOneWeightChanged(plain, "visual.proj", createTempDir("other-image"));
+    defaultImageTower = bundle.imageTowerFingerprint();
     String solrconfig = Files.readString(conf.resolve("solrconfig.xml"));
     Files.writeString(
         conf.resolve("solrconfig.xml"),
         solrconfig.replace(
             "<lst name=\"bundles\">",
             "<lst name=\"bundles\">\n<lst name=\"rn48\"><str name=\"path\">" + rn.dir() + "</str></lst>\n<lst name=\"plain\"><str name=\"path\">"
-                + plain.dir() + "</str></lst>"));
+                + plain.dir() + "</str></lst>\n<lst name=\"otherimage\"><str name=\"path\">" + otherImageTower.dir() + "</str></lst>"));
     System.setProperty("cir.bundle.default", bundle.dir().toString());
     System.setProperty("cir.image.dir", images.toString());
     System.setProperty("cir.maxTopK", "100");
@@ -407,6 +415,34 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
     assertTrue(e.getMessage(), e.getMessage().contains("bundle 'rn48' makes 48-dimensional vectors but field 'clip_vector' has dimension 32"));
     e = expectThrows(SolrException.class, () -> client.query("collection1", params("q", "{!cir bundle=rn48 ref=img1}w3")));
     assertTrue(e.getMessage(), e.getMessage().contains("48-dimensional"));
+  }
+
+  @Test
+  public void everyVectorRecordsItsImageTowerAndAnotherTowerIsRefusedNamingBoth() throws Exception {
+    indexOnce();
+    // the update processor wrote the default bundle's image tower beside every vector
+    SolrDocumentList stored = client.query("collection1", params("q", "id:img1 OR id:img2", "fl", "id,clip_model_s")).getResults();
+    assertEquals(2, stored.size());
+    for (SolrDocument d : stored) {
+      assertEquals(d.toString(), defaultImageTower, d.getFieldValue("clip_model_s"));
+    }
+    assertNull("a document without a vector records no tower",
+        client.query("collection1", params("q", "id:noimage", "fl", "clip_model_s")).getResults().get(0).getFieldValue("clip_model_s"));
+    // another bundle with the same image tower (another Combiner / φ) is compatible: the "retrain stage 2" upgrade
+    assertEquals(defaultImageTower, ModelBundle.open(Path.of(System.getProperty("cir.bundle.default"))).imageTowerFingerprint());
+    assertTrue(client.query("collection1", params("q", "{!cir bundle=plain ref=img1}w3")).getResults().size() > 0);
+    // another image tower: 400 naming both and what to do
+    SolrException e = expectThrows(SolrException.class, () -> client.query("collection1", params("q", "{!cir bundle=otherimage ref=img1}w3")));
+    assertEquals(400, e.code());
+    String m = e.getMessage();
+    assertTrue(m, m.contains("reference document 'img1' was encoded by image tower " + defaultImageTower));
+    assertTrue(m, m.contains("bundle 'otherimage' has image tower " + otherImageTower.imageTowerFingerprint()));
+    assertTrue(m, m.contains("Re-index the collection with bundle 'otherimage'") && m.contains("query with the bundle that indexed it"));
+    assertFalse(defaultImageTower.equals(otherImageTower.imageTowerFingerprint()));
+    // a text-only query or given features name no reference document: nothing to compare
+    assertTrue(client.query("collection1", params("q", "{!cir bundle=otherimage}w3")).getResults().size() > 0);
+    String v = FusedVector.format(raw.get("img1"));
+    assertTrue(client.query("collection1", params("q", "{!cir bundle=otherimage refVector=$rv}w3", "rv", v)).getResults().size() > 0);
   }
 
   @Test

@@ -47,6 +47,7 @@ public final class CirModel implements AutoCloseable {
     EncoderOptions options =
         EncoderOptions.defaults().withDevice(key.device()).withPredictors(key.predictors()).withMaxBatch(key.maxBatch()).withThreads(key.threads())
             .withPrecision(key.precision());
+    b.imageTowerFingerprint(); // read the weights once more now, not on the first query
     return new CirModel(b, CirEncoder.open(b, options), key.textCacheSize(), key.imageCacheSize());
   }
 
@@ -62,6 +63,11 @@ public final class CirModel implements AutoCloseable {
   /** The content hash of the bundle's {@code bundle.json}. */
   public String fingerprint() {
     return bundle.fingerprint();
+  }
+
+  /** The fingerprint of the bundle's image tower and preprocessing, which indexed vectors record. */
+  public String imageFingerprint() {
+    return bundle.imageTowerFingerprint();
   }
 
   public int dimension() {

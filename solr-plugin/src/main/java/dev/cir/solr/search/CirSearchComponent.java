@@ -142,6 +142,9 @@ public class CirSearchComponent extends SearchComponent implements SolrCoreAware
       }
       answer.add("vector", v);
     }
+    if (r.model() != null) {
+      answer.add("model", r.model());
+    }
     rb.rsp.add(LOOKUP_RESPONSE, answer);
   }
 

@@ -21,7 +21,7 @@ final class LocalReferenceSource implements ReferenceSource {
   public Reference find(String id, String vectorField) {
     ReferenceVectorLookup.Result r = lookup(searcher, id, vectorField);
     return switch (r.status()) {
-      case FOUND -> new Reference(r.vector(), "document '" + id + "'");
+      case FOUND -> new Reference(r.vector(), "document '" + id + "'", r.model());
       case NOT_FOUND -> throw notFound(id, collection);
       case NO_VECTOR -> throw noVector(id, vectorField);
     };

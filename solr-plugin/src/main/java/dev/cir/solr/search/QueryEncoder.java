@@ -78,6 +78,7 @@ public final class QueryEncoder {
         ReferenceSource.Reference r = documents.find(d.id(), field.name());
         lookup = System.nanoTime() - t0;
         image = checkDimension(r.vector(), model, bundleName, "the vector of reference document '" + d.id() + "'");
+        checkImageTower(r, model, bundleName, d.id());
         reference = r.where();
       } else if (given instanceof QueryReference.Features f) {
         image = checkDimension(f.vector(), model, bundleName, "refVector");
@@ -123,6 +124,25 @@ public final class QueryEncoder {
     return new FusedVector(
         vector, mode, lambda, bundleName, source, reference, textCached, imageCached, template,
         new FusedVector.Timings(lookup, imageTime, textTime, combineTime));
+  }
+
+  /**
+   * Refuses a reference whose vector another image tower made: fused with this bundle's text
+   * features it would retrieve quietly wrong documents. A document that records no fingerprint is
+   * taken as it is.
+   */
+  private static void checkImageTower(ReferenceSource.Reference r, CirModel model, String bundleName, String id) {
+    if (r.model() == null) {
+      return;
+    }
+    String ours = model.imageFingerprint();
+    if (!ours.equals(r.model())) {
+      throw bad(
+          "reference document '" + id + "' was encoded by image tower " + r.model() + ", but bundle '" + bundleName + "' has image"
+              + " tower " + ours + ": its vectors and this bundle's do not compare. Re-index the collection with bundle '"
+              + bundleName + "' (cir index, or the update processor), or query with the bundle that indexed it (bundle=NAME);"
+              + " 'cir info --solr URL' lists the image towers a collection holds");
+    }
   }
 
   /** A tower's raw features, normalized only where the similarity needs unit vectors. */

@@ -7,6 +7,9 @@ interface ReferenceSource {
    */
   Reference find(String id, String vectorField);
 
-  /** @param where a description of where it was found, for debug output */
-  record Reference(float[] vector, String where) {}
+  /**
+   * @param where a description of where it was found, for debug output
+   * @param model the image-tower fingerprint the document records, or null
+   */
+  record Reference(float[] vector, String where, String model) {}
 }

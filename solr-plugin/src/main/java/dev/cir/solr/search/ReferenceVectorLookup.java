@@ -7,6 +7,7 @@ import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.search.DocIdSetIterator;
@@ -20,6 +21,13 @@ import org.apache.lucene.util.BytesRef;
  * skipped.
  */
 public final class ReferenceVectorLookup {
+  /**
+   * The field in which every vector written by the update processor and by {@code cir index}
+   * records the fingerprint of the image tower that made it ({@code
+   * ModelBundle.imageTowerFingerprint()}).
+   */
+  public static final String MODEL_FIELD = "clip_model_s";
+
   private ReferenceVectorLookup() {}
 
   /** What the index holds for an id. */
@@ -29,10 +37,14 @@ public final class ReferenceVectorLookup {
     NO_VECTOR
   }
 
-  /** @param vector a copy of the indexed vector when {@code status} is FOUND, else null */
-  public record Result(Status status, float[] vector) {
-    static final Result NOT_FOUND = new Result(Status.NOT_FOUND, null);
-    static final Result NO_VECTOR = new Result(Status.NO_VECTOR, null);
+  /**
+   * @param vector a copy of the indexed vector when {@code status} is FOUND, else null
+   * @param model the document's {@link #MODEL_FIELD}, or null where it has none (vectors written
+   *     before it existed, or by a client that does not set it)
+   */
+  public record Result(Status status, float[] vector, String model) {
+    static final Result NOT_FOUND = new Result(Status.NOT_FOUND, null, null);
+    static final Result NO_VECTOR = new Result(Status.NO_VECTOR, null, null);
   }
 
   /**
@@ -51,9 +63,21 @@ public final class ReferenceVectorLookup {
       if (values == null || values.advance(doc) != doc) {
         return Result.NO_VECTOR;
       }
-      return new Result(Status.FOUND, values.vectorValue().clone());
+      return new Result(Status.FOUND, values.vectorValue().clone(), model(leaf, doc));
     }
     return Result.NOT_FOUND;
+  }
+
+  /** The document's {@link #MODEL_FIELD} from its doc values, else from its stored fields. */
+  private static String model(LeafReader leaf, int doc) throws IOException {
+    SortedDocValues dv = leaf.getSortedDocValues(MODEL_FIELD);
+    if (dv != null) {
+      return dv.advanceExact(doc) ? dv.lookupOrd(dv.ordValue()).utf8ToString() : null;
+    }
+    if (leaf.getFieldInfos().fieldInfo(MODEL_FIELD) == null) {
+      return null;
+    }
+    return leaf.storedFields().document(doc, java.util.Set.of(MODEL_FIELD)).get(MODEL_FIELD);
   }
 
   private static int liveDoc(LeafReader leaf, String idField, BytesRef id) throws IOException {

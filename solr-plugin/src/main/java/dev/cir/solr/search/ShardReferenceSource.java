@@ -71,7 +71,7 @@ final class ShardReferenceSource implements ReferenceSource {
         for (int i = 0; i < v.length; i++) {
           v[i] = ((Number) values.get(i)).floatValue();
         }
-        return new Reference(v, "document '" + id + "' on " + describe(r));
+        return new Reference(v, "document '" + id + "' on " + describe(r), (String) answer.get("model"));
       }
       withoutVector |= ReferenceVectorLookup.Status.NO_VECTOR.name().equals(status);
     }

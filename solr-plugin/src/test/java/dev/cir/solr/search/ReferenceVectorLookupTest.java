@@ -83,6 +83,28 @@ public class ReferenceVectorLookupTest extends LuceneTestCase {
     }
   }
 
+  public void testReadsTheImageTowerFromDocValuesOrStoredFieldsAndNullWithout() throws Exception {
+    for (boolean docValues : new boolean[] {true, false}) {
+      try (Directory dir = newDirectory();
+          RandomIndexWriter w = new RandomIndexWriter(random(), dir)) {
+        Document with = doc("with", new float[] {1, 2, 3});
+        with.add(
+            docValues
+                ? new org.apache.lucene.document.SortedDocValuesField(ReferenceVectorLookup.MODEL_FIELD, new BytesRef("image-tower:aaa"))
+                : new StringField(ReferenceVectorLookup.MODEL_FIELD, "image-tower:aaa", Field.Store.YES));
+        w.addDocument(with);
+        w.addDocument(doc("without", new float[] {1, 2, 5}));
+        if (random().nextBoolean()) {
+          w.forceMerge(1);
+        }
+        try (IndexReader reader = w.getReader()) {
+          assertEquals("docValues " + docValues, "image-tower:aaa", ReferenceVectorLookup.lookup(reader, "id", new BytesRef("with"), "v").model());
+          assertNull("docValues " + docValues, ReferenceVectorLookup.lookup(reader, "id", new BytesRef("without"), "v").model());
+        }
+      }
+    }
+  }
+
   static Document doc(String id, float[] v) {
     Document d = new Document();
     d.add(new StringField("id", id, Field.Store.YES));

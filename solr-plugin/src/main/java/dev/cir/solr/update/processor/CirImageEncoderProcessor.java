@@ -4,6 +4,7 @@ import dev.cir.clip.image.InvalidImageException;
 import dev.cir.clip.io.InvalidModelException;
 import dev.cir.solr.model.CirModel;
 import dev.cir.solr.model.UnknownBundleException;
+import dev.cir.solr.search.ReferenceVectorLookup;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -34,17 +35,22 @@ final class CirImageEncoderProcessor extends UpdateRequestProcessor {
     }
     if (doc.getFieldValue(config.vectorField()) == null && (bytes != null || path != null)) {
       String id = cmd.getPrintableId();
-      float[] features = encode(id, bytes, path);
+      CirModel model = model(id);
+      float[] features = encode(model, id, bytes, path);
       List<Float> v = new ArrayList<>(features.length);
       for (float f : features) {
         v.add(f);
       }
       doc.setField(config.vectorField(), v);
+      // which image tower made the vector, so a query with another one is refused, not quietly wrong
+      if (cmd.getReq().getSchema().getFieldOrNull(ReferenceVectorLookup.MODEL_FIELD) != null) {
+        doc.setField(ReferenceVectorLookup.MODEL_FIELD, model.imageFingerprint());
+      }
     }
     super.processAdd(cmd);
   }
 
-  private float[] encode(String id, Object bytes, Object path) {
+  private CirModel model(String id) {
     CirModel model;
     try {
       model = config.plugin().bundles().model(config.bundle());
@@ -53,6 +59,10 @@ final class CirImageEncoderProcessor extends UpdateRequestProcessor {
     } catch (InvalidModelException | IllegalArgumentException | IllegalStateException e) {
       throw new SolrException(ErrorCode.SERVICE_UNAVAILABLE, "document '" + id + "': the bundle cannot be loaded: " + e.getMessage());
     }
+    return model;
+  }
+
+  private float[] encode(CirModel model, String id, Object bytes, Object path) {
     try {
       if (bytes != null) {
         return model.encoder().encodeImage(imageBytes(id, bytes), "document '" + id + "'");
