@@ -99,7 +99,10 @@ final class EvalCommand implements Callable<Integer> {
               ? null
               : new FeatureCache(
                   cache != null ? cache : CompositionEvaluator.defaultCacheDir(),
-                  CompositionEvaluator.modelKey(bundle.fingerprint(), bundle.manifest().preprocess(), bundle.manifest().targetRatio()));
+                  CompositionEvaluator.modelKey(
+                      // bf16 features are not float32's: they never share cached features
+                      enc.precision() == Precision.FLOAT32 ? bundle.fingerprint() : bundle.fingerprint() + "+" + enc.precision().label(),
+                      bundle.manifest().preprocess(), bundle.manifest().targetRatio()));
       DatasetValidation.Outcome o =
           new DatasetValidation(enc, featureCache, ProgressReporter.console(System.err))
               .run(kind, root, split, categories, List.of(mode), out == null ? null : out.toAbsolutePath().getParent());
