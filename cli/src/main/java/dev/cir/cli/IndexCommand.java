@@ -76,9 +76,10 @@ final class IndexCommand implements Callable<Integer> {
     List<SolrIndexer.Image> images =
         source.jsonl != null ? SolrIndexer.fromJsonl(source.jsonl, split) : SolrIndexer.fromDirectory(source.images);
     long start = System.nanoTime();
-    try (CirEncoder encoder = CirEncoder.open(ModelBundle.open(model), EncoderOptions.defaults().withDevice(device).withPrecision(Precision.parse(precision)));
+    ModelBundle bundle = ModelBundle.open(model);
+    try (CirEncoder encoder = CirEncoder.open(bundle, EncoderOptions.defaults().withDevice(device).withPrecision(Precision.parse(precision)));
         SolrClient client = new Http2SolrClient.Builder(solr).build()) {
-      SolrIndexer.Report r = new SolrIndexer(encoder, client, collection, batchSize).index(images, err);
+      SolrIndexer.Report r = new SolrIndexer(encoder, bundle.imageTowerFingerprint(), client, collection, batchSize).index(images, err);
       out.printf(
           Locale.ROOT, "indexed %d of %d images into '%s' at %s in %.1f s%n", r.indexed(), images.size(), collection, solr,
           (System.nanoTime() - start) / 1e9);

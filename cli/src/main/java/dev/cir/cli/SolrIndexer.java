@@ -44,9 +44,15 @@ public final class SolrIndexer {
   private final SolrClient client;
   private final String collection;
   private final int batchSize;
+  private final String imageTower;
 
-  public SolrIndexer(CirEncoder encoder, SolrClient client, String collection, int batchSize) {
+  /**
+   * @param imageTower the encoder's bundle's image-tower fingerprint, which every document records
+   *     in {@code clip_model_s} so that a query with another image tower is refused
+   */
+  public SolrIndexer(CirEncoder encoder, String imageTower, SolrClient client, String collection, int batchSize) {
     this.encoder = encoder;
+    this.imageTower = java.util.Objects.requireNonNull(imageTower, "imageTower");
     this.client = client;
     this.collection = collection;
     this.batchSize = batchSize;
@@ -147,7 +153,7 @@ public final class SolrIndexer {
             err.println("cir: skipped " + reason);
             continue;
           }
-          docs.add(document(im, e.features()));
+          docs.add(document(im, e.features(), imageTower));
         }
         err.flush();
         indexed += await(inFlight);
@@ -201,7 +207,7 @@ public final class SolrIndexer {
     }
   }
 
-  static SolrInputDocument document(Image im, float[] features) {
+  static SolrInputDocument document(Image im, float[] features, String imageTower) {
     SolrInputDocument d = new SolrInputDocument();
     d.addField("id", im.id());
     d.addField("image_path", im.storedPath());
@@ -210,6 +216,7 @@ public final class SolrIndexer {
       v.add(f);
     }
     d.addField("clip_vector", v);
+    d.addField("clip_model_s", imageTower);
     for (Map.Entry<String, Object> f : im.fields().entrySet()) {
       Object value = f.getValue();
       d.addField(f.getKey(), value instanceof Long l && f.getKey().endsWith("_i") ? Integer.valueOf(l.intValue()) : value);

@@ -95,6 +95,19 @@ class SolrCommandsTest {
         }
       }
 
+      // every document cir index wrote records the bundle's image tower; cir info --solr counts them
+      assertEquals(bundle.imageTowerFingerprint(), d.getFieldValue("clip_model_s"), d.toString());
+      CliTest.Result info = CliTest.cir("info", "--solr", solr.baseUrl(), "--collection", "cir", "--model", bundle.dir().toString());
+      assertEquals(0, info.status(), info.err());
+      assertTrue(
+          info.out().matches("(?s).*" + java.util.regex.Pattern.quote(bundle.imageTowerFingerprint()) + " +" + galleries + "  <- this bundle's.*"),
+          info.out());
+      assertTrue(info.out().contains("compatible    every recorded vector was made by this bundle's image tower"), info.out());
+      ModelBundle other = TestBundles.withOneWeightChanged(bundle, "visual.proj", tmp.resolve("other"));
+      CliTest.Result mismatch = CliTest.cir("info", "--solr", solr.baseUrl(), "--model", other.dir().toString());
+      assertEquals(0, mismatch.status(), mismatch.err());
+      assertTrue(mismatch.out().contains("incompatible  none of the recorded vectors"), mismatch.out());
+
       // a directory with one corrupt file: the others are indexed, the command says which failed
       Path dir = Files.createDirectories(tmp.resolve("plain"));
       Files.copy(data.resolve((String) d.getFieldValue("image_path")), dir.resolve("good.png"));

@@ -54,7 +54,7 @@ public final class DemoSite implements AutoCloseable {
         client.deleteByQuery(EmbeddedSolr.COLLECTION, "*:*");
         SolrIndexer.Report r;
         try (CirEncoder encoder = CirEncoder.open(bundle, EncoderOptions.defaults())) {
-          r = new SolrIndexer(encoder, client, EmbeddedSolr.COLLECTION, 256).index(gallery, log);
+          r = new SolrIndexer(encoder, bundle.imageTowerFingerprint(), client, EmbeddedSolr.COLLECTION, 256).index(gallery, log);
         }
         log.printf(Locale.ROOT, "indexed %d images in %.1f s%s%n", r.indexed(), (System.nanoTime() - t) / 1e9,
             r.failures().isEmpty() ? "" : " (" + r.failures().size() + " failed)");
