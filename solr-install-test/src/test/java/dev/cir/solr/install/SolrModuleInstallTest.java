@@ -164,6 +164,108 @@ class SolrModuleInstallTest {
     }
   }
 
+  @Test
+  void installedModuleServesATwoNodeSolrCloud() throws Exception {
+    ModelBundle bundle = TestBundles.small("small-vit", work.resolve("models/cloud"), true);
+    Path images = Files.createDirectories(work.resolve("cloud-images"));
+    Random random = new Random(7);
+    Map<String, byte[]> pngs = new HashMap<>();
+    for (int i = 0; i < DOCS; i++) {
+      byte[] png = SyntheticImages.png(random, 40);
+      Files.write(images.resolve("img" + i + ".png"), png);
+      pngs.put("img" + i, png);
+    }
+    // two homes with the distribution's solr.xml; the first node runs the embedded ZooKeeper (zkRun) on its port + 1000
+    Path home1 = Files.createDirectories(work.resolve("cloud/home1"));
+    Path home2 = Files.createDirectories(work.resolve("cloud/home2"));
+    for (Path h : List.of(home1, home2)) {
+      Files.copy(tip.resolve("server/solr/solr.xml"), h.resolve("solr.xml"));
+    }
+    // the embedded ZooKeeper reads zoo.cfg from its configuration directory, as the distribution's server/solr/zoo.cfg
+    Files.writeString(home1.resolve("zoo.cfg"), "tickTime=2000\ninitLimit=10\nsyncLimit=5\nadmin.enableServer=false\n");
+    int[] ports = cloudPorts();
+    String zk = "127.0.0.1:" + (ports[0] + 1000);
+    Map<String, String> first =
+        Map.of(
+            "zkRun", "", "zkServerConfDir", home1.toString(), "zkServerDataDir", home1.resolve("zoo_data").toString(),
+            "host", "127.0.0.1", "solr.port.advertise", Integer.toString(ports[0]), "cir.image.dir", images.toString());
+    Map<String, String> second = Map.of("zkHost", zk, "host", "127.0.0.1", "solr.port.advertise", Integer.toString(ports[1]), "cir.image.dir", images.toString());
+    try (CirEncoder encoder = CirEncoder.open(ModelBundle.open(bundle.dir()), EncoderOptions.defaults().withPredictors(1));
+        SolrNodeProcess node1 = SolrNodeProcess.start(solrJars, tip, home1, work.resolve("cloud/node1"), first, ports[0]);
+        SolrNodeProcess node2 = SolrNodeProcess.start(solrJars, tip, home2, work.resolve("cloud/node2"), second, ports[1])) {
+      // the module's configset, as an administrator uploads it
+      node1.postBytes("/admin/configs?action=UPLOAD&name=cir&wt=json", zip(tip.resolve("server/solr/configsets/cir/conf")), "application/octet-stream").ok();
+      node1.get(
+              "/admin/collections", "action", "CREATE", "name", "shop", "collection.configName", "cir", "numShards", "2",
+              "replicationFactor", "1", "property.cir.vector.dimension", "32", "property.cir.bundle.default", bundle.dir().toString(),
+              "waitForFinalState", "true")
+          .ok();
+      JsonObject shards =
+          node1.get("/admin/collections", "action", "CLUSTERSTATUS", "collection", "shop").ok().body()
+              .getAsJsonObject("cluster").getAsJsonObject("collections").getAsJsonObject("shop").getAsJsonObject("shards");
+      Set<String> nodes = new TreeSet<>();
+      for (String shard : shards.keySet()) {
+        for (var replica : shards.getAsJsonObject(shard).getAsJsonObject("replicas").entrySet()) {
+          nodes.add(replica.getValue().getAsJsonObject().get("node_name").getAsString());
+        }
+      }
+      assertEquals(2, shards.size(), "two shards: " + shards);
+      assertEquals(2, nodes.size(), "one shard on each node: " + nodes);
+
+      index(node1, "shop", 0, DOCS);
+      Map<String, float[]> raw = new HashMap<>();
+      for (Map.Entry<String, byte[]> e : pngs.entrySet()) {
+        raw.put(e.getKey(), encoder.encodeImage(e.getValue(), e.getKey()));
+      }
+      List<String> ids = new ArrayList<>(new TreeSet<>(raw.keySet()));
+      // asked of either node, wherever the reference lives
+      checkAgainstKnn(node2, "shop", encoder, raw, ids, random);
+      checkAgainstKnn(node1, "shop", encoder, raw, ids, random);
+      for (SolrNodeProcess n : List.of(node1, node2)) {
+        assertEquals(1, n.logLines("loaded bundle").size(), "one model load per node:\n" + String.join("\n", n.logLines("loaded bundle")));
+        assertEquals(1, n.logLines("Loading native library").stream().filter(l -> l.contains("djl_torch")).count(), "one native load per node");
+        assertTrue(n.logLines("UnsatisfiedLinkError").isEmpty());
+      }
+    }
+  }
+
+  /** A port whose + 1000 is free too (the embedded ZooKeeper's), and another. */
+  private static int[] cloudPorts() throws IOException {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int p;
+      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        p = s.getLocalPort();
+      }
+      if (p + 1000 > 65535) {
+        continue;
+      }
+      try (java.net.ServerSocket zk = new java.net.ServerSocket(p + 1000);
+          java.net.ServerSocket other = new java.net.ServerSocket(0)) {
+        int q = other.getLocalPort();
+        if (q != p + 1000) {
+          return new int[] {p, q};
+        }
+      } catch (IOException taken) {
+        // try another
+      }
+    }
+    throw new IOException("no free pair of ports for a node and its ZooKeeper");
+  }
+
+  /** The files of {@code dir} as a zip with paths relative to it, as the Configsets API takes them. */
+  private static byte[] zip(Path dir) throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(out);
+        Stream<Path> files = Files.walk(dir)) {
+      for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+        z.putNextEntry(new java.util.zip.ZipEntry(dir.relativize(f).toString().replace('\\', '/')));
+        z.write(Files.readAllBytes(f));
+        z.closeEntry();
+      }
+    }
+    return out.toByteArray();
+  }
+
   private static List<String> idsBelow(int n) {
     return java.util.stream.IntStream.range(0, n).mapToObj(i -> "img" + i).sorted().toList();
   }

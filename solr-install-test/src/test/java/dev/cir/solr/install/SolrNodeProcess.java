@@ -56,6 +56,15 @@ final class SolrNodeProcess implements AutoCloseable {
    */
   static SolrNodeProcess start(List<Path> solrJars, Path tip, Path home, Path work, Map<String, String> sysprops)
       throws IOException {
+    return start(solrJars, tip, home, work, sysprops, 0);
+  }
+
+  /**
+   * As {@link #start(List, Path, Path, Path, Map)} on a given port (0: any free one); SolrCloud needs it
+   * known in advance, since the embedded ZooKeeper of {@code zkRun} listens on the node's port + 1000.
+   */
+  static SolrNodeProcess start(List<Path> solrJars, Path tip, Path home, Path work, Map<String, String> sysprops, int port)
+      throws IOException {
     Files.createDirectories(work);
     Path log = work.resolve("solr.log");
     Path log4j = work.resolve("log4j2.xml");
@@ -91,7 +100,7 @@ final class SolrNodeProcess implements AutoCloseable {
     cmd.add(String.join(java.io.File.pathSeparator, solrJars.stream().map(Path::toString).toList()));
     cmd.add(launcher.toString());
     cmd.add(home.toString());
-    cmd.add("0");
+    cmd.add(Integer.toString(port));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("SOLR_MODULES", "cir");
     // what bin/cir and the admin guide set for PyTorch beside Jetty's threads
@@ -103,7 +112,8 @@ final class SolrNodeProcess implements AutoCloseable {
       node.port.get(START.toSeconds(), TimeUnit.SECONDS);
     } catch (Exception e) {
       node.process.destroyForcibly();
-      throw new IllegalStateException("Solr did not start within " + START + ": " + e + "\n" + node.output(), e);
+      throw new IllegalStateException(
+          "Solr did not start within " + START + ": " + e + "\n" + node.output() + "\nerrors in " + log + ":\n" + errors(log, 40), e);
     }
     return node;
   }
@@ -117,12 +127,24 @@ final class SolrNodeProcess implements AutoCloseable {
         }
         if (line.startsWith("SOLR_PORT ")) {
           port.complete(Integer.parseInt(line.substring("SOLR_PORT ".length()).strip()));
+        } else if (line.startsWith("Exception in thread \"main\"")) {
+          port.completeExceptionally(new IllegalStateException("the node failed to start: " + line));
         }
       }
     } catch (IOException e) {
       // the process ended
     } finally {
       port.completeExceptionally(new IllegalStateException("the node's output ended"));
+    }
+  }
+
+  /** The first {@code n} lines of {@code file} that report an error or its cause, or why there are none. */
+  private static String errors(Path file, int n) {
+    try {
+      return String.join(
+          "\n", Files.readAllLines(file).stream().filter(l -> l.contains(" ERROR ") || l.startsWith("Caused by")).limit(n).toList());
+    } catch (IOException e) {
+      return "(" + e + ")";
     }
   }
 
@@ -168,6 +190,17 @@ final class SolrNodeProcess implements AutoCloseable {
             .timeout(Duration.ofSeconds(120))
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build();
+    return send(req);
+  }
+
+  /** POST {@code bytes} of {@code contentType} to {@code path} (a configset zip, say). */
+  Response postBytes(String path, byte[] bytes, String contentType) throws IOException, InterruptedException {
+    HttpRequest req =
+        HttpRequest.newBuilder(URI.create(baseUrl() + path))
+            .timeout(Duration.ofSeconds(120))
+            .header("Content-Type", contentType)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
             .build();
     return send(req);
   }
