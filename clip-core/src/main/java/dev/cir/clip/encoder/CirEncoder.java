@@ -124,6 +124,14 @@ public final class CirEncoder implements AutoCloseable {
     return new CirEncoder(m, null, mgr -> ClipModel.random(config, mgr), mgr -> null, mgr -> null, options);
   }
 
+  /**
+   * Bytes of native memory the loaded weights hold: every tower, the Combiner and φ, with the
+   * bfloat16 copies in bf16 (predictors share the weights; activations come and go with the passes).
+   */
+  public long weightBytes() {
+    return towers.weightBytes();
+  }
+
   /** The arithmetic of this encoder's passes: float32 (exact) or bf16. */
   public Precision precision() {
     return precision;

@@ -119,6 +119,17 @@ final class Towers implements AutoCloseable {
     return out;
   }
 
+  /** Native memory held by the blocks' weights (and their bfloat16 copies), each array once. */
+  long weightBytes() {
+    List<ClipBlock> roots = new ArrayList<>();
+    for (Model m : new Model[] {clipModel, combinerModel, inversionModel}) {
+      if (m != null) {
+        roots.add((ClipBlock) m.getBlock());
+      }
+    }
+    return ClipBlock.weightBytes(roots);
+  }
+
   @Override
   public void close() {
     passes.close();

@@ -7,10 +7,13 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A DJL block whose parameters and children carry the names of OpenAI's PyTorch modules, so the
@@ -109,6 +112,15 @@ public abstract class ClipBlock extends AbstractBlock {
   }
 
   /**
+   * Blocks this block runs but does not own (they are another block's children, such as the text
+   * tower that the zero-shot query shares with CLIP): {@link #useBf16} and {@link #weightBytes}
+   * reach them too. None by default.
+   */
+  protected List<ClipBlock> usedBlocks() {
+    return List.of();
+  }
+
+  /**
    * Makes this block and every block below it run their products with weights in bfloat16
    * through {@code kernels} (for inference only: the copies do not follow later changes of the
    * weights, and no gradient flows through them). The copies belong to the weights' manager.
@@ -125,6 +137,47 @@ public abstract class ClipBlock extends AbstractBlock {
     }
     bf16 = kernels;
     ownChildren.values().forEach(c -> c.useBf16(kernels));
+    usedBlocks().forEach(c -> c.useBf16(kernels));
+  }
+
+  /**
+   * Bytes of native memory that the weights and buffers of {@code roots} and every block below
+   * them hold, with the bfloat16 copies of {@link #useBf16}: each array counted once, however many
+   * of the roots share it (the zero-shot query holds the text tower of the CLIP model).
+   */
+  public static long weightBytes(List<? extends ClipBlock> roots) {
+    Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    long total = 0;
+    for (ClipBlock b : roots) {
+      if (b != null) {
+        total += b.weightBytes(seen);
+      }
+    }
+    return total;
+  }
+
+  private synchronized long weightBytes(Set<Object> seen) {
+    if (!seen.add(this)) {
+      return 0;
+    }
+    long total = 0;
+    for (Parameter p : ownParameters.values()) {
+      if (p.isInitialized() && seen.add(p.getArray())) {
+        total += p.getArray().size() * p.getArray().getDataType().getNumOfBytes();
+      }
+    }
+    for (NDArray copy : bf16Copies.values()) {
+      if (seen.add(copy)) {
+        total += copy.size() * 2; // bfloat16
+      }
+    }
+    for (ClipBlock c : ownChildren.values()) {
+      total += c.weightBytes(seen);
+    }
+    for (ClipBlock c : usedBlocks()) {
+      total += c.weightBytes(seen);
+    }
+    return total;
   }
 
   /** The kernels set by {@link #useBf16}, or null when this block computes in float32. */

@@ -33,6 +33,12 @@ public final class ZeroShotQuery extends ClipBlock {
     return text.forwardAt(ps, tokens, positions, inversion.forward(ps, image, training), training);
   }
 
+  /** The text tower (CLIP's) and φ: bf16 and the weight count reach them through this query. */
+  @Override
+  protected java.util.List<ClipBlock> usedBlocks() {
+    return java.util.List.of(text, inversion);
+  }
+
   @Override
   protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     if (inputs.size() != 3) {

@@ -407,6 +407,80 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
     assertTrue(after.toString(), ((String) after.get("default.text.batchSizes")).startsWith("1:"));
   }
 
+  /** The count of the plugin's counter or timer {@code <bundle>.<name>}, 0 before it exists. */
+  static long count(String name) {
+    var registry = h.getCore().getCoreMetricManager().getRegistry();
+    for (var e : registry.getMetrics().entrySet()) {
+      if (e.getKey().startsWith("QUERYPARSER.") && e.getKey().contains("Cir") && e.getKey().endsWith("." + name)) {
+        return ((com.codahale.metrics.Counting) e.getValue()).getCount();
+      }
+    }
+    return 0;
+  }
+
+  @Test
+  public void queriesFailuresAndEncodingTimesAreCountedPerBundle() throws Exception {
+    indexOnce();
+    client.query("collection1", params("q", "{!cir ref=img2}w40")); // the bundle is loaded
+    String[] names = {
+      "default.queries", "default.encode", "default.textEncode", "default.imageEncode", "default.lookup", "default.combine",
+      "undefined.failures.unknownBundle", "default.failures.badRequest", "default.failures.invalidImage",
+      "otherimage.failures.imageTowerMismatch", "rn48.failures.dimension", "plain.failures.mode"
+    };
+    Map<String, Long> before = new HashMap<>();
+    for (String n : names) {
+      before.put(n, count(n));
+    }
+    Map<String, Object> gaugeBefore = encodingMetrics();
+    String run = " m" + Integer.toUnsignedString(random().nextInt());
+    int n = 4;
+    for (int i = 0; i < n; i++) {
+      client.query("collection1", params("q", "{!cir ref=img2}w42 w" + (200 + i) + run));
+    }
+    // the same uploaded image twice, with new texts: one image encoding, then a hit of the image cache
+    String img = java.util.Base64.getEncoder().encodeToString(SyntheticImages.png(new Random(random().nextLong()), 36));
+    for (int i = 0; i < 2; i++) {
+      client.query("collection1", params("q", "{!cir refImage=$img}w43 w" + (300 + i) + run, "img", img), SolrRequest.METHOD.POST);
+    }
+    String[][] refused = {
+      {"{!cir bundle=nope" + random().nextInt(1000) + " ref=img1}w3", "undefined.failures.unknownBundle"},
+      {"{!cir ref=nosuchdocument}w3", "default.failures.badRequest"},
+      {"{!cir refImage=$bad}w3", "default.failures.invalidImage"},
+      {"{!cir bundle=otherimage ref=img1}w3", "otherimage.failures.imageTowerMismatch"},
+      {"{!cir bundle=rn48 ref=img1 combine=sum}w3", "rn48.failures.dimension"},
+      {"{!cir bundle=plain ref=img1 combine=inversion}w3", "plain.failures.mode"},
+    };
+    String bad = java.util.Base64.getEncoder().encodeToString("not an image at all".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    for (String[] q : refused) {
+      SolrException e = expectThrows(SolrException.class, () -> client.query("collection1", params("q", q[0], "bad", bad), SolrRequest.METHOD.POST));
+      assertEquals(q[0] + ": " + e.getMessage(), 400, e.code());
+    }
+    Map<String, Long> delta = new HashMap<>();
+    for (String name : names) {
+      delta.put(name, count(name) - before.get(name));
+    }
+    assertEquals(delta.toString(), n + 2, (long) delta.get("default.queries"));
+    assertEquals(delta.toString(), n + 2, (long) delta.get("default.encode"));
+    assertEquals("every text new: the text tower ran for each " + delta, n + 2, (long) delta.get("default.textEncode"));
+    assertEquals("the image tower ran once, the repeat came from the cache " + delta, 1, (long) delta.get("default.imageEncode"));
+    assertEquals(delta.toString(), n, (long) delta.get("default.lookup"));
+    assertEquals(delta.toString(), n + 2, (long) delta.get("default.combine"));
+    for (String[] q : refused) {
+      assertEquals(q[0] + " " + delta, 1, (long) delta.get(q[1]));
+    }
+    Map<String, Object> gauge = encodingMetrics();
+    assertEquals(1, metric(gauge, "default.imageCache.hits") - metric(gaugeBefore, "default.imageCache.hits"));
+    // the uploaded image's first query and the image that does not decode missed the cache
+    assertEquals(2, metric(gauge, "default.imageCache.misses") - metric(gaugeBefore, "default.imageCache.misses"));
+    long weights;
+    try (CirEncoder fresh = CirEncoder.open(ModelBundle.open(Path.of(System.getProperty("cir.bundle.default"))), EncoderOptions.defaults().withPredictors(1))) {
+      weights = fresh.weightBytes();
+    }
+    assertEquals("the default bundle's weights, as an encoder of its own counts them", weights, metric(gauge, "default.weightBytes"));
+    assertTrue(gauge.toString(), metric(gauge, "loadedBundles") >= 1 && metric(gauge, "node.weightBytes") >= weights);
+    assertEquals(defaultImageTower, gauge.get("default.imageTower"));
+  }
+
   @Test
   public void aBundleOfAnotherDimensionIsRefusedNamingBoth() throws Exception {
     indexOnce();

@@ -151,6 +151,7 @@ class SolrModuleInstallTest {
       index(solr, "images2", 0, DOCS / 2);
       checkAgainstKnn(solr, "images2", encoder, raw, idsBelow(DOCS / 2), random);
       checkAgainstKnn(solr, "images", encoder, raw, ids, random);
+      checkMetrics(solr, "images2", 3, encoder.weightBytes());
 
       // one model load for three core instances and a second core, one native library load
       List<String> loads = solr.logLines("loaded bundle");
@@ -294,6 +295,39 @@ class SolrModuleInstallTest {
   }
 
   /** {@code {!cir ref=ID}TEXT} (the Combiner) against {@code {!knn}} with the vector fused here, the reference excluded. */
+  /**
+   * {@code /admin/metrics} of {@code core}, as an administrator (or Prometheus' exporter) reads
+   * it: the default bundle's query counter and encoding timer read {@code queries}, and the
+   * encoding gauge has the bundle's weights (one copy in the JVM however many cores use it).
+   */
+  private static void checkMetrics(SolrNodeProcess solr, String core, long queries, long weightBytes) throws Exception {
+    JsonObject all = solr.get("/admin/metrics", "group", "core", "prefix", "QUERYPARSER", "wt", "json").ok().body().getAsJsonObject("metrics");
+    JsonObject m = all.getAsJsonObject("solr.core." + core);
+    assertTrue(m != null, "no metrics of core " + core + " in " + all.keySet());
+    com.google.gson.JsonElement counter = null;
+    JsonObject timer = null;
+    JsonObject encoding = null;
+    for (String k : m.keySet()) {
+      if (k.endsWith(".default.queries")) {
+        counter = m.get(k);
+      } else if (k.endsWith(".default.encode")) {
+        timer = m.getAsJsonObject(k);
+      } else if (k.endsWith(".encoding")) {
+        encoding = m.getAsJsonObject(k);
+      }
+    }
+    assertTrue(counter != null && timer != null && encoding != null, "the plugin's metrics in " + m.keySet());
+    // Solr's compact output writes a counter as its count
+    long count = counter.isJsonObject() ? counter.getAsJsonObject().get("count").getAsLong() : counter.getAsLong();
+    assertEquals(queries, count, "queries: " + counter);
+    assertEquals(queries, timer.get("count").getAsLong(), "encode timer: " + timer);
+    assertTrue(timer.has("p99_ms") || timer.has("p99"), "a histogram: " + timer);
+    assertEquals(weightBytes, encoding.get("default.weightBytes").getAsLong(), "weights of the bundle: " + encoding);
+    assertEquals(1, encoding.get("node.loadedBundles").getAsInt(), "one bundle loaded in the JVM: " + encoding);
+    assertEquals(weightBytes, encoding.get("node.weightBytes").getAsLong(), "one copy of the weights in the JVM: " + encoding);
+    System.out.println("metrics of " + core + ": " + m);
+  }
+
   private static void checkAgainstKnn(
       SolrNodeProcess solr, String core, CirEncoder encoder, Map<String, float[]> raw, List<String> ids, Random random) throws Exception {
     for (int q = 0; q < 3; q++) {

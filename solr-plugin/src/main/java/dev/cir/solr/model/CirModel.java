@@ -27,6 +27,7 @@ public final class CirModel implements AutoCloseable {
   private final FeatureCache<String> textCache;
   private final FeatureCache<String> imageCache;
   private final FeatureCache<String> zeroShotCache;
+  private final long weightBytes;
 
   CirModel(ModelBundle bundle, CirEncoder encoder, int textCacheSize, int imageCacheSize) {
     this.bundle = bundle;
@@ -35,6 +36,7 @@ public final class CirModel implements AutoCloseable {
     this.imageCache = new FeatureCache<>(imageCacheSize);
     // a zero-shot query runs the text tower: it is bounded as the text cache is
     this.zeroShotCache = new FeatureCache<>(encoder.hasInversion() ? textCacheSize : 0);
+    this.weightBytes = encoder.weightBytes();
   }
 
   /**
@@ -68,6 +70,11 @@ public final class CirModel implements AutoCloseable {
   /** The fingerprint of the bundle's image tower and preprocessing, which indexed vectors record. */
   public String imageFingerprint() {
     return bundle.imageTowerFingerprint();
+  }
+
+  /** Native memory the loaded weights hold (with bf16's copies), measured when the model loaded. */
+  public long weightBytes() {
+    return weightBytes;
   }
 
   public int dimension() {

@@ -1,6 +1,8 @@
 package dev.cir.solr.model;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -95,20 +97,36 @@ public final class CirModelRegistry {
 
   /** Bundles loaded now. */
   public int loadedCount() {
+    return loadedModels().size();
+  }
+
+  /** Native memory the weights of every loaded bundle hold, each bundle once however many cores use it. */
+  public long weightBytes() {
+    long total = 0;
+    for (CirModel m : loadedModels()) {
+      total += m.weightBytes();
+    }
+    return total;
+  }
+
+  /** The models loaded now; never waits for a load in progress (a metrics read must not). */
+  private List<CirModel> loadedModels() {
+    List<CirModel> out = new ArrayList<>();
     synchronized (entries) {
-      int n = 0;
       for (Entry e : entries.values()) {
-        synchronized (e) {
-          n += e.model != null ? 1 : 0;
+        CirModel m = e.model;
+        if (m != null) {
+          out.add(m);
         }
       }
-      return n;
     }
+    return out;
   }
 
   private static final class Entry {
     int users;
-    CirModel model;
+    /** Written under the entry's lock, read without it. */
+    volatile CirModel model;
     boolean closed;
   }
 

@@ -70,6 +70,7 @@ public class CirQParserPlugin extends QParserPlugin {
   private CoreBundles bundles;
   private QueryEncoder encoder;
   private SolrMetricsContext metrics;
+  private final CirQueryMetrics queryMetrics = new CirQueryMetrics();
   private CirQuerySpec.Defaults defaults;
   private boolean loadOnStartup;
   private volatile boolean warmed;
@@ -113,7 +114,7 @@ public class CirQParserPlugin extends QParserPlugin {
       }
     }
     bundles = new CoreBundles(CirModelRegistry.shared(), defs, withoutPath, defaultBundle);
-    encoder = new QueryEncoder(bundles);
+    encoder = new QueryEncoder(bundles, queryMetrics);
   }
 
   private static long positiveLong(SolrParams p, String name, long dflt) {
@@ -238,10 +239,12 @@ public class CirQParserPlugin extends QParserPlugin {
   }
 
   /**
-   * Registers {@code QUERYPARSER.cir.encoding} in the core's metrics: for every loaded bundle and
-   * tower (image, text, Combiner), the forward passes, the rows they took (mean batch size and a
-   * histogram), requests waiting now, the mean wait for a pass and the mean pass time, and the
-   * bundle's text and image caches: what an administrator watches for saturation.
+   * Registers {@code QUERYPARSER.<scope>.encoding} in the core's metrics: for every loaded bundle
+   * and tower (image, text, Combiner), the forward passes, the rows they took (mean batch size and
+   * a histogram), requests waiting now, the mean wait for a pass and the mean pass time, and the
+   * bundle's text and image caches: what an administrator watches for saturation; the bundles
+   * loaded (by this core and in the JVM) and the native memory of their weights. Beside it, per
+   * bundle, the counters and timers of {@link CirQueryMetrics}: queries, encoding times, failures.
    */
   @Override
   public void initializeMetrics(SolrMetricsContext parentContext, String scope) {
@@ -249,7 +252,13 @@ public class CirQParserPlugin extends QParserPlugin {
     MetricsMap encoding =
         new MetricsMap(
             map -> {
-              for (Map.Entry<String, CirModel> b : bundles.loaded().entrySet()) {
+              Map<String, CirModel> loaded = bundles.loaded();
+              map.put("loadedBundles", loaded.size());
+              map.put("node.loadedBundles", CirModelRegistry.shared().loadedCount());
+              map.put("node.weightBytes", CirModelRegistry.shared().weightBytes());
+              for (Map.Entry<String, CirModel> b : loaded.entrySet()) {
+                map.put(b.getKey() + ".weightBytes", b.getValue().weightBytes());
+                map.put(b.getKey() + ".imageTower", b.getValue().imageFingerprint());
                 for (BatchStats s : b.getValue().encoder().batchStats()) {
                   String k = b.getKey() + "." + s.tower() + ".";
                   map.put(k + "passes", s.batches());
@@ -288,6 +297,7 @@ public class CirQParserPlugin extends QParserPlugin {
               }
             });
     metrics.gauge(encoding, true, "encoding", getCategory().toString(), scope);
+    queryMetrics.register(metrics, getCategory().toString(), scope);
   }
 
   @Override

@@ -32,9 +32,15 @@ import org.apache.solr.common.SolrException.ErrorCode;
  */
 public final class QueryEncoder {
   private final CoreBundles bundles;
+  private final CirQueryMetrics metrics;
 
   public QueryEncoder(CoreBundles bundles) {
+    this(bundles, new CirQueryMetrics());
+  }
+
+  QueryEncoder(CoreBundles bundles, CirQueryMetrics metrics) {
     this.bundles = Objects.requireNonNull(bundles, "bundles");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
   }
 
   /** The vector field a query searches: its name, dimension and similarity. */
@@ -47,19 +53,38 @@ public final class QueryEncoder {
    */
   public FusedVector encode(CirQuerySpec spec, Field field, ReferenceSource documents) {
     String bundleName = spec.bundle() == null ? bundles.defaultName() : spec.bundle();
+    long start = System.nanoTime();
+    try {
+      FusedVector v = encode(bundleName, spec, field, documents);
+      metrics.encoded(bundleName, v, System.nanoTime() - start);
+      return v;
+    } catch (Refusal r) {
+      metrics.failed(r.kind.equals("unknownBundle") ? CirQueryMetrics.UNDEFINED : bundleName, r.kind);
+      throw r;
+    } catch (SolrException e) {
+      metrics.failed(bundleName, e.code() == ErrorCode.SERVICE_UNAVAILABLE.code ? "unavailable" : e.code() == ErrorCode.BAD_REQUEST.code ? "badRequest" : "error");
+      throw e;
+    } catch (RuntimeException | Error e) {
+      metrics.failed(bundleName, "error");
+      throw e;
+    }
+  }
+
+  private FusedVector encode(String bundleName, CirQuerySpec spec, Field field, ReferenceSource documents) {
     CirModel model = model(bundleName);
     if (model.dimension() != field.dimension()) {
       throw bad(
+          "dimension",
           "bundle '" + bundleName + "' makes " + model.dimension() + "-dimensional vectors but field '" + field.name()
               + "' has dimension " + field.dimension() + "; use a bundle of dimension " + field.dimension()
               + " or a field of dimension " + model.dimension());
     }
     CombineMode mode = spec.mode(model.hasCombiner(), model.hasInversion());
     if (mode == CombineMode.COMBINER && !model.hasCombiner()) {
-      throw bad("bundle '" + bundleName + "' has no Combiner; use combine=sum (or a bundle with a Combiner)");
+      throw bad("mode", "bundle '" + bundleName + "' has no Combiner; use combine=sum (or a bundle with a Combiner)");
     }
     if (mode == CombineMode.INVERSION && !model.hasInversion()) {
-      throw bad("bundle '" + bundleName + "' has no inversion network φ for combine=inversion (zero-shot); train one with"
+      throw bad("mode", "bundle '" + bundleName + "' has no inversion network φ for combine=inversion (zero-shot); train one with"
           + " 'cir train inversion', or use combine=" + (model.hasCombiner() ? "combiner or sum" : "sum"));
     }
     boolean usesImage = mode != CombineMode.TEXT;
@@ -138,6 +163,7 @@ public final class QueryEncoder {
     String ours = model.imageFingerprint();
     if (!ours.equals(r.model())) {
       throw bad(
+          "imageTowerMismatch",
           "reference document '" + id + "' was encoded by image tower " + r.model() + ", but bundle '" + bundleName + "' has image"
               + " tower " + ours + ": its vectors and this bundle's do not compare. Re-index the collection with bundle '"
               + bundleName + "' (cir index, or the update processor), or query with the bundle that indexed it (bundle=NAME);"
@@ -154,13 +180,13 @@ public final class QueryEncoder {
     try {
       return model.imageFeatures(image.digest(), image.bytes(), "refImage");
     } catch (InvalidImageException e) {
-      throw bad(e.getMessage() + " (the " + image.origin() + ")");
+      throw bad("invalidImage", e.getMessage() + " (the " + image.origin() + ")");
     }
   }
 
   private static float[] checkDimension(float[] v, CirModel model, String bundleName, String what) {
     if (v.length != model.dimension()) {
-      throw bad(what + " has " + v.length + " values but bundle '" + bundleName + "' has dimension " + model.dimension());
+      throw bad("dimension", what + " has " + v.length + " values but bundle '" + bundleName + "' has dimension " + model.dimension());
     }
     return v;
   }
@@ -169,7 +195,7 @@ public final class QueryEncoder {
     try {
       return bundles.model(name);
     } catch (UnknownBundleException e) {
-      throw bad(e.getMessage());
+      throw bad("unknownBundle", e.getMessage());
     } catch (InvalidModelException | IllegalArgumentException | IllegalStateException e) {
       // a bundle that is missing or corrupt, or a device that is not there: the server's fault
       throw new SolrException(
@@ -177,7 +203,18 @@ public final class QueryEncoder {
     }
   }
 
-  private static SolrException bad(String message) {
-    return new SolrException(ErrorCode.BAD_REQUEST, message);
+  private static SolrException bad(String kind, String message) {
+    return new Refusal(kind, message);
+  }
+
+  /** A 400 whose kind the metrics count it by. */
+  private static final class Refusal extends SolrException {
+    private static final long serialVersionUID = 1L;
+    final String kind;
+
+    Refusal(String kind, String message) {
+      super(ErrorCode.BAD_REQUEST, message);
+      this.kind = kind;
+    }
   }
 }

@@ -1,0 +1,56 @@
+package dev.cir.clip.encoder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cir.clip.bundle.ModelBundle;
+import dev.cir.clip.model.Precision;
+import dev.cir.clip.testing.TestBundles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The native memory an encoder reports for its weights, against the bundle's files. */
+class WeightBytesTest {
+  @TempDir Path tmp;
+
+  /** The tensor bytes of a safetensors file: all of it but the 8-byte length and the JSON header. */
+  static long tensorBytes(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file)) {
+      ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      ch.read(len, 0);
+      return ch.size() - 8 - len.getLong(0);
+    }
+  }
+
+  @Test
+  void float32WeightsAreTheBundleFilesTensorsOnceAndBf16AddsItsCopies() throws Exception {
+    ModelBundle bundle = TestBundles.smallWithInversion(tmp.resolve("b"), "w5 $ w7 {text}");
+    long files = 0;
+    try (Stream<Path> s = Files.list(bundle.dir())) {
+      for (Path f : s.filter(p -> p.toString().endsWith(".safetensors")).toList()) {
+        files += tensorBytes(f);
+      }
+    }
+    assertTrue(files > 0);
+    EncoderOptions options = EncoderOptions.defaults().withPredictors(2);
+    long exact;
+    try (CirEncoder e = CirEncoder.open(bundle, options)) {
+      exact = e.weightBytes();
+    }
+    // the zero-shot query shares the CLIP text tower: counted once, so the total is the files' float32 tensors
+    assertEquals(files, exact);
+    long bf16;
+    try (CirEncoder e = CirEncoder.open(ModelBundle.open(bundle.dir()), options.withPrecision(Precision.BF16))) {
+      bf16 = e.weightBytes();
+    }
+    long copies = bf16 - exact;
+    assertTrue(copies > 0 && copies <= exact / 2, "bfloat16 copies of some of the weights at 2 bytes each: " + copies + " of " + exact);
+  }
+}
