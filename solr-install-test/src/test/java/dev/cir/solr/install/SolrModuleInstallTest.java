@@ -230,6 +230,84 @@ class SolrModuleInstallTest {
     }
   }
 
+  @Test
+  void pingAnswersForTheBundles() throws Exception {
+    ModelBundle source = TestBundles.small("small-vit", work.resolve("models/ping-source"), true);
+    Path images = Files.createDirectories(work.resolve("ping-images"));
+    Random random = new Random(3);
+    for (int i = 0; i < 4; i++) {
+      Files.write(images.resolve("img" + i + ".png"), SyntheticImages.png(random, 40));
+    }
+    Path notYet = Files.createDirectories(work.resolve("models/not-yet"));
+    Path served = work.resolve("models/served");
+    copyDir(source.dir(), served);
+    Path home = Files.createDirectories(work.resolve("ping-home"));
+    Files.copy(tip.resolve("server/solr/solr.xml"), home.resolve("solr.xml"));
+    // a home of its own (the other tests' cores stay out of this node), with the module's configset
+    Path configset = tip.resolve("server/solr/configsets/cir");
+    try (Stream<Path> s = Files.walk(configset)) {
+      for (Path f : s.filter(Files::isRegularFile).toList()) {
+        Path to = home.resolve("configsets/cir").resolve(configset.relativize(f).toString());
+        Files.createDirectories(to.getParent());
+        Files.copy(f, to);
+      }
+    }
+    try (SolrNodeProcess solr = SolrNodeProcess.start(solrJars, tip, home, work.resolve("ping-node"), Map.of("cir.image.dir", images.toString()))) {
+      // a core whose default bundle is not there yet: unhealthy, saying why
+      createCore(solr, "waiting", notYet);
+      SolrNodeProcess.Response down = solr.get("/waiting/admin/ping", "wt", "json");
+      assertEquals(503, down.status(), down.body().toString());
+      assertTrue(down.body().toString().contains("unhealthy: the default bundle 'default' cannot be loaded"), down.body().toString());
+      assertTrue(down.body().toString().contains(notYet.toString()), down.body().toString());
+      // the bundle arrives: the next ping loads it, without a reload
+      copyDir(source.dir(), notYet);
+      JsonObject up = solr.get("/waiting/admin/ping", "wt", "json").ok().body();
+      assertEquals("OK", up.get("status").getAsString(), up.toString());
+      assertEquals("unchanged", up.getAsJsonObject("cir").getAsJsonObject("default").get("onDisk").getAsString(), up.toString());
+
+      createCore(solr, "served", served);
+      index(solr, "served", 0, 4);
+      JsonObject ok = solr.get("/served/admin/ping", "wt", "json").ok().body();
+      JsonObject state = ok.getAsJsonObject("cir").getAsJsonObject("default");
+      assertEquals("loaded", state.get("status").getAsString(), ok.toString());
+      assertEquals(source.imageTowerFingerprint(), state.get("imageTower").getAsString());
+      assertEquals("unchanged", state.get("onDisk").getAsString());
+      // a weights file rewritten under the running node: reported, and the loaded copy still serves
+      Path weights = served.resolve("clip.safetensors");
+      Files.setLastModifiedTime(weights, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(weights).toMillis() + 60_000));
+      JsonObject changed = solr.get("/served/admin/ping", "wt", "json").ok().body();
+      String onDisk = changed.getAsJsonObject("cir").getAsJsonObject("default").get("onDisk").getAsString();
+      assertTrue(onDisk.contains("changed since it loaded: clip.safetensors"), onDisk);
+      assertTrue(solr.get("/served/select", "q", "{!cir ref=img1}w5 w9", "wt", "json").ok().body().getAsJsonObject("response").get("numFound").getAsLong() > 0);
+      // the directory deleted: still healthy (the model is in memory), the ping and the log say what is gone
+      deleteDir(served);
+      JsonObject gone = solr.get("/served/admin/ping", "wt", "json").ok().body();
+      onDisk = gone.getAsJsonObject("cir").getAsJsonObject("default").get("onDisk").getAsString();
+      assertTrue(onDisk.contains("its directory " + served + " is gone"), onDisk);
+      assertTrue(solr.get("/served/select", "q", "{!cir ref=img2}w6 w11", "wt", "json").ok().body().getAsJsonObject("response").get("numFound").getAsLong() > 0);
+      assertTrue(solr.logLines("is gone").stream().anyMatch(l -> l.contains("the loaded models keep serving")), "a warning in the log");
+      assertTrue(solr.logLines("Exception").stream().noneMatch(l -> l.contains("NoSuchFileException")), String.join("\n", solr.logLines("Exception")));
+    }
+  }
+
+  private static void copyDir(Path from, Path to) throws IOException {
+    Files.createDirectories(to);
+    try (Stream<Path> s = Files.list(from)) {
+      for (Path f : s.toList()) {
+        Files.copy(f, to.resolve(f.getFileName().toString()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+  }
+
+  private static void deleteDir(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path f : s.toList()) {
+        Files.delete(f);
+      }
+    }
+    Files.delete(dir);
+  }
+
   /** A port whose + 1000 is free too (the embedded ZooKeeper's), and another. */
   private static int[] cloudPorts() throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {

@@ -8,11 +8,17 @@ import dev.cir.clip.encoder.EncoderOptions;
 import dev.cir.clip.text.PromptTemplate;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * One loaded bundle as the plugin uses it: the thread-safe {@link CirEncoder} and Caffeine caches of
@@ -28,6 +34,8 @@ public final class CirModel implements AutoCloseable {
   private final FeatureCache<String> imageCache;
   private final FeatureCache<String> zeroShotCache;
   private final long weightBytes;
+  /** The bundle's files as they were when it loaded: name → size and modification time. */
+  private final Map<String, FileStamp> files;
 
   CirModel(ModelBundle bundle, CirEncoder encoder, int textCacheSize, int imageCacheSize) {
     this.bundle = bundle;
@@ -37,6 +45,59 @@ public final class CirModel implements AutoCloseable {
     // a zero-shot query runs the text tower: it is bounded as the text cache is
     this.zeroShotCache = new FeatureCache<>(encoder.hasInversion() ? textCacheSize : 0);
     this.weightBytes = encoder.weightBytes();
+    this.files = stamps(bundle.dir());
+  }
+
+  private record FileStamp(long size, long modified) {}
+
+  private static Map<String, FileStamp> stamps(Path dir) {
+    Map<String, FileStamp> out = new LinkedHashMap<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path f : s.sorted().toList()) {
+        BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+        if (a.isRegularFile()) {
+          out.put(f.getFileName().toString(), new FileStamp(a.size(), a.lastModifiedTime().toMillis()));
+        }
+      }
+    } catch (IOException e) {
+      // the model is loaded; its directory is only watched: nothing recorded, nothing reported later
+    }
+    return out;
+  }
+
+  /**
+   * What happened to the bundle's directory since the model loaded, or null when nothing did: the
+   * directory or a file of it is gone, or a file has another size or modification time. The loaded
+   * model keeps serving either way (its weights are in memory); this is for the health check.
+   * Never throws.
+   */
+  public String diskChange() {
+    Path dir = bundle.dir();
+    if (!Files.isDirectory(dir)) {
+      return "its directory " + dir + " is gone";
+    }
+    Map<String, FileStamp> now = stamps(dir);
+    List<String> gone = new java.util.ArrayList<>();
+    List<String> changed = new java.util.ArrayList<>();
+    for (Map.Entry<String, FileStamp> e : files.entrySet()) {
+      FileStamp n = now.get(e.getKey());
+      if (n == null) {
+        gone.add(e.getKey());
+      } else if (!n.equals(e.getValue())) {
+        changed.add(e.getKey());
+      }
+    }
+    if (gone.isEmpty() && changed.isEmpty()) {
+      return null;
+    }
+    StringBuilder b = new StringBuilder("in ").append(dir).append(",");
+    if (!gone.isEmpty()) {
+      b.append(" gone: ").append(String.join(", ", gone)).append(changed.isEmpty() ? "" : ";");
+    }
+    if (!changed.isEmpty()) {
+      b.append(" changed since it loaded: ").append(String.join(", ", changed));
+    }
+    return b.toString();
   }
 
   /**
