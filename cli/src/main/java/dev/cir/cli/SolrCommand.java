@@ -44,6 +44,10 @@ final class SolrCommand implements Callable<Integer> {
       description = "float32 (exact) or bf16: the bundle's products with weights in bfloat16, fast where the CPU has AVX512-BF16 or AMX (default: ${DEFAULT-VALUE}).")
   String precision = "float32";
 
+  @Option(names = "--model-dir", paramLabel = "DIR",
+      description = "Directory under which bundles added over REST (/schema/cir-bundle-store) must lie (default: the parent of --bundle).")
+  Path modelDir;
+
   private final PrintWriter out;
 
   @Inject
@@ -53,7 +57,7 @@ final class SolrCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    EmbeddedSolr.Options o = new EmbeddedSolr.Options(port, bundle, home, images, predictors, maxBatch, Precision.parse(precision));
+    EmbeddedSolr.Options o = new EmbeddedSolr.Options(port, bundle, home, images, predictors, maxBatch, Precision.parse(precision), modelDir);
     EmbeddedSolr solr = EmbeddedSolr.start(o);
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook =

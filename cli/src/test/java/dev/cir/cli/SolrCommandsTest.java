@@ -41,7 +41,7 @@ class SolrCommandsTest {
       reader.readGallery(split).ids().forEach(expectedIds::add);
     }
     galleries = expectedIds.size();
-    try (EmbeddedSolr solr = EmbeddedSolr.start(new EmbeddedSolr.Options(0, bundle.dir(), tmp.resolve("home"), data, 1, 16, null));
+    try (EmbeddedSolr solr = EmbeddedSolr.start(new EmbeddedSolr.Options(0, bundle.dir(), tmp.resolve("home"), data, 1, 16, null, null));
         SolrClient client = new Http2SolrClient.Builder(solr.baseUrl()).build()) {
       assertTrue(solr.baseUrl().startsWith("http://127.0.0.1:") && solr.baseUrl().endsWith("/solr"), solr.baseUrl());
       CliTest.Result r = CliTest.cir("index", "--model", bundle.dir().toString(), "--jsonl", data.toString(), "--solr", solr.baseUrl(),
@@ -107,6 +107,21 @@ class SolrCommandsTest {
       CliTest.Result mismatch = CliTest.cir("info", "--solr", solr.baseUrl(), "--model", other.dir().toString());
       assertEquals(0, mismatch.status(), mismatch.err());
       assertTrue(mismatch.out().contains("incompatible  none of the recorded vectors"), mismatch.out());
+
+      // the bundle store takes paths under the model directory: by default the parent of --bundle
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      java.net.URI store = java.net.URI.create(solr.baseUrl() + "/cir/schema/cir-bundle-store");
+      var put =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(store).header("Content-Type", "application/json")
+                  .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"name\": \"other\", \"path\": \"" + other.dir() + "\"}")).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, put.statusCode(), put.body());
+      var list = http.send(java.net.http.HttpRequest.newBuilder(store).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertTrue(list.body().contains("\"name\":\"other\""), list.body());
+      ModifiableSolrParams withOther = new ModifiableSolrParams();
+      withOther.set("q", "{!cir bundle=other combine=text topK=3}w12 w13");
+      assertEquals(3, client.query("cir", withOther).getResults().size());
 
       // a directory with one corrupt file: the others are indexed, the command says which failed
       Path dir = Files.createDirectories(tmp.resolve("plain"));

@@ -38,10 +38,17 @@ public final class EmbeddedSolr implements AutoCloseable {
    * @param home the solr home, or null for a temporary one deleted on close
    * @param imageDir the base directory of index-time image paths, or null
    * @param precision the default bundle's precision (float32 or bf16)
+   * @param modelDir the directory bundles added over REST ({@code /schema/cir-bundle-store}) must be
+   *     under; null for the parent of {@code bundleDir}
    */
-  public record Options(int port, Path bundleDir, Path home, Path imageDir, int predictors, int maxBatch, Precision precision) {
+  public record Options(
+      int port, Path bundleDir, Path home, Path imageDir, int predictors, int maxBatch, Precision precision, Path modelDir) {
     public Options {
       precision = precision == null ? Precision.FLOAT32 : precision;
+      if (modelDir == null && bundleDir != null) {
+        Path parent = bundleDir.toAbsolutePath().normalize().getParent();
+        modelDir = parent != null ? parent : bundleDir.toAbsolutePath().normalize();
+      }
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
       }
@@ -54,11 +61,11 @@ public final class EmbeddedSolr implements AutoCloseable {
     }
 
     public static Options of(int port, Path bundleDir) {
-      return new Options(port, bundleDir, null, null, Runtime.getRuntime().availableProcessors(), EncoderOptions.DEFAULT_MAX_BATCH, Precision.FLOAT32);
+      return new Options(port, bundleDir, null, null, Runtime.getRuntime().availableProcessors(), EncoderOptions.DEFAULT_MAX_BATCH, Precision.FLOAT32, null);
     }
 
     public Options withHome(Path h) {
-      return new Options(port, bundleDir, h, imageDir, predictors, maxBatch, precision);
+      return new Options(port, bundleDir, h, imageDir, predictors, maxBatch, precision, modelDir);
     }
   }
 
@@ -78,6 +85,7 @@ public final class EmbeddedSolr implements AutoCloseable {
     System.setProperty("cir.predictors", Integer.toString(o.predictors()));
     System.setProperty("cir.maxBatch", Integer.toString(o.maxBatch()));
     System.setProperty("cir.precision", o.precision().label());
+    System.setProperty("cir.model.dir", o.modelDir().toAbsolutePath().toString());
     if (o.imageDir() != null) {
       System.setProperty("cir.image.dir", o.imageDir().toAbsolutePath().toString());
     }

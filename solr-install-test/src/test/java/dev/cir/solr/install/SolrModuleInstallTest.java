@@ -186,11 +186,17 @@ class SolrModuleInstallTest {
     Files.writeString(home1.resolve("zoo.cfg"), "tickTime=2000\ninitLimit=10\nsyncLimit=5\nadmin.enableServer=false\n");
     int[] ports = cloudPorts();
     String zk = "127.0.0.1:" + (ports[0] + 1000);
+    Path models = Files.createDirectories(work.resolve("cloud-models"));
+    copyDir(bundle.dir(), models.resolve("v2"));
     Map<String, String> first =
         Map.of(
             "zkRun", "", "zkServerConfDir", home1.toString(), "zkServerDataDir", home1.resolve("zoo_data").toString(),
-            "host", "127.0.0.1", "solr.port.advertise", Integer.toString(ports[0]), "cir.image.dir", images.toString());
-    Map<String, String> second = Map.of("zkHost", zk, "host", "127.0.0.1", "solr.port.advertise", Integer.toString(ports[1]), "cir.image.dir", images.toString());
+            "host", "127.0.0.1", "solr.port.advertise", Integer.toString(ports[0]), "cir.image.dir", images.toString(),
+            "cir.model.dir", models.toString());
+    Map<String, String> second =
+        Map.of(
+            "zkHost", zk, "host", "127.0.0.1", "solr.port.advertise", Integer.toString(ports[1]), "cir.image.dir", images.toString(),
+            "cir.model.dir", models.toString());
     try (CirEncoder encoder = CirEncoder.open(ModelBundle.open(bundle.dir()), EncoderOptions.defaults().withPredictors(1));
         SolrNodeProcess node1 = SolrNodeProcess.start(solrJars, tip, home1, work.resolve("cloud/node1"), first, ports[0]);
         SolrNodeProcess node2 = SolrNodeProcess.start(solrJars, tip, home2, work.resolve("cloud/node2"), second, ports[1])) {
@@ -222,8 +228,16 @@ class SolrModuleInstallTest {
       // asked of either node, wherever the reference lives
       checkAgainstKnn(node2, "shop", encoder, raw, ids, random);
       checkAgainstKnn(node1, "shop", encoder, raw, ids, random);
+      // a bundle added on one node is in ZooKeeper: a query on the other node finds it
+      node1.putJson("/shop/schema/cir-bundle-store", "{\"name\": \"v2\", \"path\": \"" + models.resolve("v2") + "\"}").ok();
+      String ref = ids.get(3);
+      for (SolrNodeProcess n : List.of(node2, node1)) {
+        JsonObject r = n.get("/shop/select", "q", "{!cir bundle=v2 ref=" + ref + "}w5 w8", "rows", "3", "wt", "json").ok().body();
+        assertTrue(r.getAsJsonObject("response").get("numFound").getAsLong() > 0, r.toString());
+      }
       for (SolrNodeProcess n : List.of(node1, node2)) {
-        assertEquals(1, n.logLines("loaded bundle").size(), "one model load per node:\n" + String.join("\n", n.logLines("loaded bundle")));
+        assertEquals(
+            2, n.logLines("loaded bundle").size(), "one model load per node and bundle:\n" + String.join("\n", n.logLines("loaded bundle")));
         assertEquals(1, n.logLines("Loading native library").stream().filter(l -> l.contains("djl_torch")).count(), "one native load per node");
         assertTrue(n.logLines("UnsatisfiedLinkError").isEmpty());
       }
@@ -241,17 +255,7 @@ class SolrModuleInstallTest {
     Path notYet = Files.createDirectories(work.resolve("models/not-yet"));
     Path served = work.resolve("models/served");
     copyDir(source.dir(), served);
-    Path home = Files.createDirectories(work.resolve("ping-home"));
-    Files.copy(tip.resolve("server/solr/solr.xml"), home.resolve("solr.xml"));
-    // a home of its own (the other tests' cores stay out of this node), with the module's configset
-    Path configset = tip.resolve("server/solr/configsets/cir");
-    try (Stream<Path> s = Files.walk(configset)) {
-      for (Path f : s.filter(Files::isRegularFile).toList()) {
-        Path to = home.resolve("configsets/cir").resolve(configset.relativize(f).toString());
-        Files.createDirectories(to.getParent());
-        Files.copy(f, to);
-      }
-    }
+    Path home = ownHome("ping-home");
     try (SolrNodeProcess solr = SolrNodeProcess.start(solrJars, tip, home, work.resolve("ping-node"), Map.of("cir.image.dir", images.toString()))) {
       // a core whose default bundle is not there yet: unhealthy, saying why
       createCore(solr, "waiting", notYet);
@@ -288,6 +292,90 @@ class SolrModuleInstallTest {
       assertTrue(solr.logLines("is gone").stream().anyMatch(l -> l.contains("the loaded models keep serving")), "a warning in the log");
       assertTrue(solr.logLines("Exception").stream().noneMatch(l -> l.contains("NoSuchFileException")), String.join("\n", solr.logLines("Exception")));
     }
+  }
+
+  /** A Solr home of its own (the other tests' cores stay out of its node), with the module's configset. */
+  private static Path ownHome(String name) throws IOException {
+    Path home = Files.createDirectories(work.resolve(name));
+    Files.copy(tip.resolve("server/solr/solr.xml"), home.resolve("solr.xml"));
+    Path configset = tip.resolve("server/solr/configsets/cir");
+    try (Stream<Path> s = Files.walk(configset)) {
+      for (Path f : s.filter(Files::isRegularFile).toList()) {
+        Path to = home.resolve("configsets/cir").resolve(configset.relativize(f).toString());
+        Files.createDirectories(to.getParent());
+        Files.copy(f, to);
+      }
+    }
+    return home;
+  }
+
+  @Test
+  void bundleStoreAddsListsAndDeletesBundlesOverRest() throws Exception {
+    Path models = Files.createDirectories(work.resolve("store-models"));
+    ModelBundle main = TestBundles.small("small-vit", models.resolve("main"), true);
+    copyDir(main.dir(), models.resolve("fiq-v2")); // the same image tower: queries the index's vectors
+    Files.createDirectories(models.resolve("empty"));
+    ModelBundle outside = TestBundles.small("small-vit", work.resolve("outside-models/x"), true);
+    Path images = Files.createDirectories(work.resolve("store-images"));
+    Random random = new Random(5);
+    for (int i = 0; i < 4; i++) {
+      Files.write(images.resolve("img" + i + ".png"), SyntheticImages.png(random, 40));
+    }
+    Path home = ownHome("store-home");
+    Map<String, String> props = Map.of("cir.image.dir", images.toString(), "cir.model.dir", models.toString());
+    String store = "/shop/schema/cir-bundle-store";
+    try (SolrNodeProcess solr = SolrNodeProcess.start(solrJars, tip, home, work.resolve("store-node1"), props)) {
+      createCore(solr, "shop", main.dir());
+      index(solr, "shop", 0, 4);
+      solr.putJson(store, "{\"name\": \"fiq\", \"path\": \"" + models.resolve("fiq-v2") + "\", \"predictors\": 1}").ok();
+      // at once, without a reload
+      assertTrue(hits(solr, "{!cir bundle=fiq ref=img1}w5 w7") > 0);
+      JsonArray listed = solr.get(store, "wt", "json").ok().body().getAsJsonArray("bundles");
+      assertEquals(2, listed.size(), listed.toString());
+      JsonObject fiq = solr.get(store + "/fiq", "wt", "json").ok().body().getAsJsonObject("bundle");
+      assertEquals("store", fiq.get("source").getAsString());
+      assertEquals(1, fiq.get("predictors").getAsInt());
+      assertTrue(fiq.get("loaded").getAsBoolean(), fiq.toString());
+      assertTrue(listed.toString().contains("\"source\":\"solrconfig\""), listed.toString());
+      String[][] bad = {
+        {"{\"name\": \"nopath\"}", "needs a \"path\""},
+        {"{\"name\": \"empty\", \"path\": \"" + models.resolve("empty") + "\"}", "bundle.json: missing"},
+        {"{\"name\": \"fiq\", \"path\": \"" + models.resolve("fiq-v2") + "\"}", "bundle 'fiq' is already defined in the store"},
+        {"{\"name\": \"default\", \"path\": \"" + models.resolve("fiq-v2") + "\"}", "already defined in solrconfig.xml"},
+        {"{\"name\": \"far\", \"path\": \"" + outside.dir() + "\"}", "is outside the model directory"},
+        {"{\"name\": \"up\", \"path\": \"" + models.resolve("../outside-models/x") + "\"}", "is outside the model directory"},
+        {"{\"name\": \"gone\", \"path\": \"" + models.resolve("nothing-here") + "\"}", "does not exist"},
+        {"{\"name\": \"x\", \"path\": \"fiq-v2\", \"predictors\": \"two\"}", "\"predictors\" must be a whole number"},
+        {"{\"name\": \"x\", \"path\": \"fiq-v2\", \"colour\": 1}", "unknown field 'colour'"},
+        {"[{\"name\": \"y\", \"path\": \"fiq-v2\"}, {\"name\": \"fiq\", \"path\": \"fiq-v2\"}]", "already defined"},
+        {"{\"name\": \"broken\", \"path\": ", "the body is not JSON"},
+      };
+      for (String[] b : bad) {
+        SolrNodeProcess.Response r = solr.putJson(store, b[0]);
+        assertEquals(400, r.status(), b[0] + " -> " + r.body());
+        assertTrue(r.body().toString().contains(b[1].replace("\"", "\\\"")) || r.body().toString().contains(b[1]), b[0] + " -> " + r.body());
+      }
+      // the list with a duplicate was refused whole: its first bundle was not added
+      assertEquals(2, solr.get(store, "wt", "json").ok().body().getAsJsonArray("bundles").size());
+    }
+    // the store survives a restart
+    try (SolrNodeProcess solr = SolrNodeProcess.start(solrJars, tip, home, work.resolve("store-node2"), props)) {
+      JsonObject fiq = solr.get(store + "/fiq", "wt", "json").ok().body().getAsJsonObject("bundle");
+      assertEquals(models.resolve("fiq-v2").toRealPath().toString(), fiq.get("path").getAsString());
+      assertTrue(hits(solr, "{!cir bundle=fiq ref=img2}w6 w8") > 0);
+      assertEquals(400, solr.delete(store + "/default").status(), "a solrconfig.xml bundle is not the store's to delete");
+      assertEquals(404, solr.delete(store + "/nosuch").status());
+      solr.delete(store + "/fiq").ok();
+      SolrNodeProcess.Response r = solr.get("/shop/select", "q", "{!cir bundle=fiq ref=img1}w5", "wt", "json");
+      assertEquals(400, r.status(), r.body().toString());
+      assertTrue(r.body().toString().contains("unknown bundle 'fiq'; this core defines [default]"), r.body().toString());
+      assertEquals(1, solr.get(store, "wt", "json").ok().body().getAsJsonArray("bundles").size());
+      assertTrue(hits(solr, "{!cir ref=img1}w5 w9") > 0, "the default bundle still serves");
+    }
+  }
+
+  private static long hits(SolrNodeProcess solr, String q) throws Exception {
+    return solr.get("/shop/select", "q", q, "wt", "json").ok().body().getAsJsonObject("response").get("numFound").getAsLong();
   }
 
   private static void copyDir(Path from, Path to) throws IOException {

@@ -194,6 +194,22 @@ final class SolrNodeProcess implements AutoCloseable {
     return send(req);
   }
 
+  /** PUT a JSON body to {@code path} (a managed resource). */
+  Response putJson(String path, String json) throws IOException, InterruptedException {
+    HttpRequest req =
+        HttpRequest.newBuilder(URI.create(baseUrl() + path))
+            .timeout(Duration.ofSeconds(120))
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(json))
+            .build();
+    return send(req);
+  }
+
+  /** DELETE {@code path}. */
+  Response delete(String path) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(120)).DELETE().build());
+  }
+
   /** POST {@code bytes} of {@code contentType} to {@code path} (a configset zip, say). */
   Response postBytes(String path, byte[] bytes, String contentType) throws IOException, InterruptedException {
     HttpRequest req =

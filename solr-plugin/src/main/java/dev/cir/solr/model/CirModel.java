@@ -237,7 +237,67 @@ public final class CirModel implements AutoCloseable {
 
   @Override
   public void close() {
-    encoder.close();
+    boolean now;
+    synchronized (this) {
+      closing = true;
+      now = inUse == 0 && !closed;
+      closed |= now;
+    }
+    if (now) {
+      encoder.close();
+    }
+  }
+
+  private int inUse;
+  private boolean closing;
+  private boolean closed;
+
+  /**
+   * Holds the model for one request: {@link #close} waits for every use to end before it closes
+   * the encoder, so a bundle removed (or a core closed) while a query encodes never closes under it.
+   *
+   * @return the use to close when the request is done, or null when the model is closing already
+   */
+  public synchronized Use use() {
+    if (closing) {
+      return null;
+    }
+    inUse++;
+    return new Use(this);
+  }
+
+  private void endUse() {
+    boolean now;
+    synchronized (this) {
+      inUse--;
+      now = closing && inUse == 0 && !closed;
+      closed |= now;
+    }
+    if (now) {
+      encoder.close();
+    }
+  }
+
+  /** One request's hold on a model ({@link #use}); closing it twice releases once. */
+  public static final class Use implements AutoCloseable {
+    private final CirModel model;
+    private boolean ended;
+
+    private Use(CirModel model) {
+      this.model = model;
+    }
+
+    public CirModel model() {
+      return model;
+    }
+
+    @Override
+    public synchronized void close() {
+      if (!ended) {
+        ended = true;
+        model.endUse();
+      }
+    }
   }
 
   @Override

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -17,7 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * before it closes the old one, never loads a bundle twice.
  */
 public final class CoreBundles implements AutoCloseable {
-  private final Map<String, BundleDefinition> definitions;
+  /** solrconfig.xml's, then the bundle store's. */
+  private final Map<String, BundleDefinition> definitions = new ConcurrentHashMap<>();
+  private final Set<String> configured;
   private final Set<String> withoutPath;
   private final String defaultName;
   private final CirModelRegistry registry;
@@ -38,7 +41,8 @@ public final class CoreBundles implements AutoCloseable {
         throw new IllegalArgumentException("bundle '" + d.name() + "' is defined twice");
       }
     }
-    this.definitions = Collections.unmodifiableMap(byName);
+    this.definitions.putAll(byName);
+    this.configured = Set.copyOf(byName.keySet());
     this.withoutPath = Set.copyOf(withoutPath);
     this.defaultName = defaultName;
     for (BundleDefinition d : definitions) {
@@ -50,8 +54,86 @@ public final class CoreBundles implements AutoCloseable {
     return defaultName;
   }
 
+  /** Every bundle defined now, solrconfig.xml's and the store's, by name (a copy). */
   public Map<String, BundleDefinition> definitions() {
-    return definitions;
+    return Collections.unmodifiableMap(new TreeMap<>(definitions));
+  }
+
+  private volatile java.util.function.BooleanSupplier refresher;
+
+  /**
+   * Asked, when a request names a bundle that is not defined, to read the store's definitions
+   * again (true when it did): in SolrCloud another node may have added the bundle.
+   */
+  public void setRefresher(java.util.function.BooleanSupplier refresher) {
+    this.refresher = refresher;
+  }
+
+  /** Whether {@code name} is defined in solrconfig.xml (the store can neither replace nor remove it). */
+  public boolean configured(String name) {
+    return configured.contains(name) || withoutPath.contains(name);
+  }
+
+  /**
+   * Defines a bundle from the store: usable by the next query, without a reload; its model loads
+   * on first use (or shares a loaded one with the same directory and settings).
+   *
+   * @throws IllegalArgumentException when the name is taken
+   */
+  public synchronized void add(BundleDefinition d) {
+    if (closed) {
+      throw new IllegalStateException("the core is closing");
+    }
+    if (configured(d.name()) || definitions.containsKey(d.name())) {
+      throw new IllegalArgumentException(
+          "bundle '" + d.name() + "' is already defined" + (configured(d.name()) ? " in solrconfig.xml" : "") + "; delete it first or use another name");
+    }
+    leases.put(d.name(), registry.reserve(d));
+    definitions.put(d.name(), d);
+  }
+
+  /**
+   * Removes a bundle of the store. Queries that hold its model finish with it; the model closes
+   * when its last user (any core's) is done.
+   *
+   * @return whether it was defined
+   * @throws IllegalArgumentException for a bundle of solrconfig.xml
+   */
+  public synchronized boolean remove(String name) {
+    if (configured(name)) {
+      throw new IllegalArgumentException("bundle '" + name + "' is defined in solrconfig.xml; remove it there and reload the core");
+    }
+    if (definitions.remove(name) == null) {
+      return false;
+    }
+    release(name);
+    return true;
+  }
+
+  /**
+   * The model of bundle {@code name} ({@code null}: the default), held for one request: close the
+   * use when the request is done.
+   *
+   * @throws UnknownBundleException when no bundle of that name is defined (or it was removed just now)
+   */
+  public CirModel.Use use(String name) {
+    for (int attempt = 0; attempt < 2; attempt++) {
+      CirModel m;
+      try {
+        m = model(name);
+      } catch (IllegalStateException e) {
+        if (closed) {
+          throw e;
+        }
+        continue; // removed between the lookup and the load: look again
+      }
+      CirModel.Use u = m.use();
+      if (u != null) {
+        return u;
+      }
+    }
+    String n = name == null || name.isBlank() ? defaultName : name;
+    throw new UnknownBundleException("bundle '" + n + "' was removed; this core defines " + new TreeSet<>(definitions.keySet()));
   }
 
   /**
@@ -63,6 +145,10 @@ public final class CoreBundles implements AutoCloseable {
   public CirModel model(String name) {
     String n = name == null || name.isBlank() ? defaultName : name;
     BundleDefinition d = definitions.get(n);
+    java.util.function.BooleanSupplier r = refresher;
+    if (d == null && r != null && !withoutPath.contains(n) && r.getAsBoolean()) {
+      d = definitions.get(n); // the store read its definitions again: another node may have added it
+    }
     if (d == null) {
       if (withoutPath.contains(n)) {
         throw new UnknownBundleException(

@@ -19,7 +19,13 @@ import org.apache.solr.common.SolrException.ErrorCode;
 import org.apache.solr.common.params.ModifiableSolrParams;
 import org.apache.solr.common.params.SolrParams;
 import org.apache.solr.common.util.NamedList;
+import org.apache.lucene.util.ResourceLoader;
+import org.apache.lucene.util.ResourceLoaderAware;
 import org.apache.solr.core.SolrCore;
+import org.apache.solr.core.SolrResourceLoader;
+import org.apache.solr.rest.ManagedResource;
+import org.apache.solr.rest.ManagedResourceObserver;
+import dev.cir.solr.model.CirBundleStore;
 import org.apache.solr.metrics.MetricsMap;
 import org.apache.solr.metrics.SolrMetricsContext;
 import org.apache.solr.request.SolrQueryRequest;
@@ -51,6 +57,7 @@ import org.slf4j.LoggerFactory;
  *       <int name="imageCacheSize">256</int>      <!-- refImage features, by content digest -->
  *     </lst>
  *   </lst>
+ *   <str name="modelDir">/models</str>            <!-- bundles of the REST store must be under it -->
  * </queryParser>
  * }</pre>
  *
@@ -59,7 +66,7 @@ import org.slf4j.LoggerFactory;
  * leases, released when the core closes. It makes one {@link QueryEncoder} over them, which every
  * {@code {!cir}} of the core uses.
  */
-public class CirQParserPlugin extends QParserPlugin {
+public class CirQParserPlugin extends QParserPlugin implements ResourceLoaderAware, ManagedResourceObserver {
   private static final Logger log = LoggerFactory.getLogger(CirQParserPlugin.class);
   public static final String NAME = "cir";
   public static final int DEFAULT_MAX_TOP_K = 1000;
@@ -73,6 +80,8 @@ public class CirQParserPlugin extends QParserPlugin {
   private final CirQueryMetrics queryMetrics = new CirQueryMetrics();
   private CirQuerySpec.Defaults defaults;
   private boolean loadOnStartup;
+  /** The directory the bundle store's paths must be under; null: the store takes none. */
+  private Path modelDir;
   private volatile boolean warmed;
 
   @Override
@@ -83,6 +92,8 @@ public class CirQParserPlugin extends QParserPlugin {
             p.get("defaultField", "clip_vector"), positive(p, "defaultTopK", CirQuerySpec.DEFAULT_TOP_K),
             positive(p, "maxTopK", DEFAULT_MAX_TOP_K), positiveLong(p, "maxImageBytes", CirQuerySpec.DEFAULT_MAX_IMAGE_BYTES));
     loadOnStartup = p.getBool("loadOnStartup", false);
+    String dir = p.get("modelDir", "").trim();
+    modelDir = dir.isEmpty() ? null : Path.of(dir).toAbsolutePath().normalize();
     String defaultBundle = p.get("defaultBundle", "default");
     List<BundleDefinition> defs = new ArrayList<>();
     Set<String> withoutPath = new HashSet<>();
@@ -182,6 +193,22 @@ public class CirQParserPlugin extends QParserPlugin {
       return made;
     }
     return new CirQParser(qstr, local, params, req, this);
+  }
+
+  /** Registers the core's bundle store ({@value CirBundleStore#REST_END_POINT}) with its REST manager. */
+  @Override
+  public void inform(ResourceLoader loader) {
+    if (loader instanceof SolrResourceLoader solr) {
+      CirBundleStore.register(solr, this);
+    }
+  }
+
+  /** The store exists (its stored bundles read): they join the core's bundles. */
+  @Override
+  public void onManagedResourceInitialized(NamedList<?> args, ManagedResource res) {
+    if (res instanceof CirBundleStore store) {
+      store.attach(bundles, modelDir);
+    }
   }
 
   private void loadNow() {

@@ -54,8 +54,8 @@ public final class QueryEncoder {
   public FusedVector encode(CirQuerySpec spec, Field field, ReferenceSource documents) {
     String bundleName = spec.bundle() == null ? bundles.defaultName() : spec.bundle();
     long start = System.nanoTime();
-    try {
-      FusedVector v = encode(bundleName, spec, field, documents);
+    try (CirModel.Use use = use(bundleName)) {
+      FusedVector v = encode(use.model(), bundleName, spec, field, documents);
       metrics.encoded(bundleName, v, System.nanoTime() - start);
       return v;
     } catch (Refusal r) {
@@ -70,8 +70,7 @@ public final class QueryEncoder {
     }
   }
 
-  private FusedVector encode(String bundleName, CirQuerySpec spec, Field field, ReferenceSource documents) {
-    CirModel model = model(bundleName);
+  private FusedVector encode(CirModel model, String bundleName, CirQuerySpec spec, Field field, ReferenceSource documents) {
     if (model.dimension() != field.dimension()) {
       throw bad(
           "dimension",
@@ -191,9 +190,10 @@ public final class QueryEncoder {
     return v;
   }
 
-  private CirModel model(String name) {
+  /** The bundle's model, held until the query is encoded (a bundle removed meanwhile closes after it). */
+  private CirModel.Use use(String name) {
     try {
-      return bundles.model(name);
+      return bundles.use(name);
     } catch (UnknownBundleException e) {
       throw bad("unknownBundle", e.getMessage());
     } catch (InvalidModelException | IllegalArgumentException | IllegalStateException e) {

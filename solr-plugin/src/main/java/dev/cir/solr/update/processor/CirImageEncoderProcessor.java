@@ -35,25 +35,27 @@ final class CirImageEncoderProcessor extends UpdateRequestProcessor {
     }
     if (doc.getFieldValue(config.vectorField()) == null && (bytes != null || path != null)) {
       String id = cmd.getPrintableId();
-      CirModel model = model(id);
-      float[] features = encode(model, id, bytes, path);
-      List<Float> v = new ArrayList<>(features.length);
-      for (float f : features) {
-        v.add(f);
-      }
-      doc.setField(config.vectorField(), v);
-      // which image tower made the vector, so a query with another one is refused, not quietly wrong
-      if (cmd.getReq().getSchema().getFieldOrNull(ReferenceVectorLookup.MODEL_FIELD) != null) {
-        doc.setField(ReferenceVectorLookup.MODEL_FIELD, model.imageFingerprint());
+      try (CirModel.Use use = use(id)) {
+        CirModel model = use.model();
+        float[] features = encode(model, id, bytes, path);
+        List<Float> v = new ArrayList<>(features.length);
+        for (float f : features) {
+          v.add(f);
+        }
+        doc.setField(config.vectorField(), v);
+        // which image tower made the vector, so a query with another one is refused, not quietly wrong
+        if (cmd.getReq().getSchema().getFieldOrNull(ReferenceVectorLookup.MODEL_FIELD) != null) {
+          doc.setField(ReferenceVectorLookup.MODEL_FIELD, model.imageFingerprint());
+        }
       }
     }
     super.processAdd(cmd);
   }
 
-  private CirModel model(String id) {
-    CirModel model;
+  private CirModel.Use use(String id) {
+    CirModel.Use model;
     try {
-      model = config.plugin().bundles().model(config.bundle());
+      model = config.plugin().bundles().use(config.bundle());
     } catch (UnknownBundleException e) {
       throw new SolrException(ErrorCode.BAD_REQUEST, "document '" + id + "': " + e.getMessage());
     } catch (InvalidModelException | IllegalArgumentException | IllegalStateException e) {
