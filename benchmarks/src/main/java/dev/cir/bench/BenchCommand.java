@@ -222,6 +222,11 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--work", paramLabel = "DIR", description = "Folder for the bundle and the Solr home (default: ${DEFAULT-VALUE}).")
     Path work = Path.of("work", "bench-solr");
 
+    @Option(names = "--vector-format", split = ",", paramLabel = "F[,F...]",
+        description = "Compare the vector formats (float, int8, int4) instead: the same vectors and queries in a Solr of each, index time,"
+            + " segments, hot and on-disk bytes, recall@10 and p50 per --recall-topk for {!knn} and for {!cir} (rescored).")
+    List<String> vectorFormats;
+
     @Inject
     Solr(@Named("out") PrintWriter out, @Named("err") PrintWriter err) {
       super(out, err, "solr");
@@ -232,6 +237,12 @@ public final class BenchCommand implements Runnable {
       List<Integer> sorted = sizes.stream().sorted().toList();
       java.util.TreeSet<Integer> topK = new java.util.TreeSet<>(recallTopK);
       topK.add(SolrBenchmark.DEFAULT_TOP_K);
+      if (vectorFormats != null && !vectorFormats.isEmpty()) {
+        List<dev.cir.solr.codec.VectorFormat> formats = vectorFormats.stream().map(dev.cir.solr.codec.VectorFormat::parse).toList();
+        return new VectorFormatBenchmark(
+                new VectorFormatBenchmark.Settings(sorted, formats, 512, recallQueries, warmup, List.copyOf(new java.util.TreeSet<>(recallTopK)), 2000, bundle, work), progress)
+            .run();
+      }
       SolrBenchmark.Settings s =
           new SolrBenchmark.Settings(sorted, 512, queries, warmup, recallQueries, List.copyOf(topK), 2000, bundle, work);
       return new SolrBenchmark(s, progress).run();

@@ -67,7 +67,7 @@ public final class LoadBenchmark {
     List<Run> runs = new ArrayList<>();
     for (Precision precision : s.precisions()) {
       for (int maxBatch : s.maxBatches()) {
-        EmbeddedSolr.Options o = new EmbeddedSolr.Options(0, bundleDir, null, null, s.predictors(), maxBatch, precision, null);
+        EmbeddedSolr.Options o = new EmbeddedSolr.Options(0, bundleDir, null, null, s.predictors(), maxBatch, precision, null, null);
         try (EmbeddedSolr solr = EmbeddedSolr.start(o); SolrClient client = new Http2SolrClient.Builder(solr.baseUrl()).build()) {
           log.accept("Solr at " + solr.baseUrl() + ", " + precision + ", maxBatch " + maxBatch + "; indexing " + s.docs() + " documents");
           index(client, bundle.manifest().embeddingDim());

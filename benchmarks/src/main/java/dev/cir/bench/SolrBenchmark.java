@@ -346,7 +346,7 @@ public final class SolrBenchmark {
     return new long[] {t1 - t0, System.nanoTime() - t1};
   }
 
-  private static double recall(QueryResponse r, int[] exact) {
+  static double recall(QueryResponse r, int[] exact) {
     int hit = 0;
     for (SolrDocument d : r.getResults()) {
       int doc = Integer.parseInt(((String) d.getFieldValue("id")).substring(1));
@@ -406,7 +406,7 @@ public final class SolrBenchmark {
     log.accept("merges done");
   }
 
-  private static int segments(SolrClient client) throws Exception {
+  static int segments(SolrClient client) throws Exception {
     var req = new org.apache.solr.client.solrj.request.GenericSolrRequest(
         org.apache.solr.client.solrj.SolrRequest.METHOD.GET, "/admin/segments", new ModifiableSolrParams());
     req.setRequiresCollection(true);
@@ -417,7 +417,7 @@ public final class SolrBenchmark {
     return segs instanceof Map<?, ?> m ? m.size() : -1;
   }
 
-  private static float[] gaussian(SplittableRandom r, int d, float sigma) {
+  static float[] gaussian(SplittableRandom r, int d, float sigma) {
     float[] v = new float[d];
     for (int i = 0; i < d; i++) {
       // Box-Muller

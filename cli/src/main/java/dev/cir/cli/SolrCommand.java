@@ -2,6 +2,7 @@ package dev.cir.cli;
 
 import dev.cir.clip.encoder.EncoderOptions;
 import dev.cir.clip.model.Precision;
+import dev.cir.solr.codec.VectorFormat;
 import dev.cir.solr.config.EmbeddedSolr;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -48,6 +49,10 @@ final class SolrCommand implements Callable<Integer> {
       description = "Directory under which bundles added over REST (/schema/cir-bundle-store) must lie (default: the parent of --bundle).")
   Path modelDir;
 
+  @Option(names = "--vector-format", paramLabel = "F",
+      description = "How the collection's vector field stores its HNSW graph: float (exact), int8 or int4 (quantized; {!cir} rescores with the raw floats) (default: ${DEFAULT-VALUE}). Fixed once the collection holds documents.")
+  String vectorFormat = "float";
+
   private final PrintWriter out;
 
   @Inject
@@ -57,7 +62,7 @@ final class SolrCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    EmbeddedSolr.Options o = new EmbeddedSolr.Options(port, bundle, home, images, predictors, maxBatch, Precision.parse(precision), modelDir);
+    EmbeddedSolr.Options o = new EmbeddedSolr.Options(port, bundle, home, images, predictors, maxBatch, Precision.parse(precision), modelDir, VectorFormat.parse(vectorFormat));
     EmbeddedSolr solr = EmbeddedSolr.start(o);
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook =

@@ -1,6 +1,7 @@
 package dev.cir.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
@@ -10,6 +11,7 @@ import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.clip.testing.TestBundles;
 import dev.cir.eval.data.JsonlReader;
 import dev.cir.eval.synth.SyntheticDataset;
+import dev.cir.solr.codec.VectorFormat;
 import dev.cir.solr.config.EmbeddedSolr;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +43,7 @@ class SolrCommandsTest {
       reader.readGallery(split).ids().forEach(expectedIds::add);
     }
     galleries = expectedIds.size();
-    try (EmbeddedSolr solr = EmbeddedSolr.start(new EmbeddedSolr.Options(0, bundle.dir(), tmp.resolve("home"), data, 1, 16, null, null));
+    try (EmbeddedSolr solr = EmbeddedSolr.start(new EmbeddedSolr.Options(0, bundle.dir(), tmp.resolve("home"), data, 1, 16, null, null, null));
         SolrClient client = new Http2SolrClient.Builder(solr.baseUrl()).build()) {
       assertTrue(solr.baseUrl().startsWith("http://127.0.0.1:") && solr.baseUrl().endsWith("/solr"), solr.baseUrl());
       CliTest.Result r = CliTest.cir("index", "--model", bundle.dir().toString(), "--jsonl", data.toString(), "--solr", solr.baseUrl(),
@@ -137,6 +139,13 @@ class SolrCommandsTest {
       assertEquals(0, load.status(), load.err());
       assertTrue(load.out().contains("| 3 | 3 |") && load.out().matches("(?s).*\\| 3 \\| 3 \\| \\d+ \\| 0 \\|.*"), load.out());
     }
+    // the collection keeps the vector format it was created with
+    IllegalArgumentException format =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> EmbeddedSolr.start(new EmbeddedSolr.Options(0, bundle.dir(), tmp.resolve("home"), data, 1, 16, null, null, VectorFormat.INT8)));
+    assertTrue(format.getMessage().contains("was created with --vector-format float") && format.getMessage().contains("use a new --home and re-index"),
+        format.getMessage());
   }
 
   /** {@code [f1,f2,...]} of a JSON row, every float exact. */

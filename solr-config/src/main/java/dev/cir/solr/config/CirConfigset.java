@@ -1,5 +1,6 @@
 package dev.cir.solr.config;
 
+import dev.cir.solr.codec.VectorFormat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,13 +37,19 @@ public final class CirConfigset {
    * @param dimension the bundle's embedding dimension
    * @param maxConnections HNSW M: neighbours per node
    * @param beamWidth HNSW efConstruction: candidates considered while inserting
+   * @param vectorFormat how the vector field's graph is stored: float, int8 or int4 ({@link VectorFormat});
+   *     fixed for a collection once it holds documents
    */
-  public record Settings(int dimension, int maxConnections, int beamWidth) {
+  public record Settings(int dimension, int maxConnections, int beamWidth, VectorFormat vectorFormat) {
     public static final int DEFAULT_DIMENSION = 512;
     public static final int DEFAULT_MAX_CONNECTIONS = 16;
     public static final int DEFAULT_BEAM_WIDTH = 100;
 
     public Settings {
+      vectorFormat = vectorFormat == null ? VectorFormat.FLOAT : vectorFormat;
+      if (vectorFormat == VectorFormat.INT4 && dimension % 2 != 0) {
+        throw new IllegalArgumentException("int4 packs two dimensions a byte and needs an even dimension, got " + dimension + "; use int8");
+      }
       if (dimension < 1 || dimension > 4096) {
         throw new IllegalArgumentException("vector dimension must be between 1 and 4096, got " + dimension);
       }
@@ -55,15 +62,19 @@ public final class CirConfigset {
     }
 
     public static Settings defaults() {
-      return new Settings(DEFAULT_DIMENSION, DEFAULT_MAX_CONNECTIONS, DEFAULT_BEAM_WIDTH);
+      return new Settings(DEFAULT_DIMENSION, DEFAULT_MAX_CONNECTIONS, DEFAULT_BEAM_WIDTH, VectorFormat.FLOAT);
     }
 
     public Settings withDimension(int d) {
-      return new Settings(d, maxConnections, beamWidth);
+      return new Settings(d, maxConnections, beamWidth, vectorFormat);
     }
 
     public Settings withHnsw(int m, int beam) {
-      return new Settings(dimension, m, beam);
+      return new Settings(dimension, m, beam, vectorFormat);
+    }
+
+    public Settings withVectorFormat(VectorFormat f) {
+      return new Settings(dimension, maxConnections, beamWidth, f);
     }
   }
 
@@ -91,6 +102,12 @@ public final class CirConfigset {
     schema = replaceProperty(schema, "cir.hnsw.maxConnections", Settings.DEFAULT_MAX_CONNECTIONS, s.maxConnections());
     schema = replaceProperty(schema, "cir.hnsw.beamWidth", Settings.DEFAULT_BEAM_WIDTH, s.beamWidth());
     files.put("schema.xml", schema);
+    String placeholder = "${cir.vector.format:float}";
+    String solrconfig = files.get("solrconfig.xml");
+    if (!solrconfig.contains(placeholder)) {
+      throw new IllegalStateException("the solrconfig template has no " + placeholder);
+    }
+    files.put("solrconfig.xml", solrconfig.replace(placeholder, "${cir.vector.format:" + s.vectorFormat().label() + "}"));
     return files;
   }
 
@@ -145,10 +162,11 @@ public final class CirConfigset {
         case "--dimension" -> s = s.withDimension(Integer.parseInt(value));
         case "--hnsw-max-connections" -> s = s.withHnsw(Integer.parseInt(value), s.beamWidth());
         case "--hnsw-beam-width" -> s = s.withHnsw(s.maxConnections(), Integer.parseInt(value));
+        case "--vector-format" -> s = s.withVectorFormat(VectorFormat.parse(value));
         case "--out" -> out = Path.of(value);
         case "--zip" -> zip = Path.of(value);
         default -> throw new IllegalArgumentException(
-            "unknown argument " + args[i] + "; use --dimension D [--hnsw-max-connections M] [--hnsw-beam-width B]"
+            "unknown argument " + args[i] + "; use --dimension D [--hnsw-max-connections M] [--hnsw-beam-width B] [--vector-format float|int8|int4]"
                 + " --out DIR | --zip FILE");
       }
       i++;

@@ -1,6 +1,7 @@
 package dev.cir.solr.config;
 
 import dev.cir.clip.bundle.ModelBundle;
+import dev.cir.solr.codec.VectorFormat;
 import dev.cir.clip.encoder.EncoderOptions;
 import dev.cir.clip.model.Precision;
 import java.io.IOException;
@@ -40,10 +41,14 @@ public final class EmbeddedSolr implements AutoCloseable {
    * @param precision the default bundle's precision (float32 or bf16)
    * @param modelDir the directory bundles added over REST ({@code /schema/cir-bundle-store}) must be
    *     under; null for the parent of {@code bundleDir}
+   * @param vectorFormat how the collection's vector field stores its graph (float, int8, int4; null:
+   *     float), fixed when its home is first written
    */
   public record Options(
-      int port, Path bundleDir, Path home, Path imageDir, int predictors, int maxBatch, Precision precision, Path modelDir) {
+      int port, Path bundleDir, Path home, Path imageDir, int predictors, int maxBatch, Precision precision, Path modelDir,
+      VectorFormat vectorFormat) {
     public Options {
+      vectorFormat = vectorFormat == null ? VectorFormat.FLOAT : vectorFormat;
       precision = precision == null ? Precision.FLOAT32 : precision;
       if (modelDir == null && bundleDir != null) {
         Path parent = bundleDir.toAbsolutePath().normalize().getParent();
@@ -61,11 +66,11 @@ public final class EmbeddedSolr implements AutoCloseable {
     }
 
     public static Options of(int port, Path bundleDir) {
-      return new Options(port, bundleDir, null, null, Runtime.getRuntime().availableProcessors(), EncoderOptions.DEFAULT_MAX_BATCH, Precision.FLOAT32, null);
+      return new Options(port, bundleDir, null, null, Runtime.getRuntime().availableProcessors(), EncoderOptions.DEFAULT_MAX_BATCH, Precision.FLOAT32, null, null);
     }
 
     public Options withHome(Path h) {
-      return new Options(port, bundleDir, h, imageDir, predictors, maxBatch, precision, modelDir);
+      return new Options(port, bundleDir, h, imageDir, predictors, maxBatch, precision, modelDir, vectorFormat);
     }
   }
 
@@ -78,7 +83,8 @@ public final class EmbeddedSolr implements AutoCloseable {
     ModelBundle bundle = ModelBundle.open(o.bundleDir());
     boolean temporary = o.home() == null;
     Path home = temporary ? Files.createTempDirectory("cir-solr") : Files.createDirectories(o.home().toAbsolutePath());
-    writeHome(home, bundle.manifest().embeddingDim());
+    refuseOtherVectorFormat(home, o.vectorFormat());
+    writeHome(home, CirConfigset.Settings.defaults().withDimension(bundle.manifest().embeddingDim()).withVectorFormat(o.vectorFormat()));
     // read by the configset's solrconfig.xml
     System.setProperty("cir.bundle.default", bundle.dir().toString());
     System.setProperty("cir.loadOnStartup", "true");
@@ -100,9 +106,32 @@ public final class EmbeddedSolr implements AutoCloseable {
     return new EmbeddedSolr(jetty, home, temporary);
   }
 
-  static void writeHome(Path home, int dimension) throws IOException {
+  /**
+   * A home whose collection holds an index keeps the vector format it was created with: refused,
+   * saying how to go on, when another is asked for.
+   */
+  static void refuseOtherVectorFormat(Path home, VectorFormat asked) throws IOException {
+    Path solrconfig = home.resolve("configsets").resolve(CirConfigset.NAME).resolve("conf/solrconfig.xml");
+    Path index = home.resolve(COLLECTION).resolve("data/index");
+    if (!Files.isRegularFile(solrconfig) || !Files.isDirectory(index)) {
+      return;
+    }
+    boolean hasIndex;
+    try (Stream<Path> files = Files.list(index)) {
+      hasIndex = files.anyMatch(p -> p.getFileName().toString().startsWith("segments_"));
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\$\\{cir\\.vector\\.format:([a-z0-9]+)\\}").matcher(Files.readString(solrconfig));
+    VectorFormat existing = m.find() ? VectorFormat.parse(m.group(1)) : VectorFormat.FLOAT;
+    if (hasIndex && existing != asked) {
+      throw new IllegalArgumentException(
+          "the collection in " + home + " was created with --vector-format " + existing.label() + "; a collection's vector format is"
+              + " fixed when it is created: start with --vector-format " + existing.label() + ", or use a new --home and re-index");
+    }
+  }
+
+  static void writeHome(Path home, CirConfigset.Settings settings) throws IOException {
     Files.writeString(home.resolve("solr.xml"), SOLR_XML, StandardCharsets.UTF_8);
-    CirConfigset.render(home.resolve("configsets").resolve(CirConfigset.NAME), CirConfigset.Settings.defaults().withDimension(dimension));
+    CirConfigset.render(home.resolve("configsets").resolve(CirConfigset.NAME), settings);
     Path core = Files.createDirectories(home.resolve(COLLECTION));
     Path props = core.resolve("core.properties");
     if (!Files.exists(props)) {

@@ -228,6 +228,24 @@ class SolrModuleInstallTest {
       // asked of either node, wherever the reference lives
       checkAgainstKnn(node2, "shop", encoder, raw, ids, random);
       checkAgainstKnn(node1, "shop", encoder, raw, ids, random);
+      // the same documents in an int8 collection: {!cir} rescores with the raw floats and answers as on float
+      node1.get(
+              "/admin/collections", "action", "CREATE", "name", "shop8", "collection.configName", "cir", "numShards", "2",
+              "replicationFactor", "1", "property.cir.vector.dimension", "32", "property.cir.vector.format", "int8",
+              "property.cir.bundle.default", bundle.dir().toString(), "waitForFinalState", "true")
+          .ok();
+      index(node1, "shop8", 0, DOCS);
+      for (String id : ids.subList(0, 4)) {
+        String q = "{!cir topK=20 ref=" + id + "}w4 w11";
+        JsonArray onFloat = node2.get("/shop/select", "q", q, "fl", "id,score", "rows", "10", "wt", "json").ok().body().getAsJsonObject("response").getAsJsonArray("docs");
+        JsonArray onInt8 = node2.get("/shop8/select", "q", q, "fl", "id,score", "rows", "10", "wt", "json").ok().body().getAsJsonObject("response").getAsJsonArray("docs");
+        assertEquals(onFloat.size(), onInt8.size(), q);
+        for (int i = 0; i < onFloat.size(); i++) {
+          assertEquals(onFloat.get(i).getAsJsonObject().get("id"), onInt8.get(i).getAsJsonObject().get("id"), q + " rank " + i + ": " + onFloat + " vs " + onInt8);
+          assertEquals(onFloat.get(i).getAsJsonObject().get("score").getAsDouble(), onInt8.get(i).getAsJsonObject().get("score").getAsDouble(), 1e-5, q);
+        }
+      }
+
       // a bundle added on one node is in ZooKeeper: a query on the other node finds it
       node1.putJson("/shop/schema/cir-bundle-store", "{\"name\": \"v2\", \"path\": \"" + models.resolve("v2") + "\"}").ok();
       String ref = ids.get(3);
@@ -291,6 +309,16 @@ class SolrModuleInstallTest {
       assertTrue(solr.get("/served/select", "q", "{!cir ref=img2}w6 w11", "wt", "json").ok().body().getAsJsonObject("response").get("numFound").getAsLong() > 0);
       assertTrue(solr.logLines("is gone").stream().anyMatch(l -> l.contains("the loaded models keep serving")), "a warning in the log");
       assertTrue(solr.logLines("Exception").stream().noneMatch(l -> l.contains("NoSuchFileException")), String.join("\n", solr.logLines("Exception")));
+
+      // a vector format Lucene cannot write for the field is refused when the core is created, with the reason
+      SolrNodeProcess.Response odd =
+          solr.get(
+              "/admin/cores", "action", "CREATE", "name", "odd", "configSet", "cir", "property.cir.vector.dimension", "33",
+              "property.cir.vector.format", "int4", "property.cir.bundle.default", notYet.toString(), "wt", "json");
+      assertTrue(odd.status() >= 400, odd.body().toString());
+      assertTrue(
+          odd.body().toString().contains("field 'clip_vector' has dimension 33, but int4 packs two dimensions a byte and needs an even dimension"),
+          odd.body().toString());
     }
   }
 

@@ -2,6 +2,7 @@ package dev.cir.solr.search;
 
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorEncoding;
+import dev.cir.solr.codec.CirCodecFactory;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.util.BytesRefBuilder;
@@ -89,6 +90,11 @@ public final class CirQParser extends AbstractVectorQParserBase {
     Query filter = getFilterQuery();
     if (search.excludedId() != null) {
       filter = ReferenceExclusion.excluding(filter, idTerm(search.excludedId()));
+    }
+    DenseVectorField type = (DenseVectorField) field.getType();
+    if (CirCodecFactory.formatOf(req.getCore().getCodec(), field.getName()).quantized()) {
+      // the graph ranks by quantized vectors: the best candidates are scored again with the raw floats
+      return new RescoredKnnQuery(field.getName(), vector, search.topK(), search.rescoreCount(), filter, type.getSimilarityFunction());
     }
     return new KnnFloatVectorQuery(field.getName(), vector, search.topK(), filter);
   }

@@ -45,6 +45,7 @@ public record CirQuerySpec(
   public static final String REF_IMAGE = "refImage";
   public static final String COMBINE = "combine";
   public static final String KEEP_REF = "keepRef";
+  public static final String RESCORE = "rescore";
   public static final String TEMPLATE = "template";
   public static final int DEFAULT_TOP_K = 10;
   public static final long DEFAULT_MAX_IMAGE_BYTES = 10L << 20;
@@ -76,8 +77,21 @@ public record CirQuerySpec(
    * @param excludedId the reference document kept out of the results, or null ({@code keepRef=true},
    *     or a reference that is not a document)
    */
-  public record Search(String field, int topK, String excludedId) {
-    /** Parses {@code f}, {@code topK}, {@code ref} and {@code keepRef}, ignoring the rest. */
+  /**
+   * @param rescore on a quantized field, how many of the best candidates are scored again with the
+   *     raw float vectors (and returned); 0 for all {@code topK}. A float field ignores it.
+   */
+  public record Search(String field, int topK, String excludedId, int rescore) {
+    public Search(String field, int topK, String excludedId) {
+      this(field, topK, excludedId, 0);
+    }
+
+    /** Candidates to rescore on a quantized field: {@code rescore}, or every candidate. */
+    public int rescoreCount() {
+      return rescore == 0 ? topK : Math.min(rescore, topK);
+    }
+
+    /** Parses {@code f}, {@code topK}, {@code rescore}, {@code ref} and {@code keepRef}, ignoring the rest. */
     public static Search parse(SolrParams localParams, Defaults defaults) {
       String field = localParams.get(QueryParsing.F, defaults.field());
       if (field == null || field.isBlank()) {
@@ -86,7 +100,19 @@ public record CirQuerySpec(
       int topK = CirQuerySpec.topK(localParams.get(TOP_K), defaults.topK(), defaults.maxTopK());
       String ref = CirQuerySpec.ref(localParams);
       boolean keepRef = CirQuerySpec.keepRef(localParams.get(KEEP_REF));
-      return new Search(field, topK, ref != null && !keepRef ? ref : null);
+      int rescore = 0;
+      String r = localParams.get(RESCORE);
+      if (r != null) {
+        try {
+          rescore = Integer.parseInt(r.trim());
+        } catch (NumberFormatException e) {
+          throw bad("rescore must be a whole number between 1 and topK (" + topK + "), got '" + r + "'");
+        }
+        if (rescore < 1 || rescore > topK) {
+          throw bad("rescore must be between 1 and topK (" + topK + "): the candidates rescored are among the topK found, got " + rescore);
+        }
+      }
+      return new Search(field, topK, ref != null && !keepRef ? ref : null, rescore);
     }
   }
 
