@@ -210,6 +210,7 @@ final class VectorFormatBenchmark {
 
   private String report(List<Row> rows) {
     StringBuilder b = new StringBuilder();
+    b.append("Machine: ").append(MachineDescription.describe()).append("\n\n");
     b.append(String.format(Locale.ROOT, "%d-dimensional clustered vectors (%d clusters), %d queries after %d untimed; recall@10 against brute force;"
         + " the query result cache off (cir.queryResultCacheSize=%s).%n%n", s.dimension(), s.clusters(), s.queries(), s.warmup(),
         System.getProperty("cir.queryResultCacheSize")));
