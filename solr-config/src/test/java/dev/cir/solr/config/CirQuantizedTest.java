@@ -19,6 +19,7 @@ import org.apache.solr.SolrTestCaseJ4;
 import org.apache.solr.client.solrj.SolrClient;
 import org.apache.solr.client.solrj.SolrRequest;
 import org.apache.solr.client.solrj.embedded.EmbeddedSolrServer;
+import org.apache.solr.common.SolrDocument;
 import org.apache.solr.common.SolrDocumentList;
 import org.apache.solr.common.SolrException;
 import org.apache.solr.common.SolrInputDocument;
@@ -225,6 +226,31 @@ public class CirQuantizedTest extends SolrTestCaseJ4 {
       }
       SolrDocumentList kept = query("{!cir ref=" + ref + " keepRef=true combine=image topK=100 f=clip_vector}");
       assertEquals("the reference itself first, at similarity 1", ref, kept.get(0).getFieldValue("id"));
+    }
+  }
+
+  @Test
+  public void tagsAndPreFiltersBehaveAsOnFloat() throws Exception {
+    Random r = new Random(random().nextLong());
+    for (int q = 0; q < 5; q++) {
+      String rv = FusedVector.format(vectors.get(r.nextInt(DOCS)));
+      String[][] cases = {
+        {" includeTags=c", "fq", "{!tag=c}color_s:red"},
+        {" excludeTags=c", "fq", "{!tag=c}color_s:red"},
+        {" preFilter=color_s:blue", "fq", "-id:d1*"},
+      };
+      for (String[] c : cases) {
+        SolrDocumentList a = query("{!cir refVector=$rv combine=image topK=200" + c[0] + " f=clip_vector}", "rv", rv, c[1], c[2]);
+        SolrDocumentList b = query("{!cir refVector=$rv combine=image topK=200" + c[0] + " f=float_vector}", "rv", rv, c[1], c[2]);
+        assertSame(a, b, c[0] + " " + c[2]);
+        assertFalse(c[0], a.isEmpty());
+        for (SolrDocument d : a) {
+          int i = Integer.parseInt(((String) d.getFieldValue("id")).substring(1));
+          boolean red = i % 3 == 0;
+          boolean ok = c[0].contains("preFilter") ? !red && !d.getFieldValue("id").toString().startsWith("d1") : red;
+          assertTrue(c[0] + " " + c[2] + ": " + d.getFieldValue("id") + " does not satisfy the filters", ok);
+        }
+      }
     }
   }
 
