@@ -91,7 +91,7 @@ class DemoRunTest {
     WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
     wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector(".examples button"), 0));
     browser.findElements(By.cssSelector(".examples button")).get(0).click();
-    wait.until(d -> !shown().isEmpty());
+    awaitResults(wait, log1);
     List<String> results = shown();
     int rank = results.indexOf(target);
     Browser.screenshot(browser, "demo-run-known-query");
@@ -139,6 +139,17 @@ class DemoRunTest {
     process.destroy();
     assertTrue(process.waitFor(60, TimeUnit.SECONDS));
     System.out.printf("demo: first run ready in %.1f s, second in %.1f s%n", firstRun, secondRun);
+  }
+
+  /** Waits for the answer to the search just sent: results on the page, or an error in the status line, which fails with it. */
+  private void awaitResults(WebDriverWait wait, Path log) throws IOException {
+    try {
+      wait.until(d -> !shown().isEmpty() || d.findElement(By.id("status")).getAttribute("class").contains("error"));
+    } catch (org.openqa.selenium.TimeoutException e) {
+      fail("no results on the page; status: '" + browser.findElement(By.id("status")).getText() + "'\n" + tail(Files.readString(log)), e);
+    }
+    WebElement status = browser.findElement(By.id("status"));
+    assertFalse(status.getAttribute("class").contains("error"), "the search failed: " + status.getText() + "\n" + tail(Files.readString(log)));
   }
 
   private List<String> shown() {
