@@ -227,6 +227,10 @@ public final class BenchCommand implements Runnable {
             + " segments, hot and on-disk bytes, recall@10 and p50 per --recall-topk for {!knn} and for {!cir} (rescored).")
     List<String> vectorFormats;
 
+    @Option(names = "--optimize",
+        description = "With --vector-format: after each size is measured, forceMerge the index to one segment, time it, and measure again.")
+    boolean optimize;
+
     @Inject
     Solr(@Named("out") PrintWriter out, @Named("err") PrintWriter err) {
       super(out, err, "solr");
@@ -240,8 +244,12 @@ public final class BenchCommand implements Runnable {
       if (vectorFormats != null && !vectorFormats.isEmpty()) {
         List<dev.cir.solr.codec.VectorFormat> formats = vectorFormats.stream().map(dev.cir.solr.codec.VectorFormat::parse).toList();
         return new VectorFormatBenchmark(
-                new VectorFormatBenchmark.Settings(sorted, formats, 512, recallQueries, warmup, List.copyOf(new java.util.TreeSet<>(recallTopK)), 2000, bundle, work), progress)
+                new VectorFormatBenchmark.Settings(sorted, formats, 512, recallQueries, warmup, List.copyOf(new java.util.TreeSet<>(recallTopK)), 2000, bundle, work,
+                    optimize), progress)
             .run();
+      }
+      if (optimize) {
+        throw new IllegalArgumentException("--optimize goes with --vector-format");
       }
       SolrBenchmark.Settings s =
           new SolrBenchmark.Settings(sorted, 512, queries, warmup, recallQueries, List.copyOf(topK), 2000, bundle, work);

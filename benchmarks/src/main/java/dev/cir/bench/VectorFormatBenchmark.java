@@ -34,11 +34,14 @@ import org.apache.solr.common.params.ModifiableSolrParams;
  * candidates of a quantized field with the raw floats).
  */
 final class VectorFormatBenchmark {
-  record Settings(List<Integer> sizes, List<VectorFormat> formats, int dimension, int queries, int warmup, List<Integer> topKs, int clusters, Path bundle, Path work) {}
+  record Settings(
+      List<Integer> sizes, List<VectorFormat> formats, int dimension, int queries, int warmup, List<Integer> topKs, int clusters, Path bundle, Path work,
+      boolean optimize) {}
 
+  /** One measurement; {@code mergeSeconds} is that of the forceMerge to one segment before it, or -1 when it follows indexing. */
   record Row(
-      VectorFormat format, int docs, double indexSeconds, int segments, long hotBytes, long diskBytes, double[] knnRecall, double[] knnP50,
-      double[] cirRecall, double[] cirP50) {}
+      VectorFormat format, int docs, double indexSeconds, double mergeSeconds, int segments, long hotBytes, long diskBytes, double[] knnRecall,
+      double[] knnP50, double[] cirRecall, double[] cirP50) {}
 
   private final Settings s;
   private final Consumer<String> log;
@@ -97,15 +100,25 @@ final class VectorFormatBenchmark {
           SolrClient client = new Http2SolrClient.Builder(solr.baseUrl()).build()) {
         log.accept(f.label() + ": Solr at " + solr.baseUrl());
         int indexed = 0;
+        double seconds = 0;
+        Path index = home.resolve(EmbeddedSolr.COLLECTION).resolve("data/index");
         for (int n : s.sizes()) {
           long t0 = System.nanoTime();
           index(client, vectors, indexed, n);
           indexed = n;
-          double seconds = (System.nanoTime() - t0) / 1e9;
+          seconds += (System.nanoTime() - t0) / 1e9;
           int segments = SolrBenchmark.segments(client);
-          long[] bytes = bytes(home.resolve(EmbeddedSolr.COLLECTION).resolve("data/index"), f);
           log.accept(String.format(Locale.ROOT, "%s: %d documents in %.0f s, %d segments; querying", f.label(), n, seconds, segments));
-          rows.add(measure(client, f, n, seconds, segments, bytes, queries, exact.get(n)));
+          rows.add(measure(client, f, n, seconds, -1, segments, bytes(index, f), queries, exact.get(n)));
+          if (s.optimize() && segments > 1) {
+            log.accept(f.label() + ": forceMerge to one segment");
+            long m0 = System.nanoTime();
+            client.optimize(EmbeddedSolr.COLLECTION, true, true, 1);
+            double merge = (System.nanoTime() - m0) / 1e9;
+            seconds += merge;
+            log.accept(String.format(Locale.ROOT, "%s: merged in %.0f s; querying", f.label(), merge));
+            rows.add(measure(client, f, n, seconds, merge, SolrBenchmark.segments(client), bytes(index, f), queries, exact.get(n)));
+          }
         }
       }
     }
@@ -165,7 +178,9 @@ final class VectorFormatBenchmark {
     return new long[] {hot, disk};
   }
 
-  private Row measure(SolrClient client, VectorFormat f, int n, double seconds, int segments, long[] bytes, float[][] queries, int[][] exact) throws Exception {
+  private Row measure(
+      SolrClient client, VectorFormat f, int n, double seconds, double merge, int segments, long[] bytes, float[][] queries, int[][] exact)
+      throws Exception {
     int k = s.topKs().size();
     double[] knnRecall = new double[k];
     double[] cirRecall = new double[k];
@@ -205,7 +220,7 @@ final class VectorFormatBenchmark {
       knnP50[t] = SolrBenchmark.percentile(knnMs[t], 50);
       cirP50[t] = SolrBenchmark.percentile(cirMs[t], 50);
     }
-    return new Row(f, n, seconds, segments, bytes[0], bytes[1], knnRecall, knnP50, cirRecall, cirP50);
+    return new Row(f, n, seconds, merge, segments, bytes[0], bytes[1], knnRecall, knnP50, cirRecall, cirP50);
   }
 
   private String report(List<Row> rows) {
@@ -214,10 +229,14 @@ final class VectorFormatBenchmark {
     b.append(String.format(Locale.ROOT, "%d-dimensional clustered vectors (%d clusters), %d queries after %d untimed; recall@10 against brute force;"
         + " the query result cache off (cir.queryResultCacheSize=%s).%n%n", s.dimension(), s.clusters(), s.queries(), s.warmup(),
         System.getProperty("cir.queryResultCacheSize")));
-    b.append("| format | docs | index s | segments | hot MB | hot / float | disk MB |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    b.append("Index s: the time from an empty index to that size (documents sent by 2 threads in batches of 1000, then a commit),"
+        + " merge s: a forceMerge to one segment after it (--optimize), included in the index s of the rows that follow.\n\n");
+    b.append("| format | docs | index s | merge s | segments | hot MB | hot / float | disk MB |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (Row r : rows) {
-      Row flt = rows.stream().filter(x -> x.docs() == r.docs() && x.format() == VectorFormat.FLOAT).findFirst().orElse(null);
-      b.append(String.format(Locale.ROOT, "| %s | %,d | %.0f | %d | %.1f | %s | %.1f |%n", r.format().label(), r.docs(), r.indexSeconds(), r.segments(),
+      Row flt = rows.stream().filter(x -> x.docs() == r.docs() && x.format() == VectorFormat.FLOAT && x.mergeSeconds() < 0 == r.mergeSeconds() < 0)
+          .findFirst().orElse(null);
+      b.append(String.format(Locale.ROOT, "| %s | %,d | %.0f | %s | %d | %.1f | %s | %.1f |%n", r.format().label(), r.docs(), r.indexSeconds(),
+          r.mergeSeconds() < 0 ? "" : String.format(Locale.ROOT, "%.0f", r.mergeSeconds()), r.segments(),
           r.hotBytes() / 1e6, flt == null ? "" : String.format(Locale.ROOT, "%.2f", r.hotBytes() / (double) flt.hotBytes()), r.diskBytes() / 1e6));
     }
     b.append("\nrecall@10 / p50 ms per candidate count (topK): `{!knn}` ranks by the graph's own vectors, `{!cir}` rescores a quantized field's candidates with the raw floats.\n\n");
@@ -232,7 +251,8 @@ final class VectorFormatBenchmark {
     b.append('\n');
     for (Row r : rows) {
       for (int which = 0; which < 2; which++) {
-        b.append(String.format(Locale.ROOT, "| %s | %,d | %s |", r.format().label(), r.docs(), which == 0 ? "{!knn}" : "{!cir}"));
+        b.append(String.format(Locale.ROOT, "| %s | %,d%s | %s |", r.format().label(), r.docs(), r.mergeSeconds() < 0 ? "" : ", 1 segment",
+            which == 0 ? "{!knn}" : "{!cir}"));
         for (int t = 0; t < s.topKs().size(); t++) {
           double rec = which == 0 ? r.knnRecall()[t] : r.cirRecall()[t];
           double ms = which == 0 ? r.knnP50()[t] : r.cirP50()[t];
