@@ -21,8 +21,10 @@ import java.util.zip.ZipOutputStream;
  *
  * <p>As shipped, the schema reads its dimension and HNSW parameters from properties with defaults
  * (512, M 16, beam width 100), so the directory is a valid configset as it is. {@link #render}
- * writes them as literals for one bundle, which is what a collection should be created with: a
- * vector field's dimension cannot change once documents are indexed.
+ * writes the dimension as a literal for one bundle, which is what a collection should be created
+ * with: a vector field's dimension cannot change once documents are indexed. The HNSW parameters and
+ * the vector format stay properties with the rendered values as defaults: they apply to the segments
+ * written after a change, so a collection can be created with others ({@code property.cir.hnsw.beamWidth=50}).
  *
  * <p>{@code java -cp ... dev.cir.solr.config.CirConfigset --dimension 640 --out DIR | --zip FILE}
  */
@@ -99,8 +101,8 @@ public final class CirConfigset {
     Map<String, String> files = template();
     String schema = files.get("schema.xml");
     schema = replaceProperty(schema, "cir.vector.dimension", Settings.DEFAULT_DIMENSION, s.dimension());
-    schema = replaceProperty(schema, "cir.hnsw.maxConnections", Settings.DEFAULT_MAX_CONNECTIONS, s.maxConnections());
-    schema = replaceProperty(schema, "cir.hnsw.beamWidth", Settings.DEFAULT_BEAM_WIDTH, s.beamWidth());
+    schema = replaceDefault(schema, "cir.hnsw.maxConnections", Settings.DEFAULT_MAX_CONNECTIONS, s.maxConnections());
+    schema = replaceDefault(schema, "cir.hnsw.beamWidth", Settings.DEFAULT_BEAM_WIDTH, s.beamWidth());
     files.put("schema.xml", schema);
     String placeholder = "${cir.vector.format:float}";
     String solrconfig = files.get("solrconfig.xml");
@@ -109,6 +111,15 @@ public final class CirConfigset {
     }
     files.put("solrconfig.xml", solrconfig.replace(placeholder, "${cir.vector.format:" + s.vectorFormat().label() + "}"));
     return files;
+  }
+
+  /** The property stays, with {@code value} as its default. */
+  private static String replaceDefault(String text, String name, int dflt, int value) {
+    String placeholder = "${" + name + ":" + dflt + "}";
+    if (!text.contains(placeholder)) {
+      throw new IllegalStateException("the schema template has no " + placeholder);
+    }
+    return text.replace(placeholder, "${" + name + ":" + value + "}");
   }
 
   private static String replaceProperty(String text, String name, int dflt, int value) {

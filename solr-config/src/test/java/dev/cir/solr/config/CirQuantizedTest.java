@@ -23,6 +23,7 @@ import org.apache.solr.common.SolrDocument;
 import org.apache.solr.common.SolrDocumentList;
 import org.apache.solr.common.SolrException;
 import org.apache.solr.common.SolrInputDocument;
+import org.apache.solr.schema.DenseVectorField;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
@@ -61,6 +62,8 @@ public class CirQuantizedTest extends SolrTestCaseJ4 {
             "<str name=\"vectorFormat\">${cir.vector.format:int8}</str>\n    <str name=\"vectorFormat.float_vector\">float</str>"));
     System.setProperty("cir.bundle.default", bundle.dir().toString());
     System.setProperty("cir.predictors", "1");
+    // the rendered schema keeps the HNSW parameters as properties: a collection can be created with others
+    System.setProperty("cir.hnsw.beamWidth", "90");
     useFactory(null);
     initCore("solrconfig.xml", "schema.xml", home.toString());
     client = new EmbeddedSolrServer(h.getCore());
@@ -99,6 +102,17 @@ public class CirQuantizedTest extends SolrTestCaseJ4 {
     vectors.clear();
     System.clearProperty("cir.bundle.default");
     System.clearProperty("cir.predictors");
+    System.clearProperty("cir.hnsw.beamWidth");
+  }
+
+  @Test
+  public void hnswParametersStayPropertiesWithTheRenderedValuesAsDefaults() {
+    String schema = CirConfigset.files(CirConfigset.Settings.defaults().withHnsw(12, 80)).get("schema.xml");
+    assertTrue(schema, schema.contains("hnswMaxConnections=\"${cir.hnsw.maxConnections:12}\""));
+    assertTrue(schema, schema.contains("hnswBeamWidth=\"${cir.hnsw.beamWidth:80}\""));
+    DenseVectorField dv = (DenseVectorField) h.getCore().getLatestSchema().getField("clip_vector").getType();
+    assertEquals("the rendered default", 16, (int) dv.getHnswMaxConn());
+    assertEquals("the property set when the core was created", 90, (int) dv.getHnswBeamWidth());
   }
 
   private static SolrDocumentList query(String q, String... more) throws Exception {
