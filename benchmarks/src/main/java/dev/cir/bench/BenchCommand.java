@@ -231,6 +231,12 @@ public final class BenchCommand implements Runnable {
         description = "With --vector-format: after each size is measured, forceMerge the index to one segment, time it, and measure again.")
     boolean optimize;
 
+    @Option(names = "--hnsw-max-connections", paramLabel = "M", description = "With --vector-format: the graph's hnswMaxConnections (default: ${DEFAULT-VALUE}).")
+    int hnswMaxConnections = dev.cir.solr.config.CirConfigset.Settings.DEFAULT_MAX_CONNECTIONS;
+
+    @Option(names = "--hnsw-beam-width", paramLabel = "B", description = "With --vector-format: the graph's hnswBeamWidth (default: ${DEFAULT-VALUE}).")
+    int hnswBeamWidth = dev.cir.solr.config.CirConfigset.Settings.DEFAULT_BEAM_WIDTH;
+
     @Inject
     Solr(@Named("out") PrintWriter out, @Named("err") PrintWriter err) {
       super(out, err, "solr");
@@ -245,11 +251,12 @@ public final class BenchCommand implements Runnable {
         List<dev.cir.solr.codec.VectorFormat> formats = vectorFormats.stream().map(dev.cir.solr.codec.VectorFormat::parse).toList();
         return new VectorFormatBenchmark(
                 new VectorFormatBenchmark.Settings(sorted, formats, 512, recallQueries, warmup, List.copyOf(new java.util.TreeSet<>(recallTopK)), 2000, bundle, work,
-                    optimize), progress)
+                    optimize, hnswMaxConnections, hnswBeamWidth), progress)
             .run();
       }
-      if (optimize) {
-        throw new IllegalArgumentException("--optimize goes with --vector-format");
+      if (optimize || hnswMaxConnections != dev.cir.solr.config.CirConfigset.Settings.DEFAULT_MAX_CONNECTIONS
+          || hnswBeamWidth != dev.cir.solr.config.CirConfigset.Settings.DEFAULT_BEAM_WIDTH) {
+        throw new IllegalArgumentException("--optimize, --hnsw-max-connections and --hnsw-beam-width go with --vector-format");
       }
       SolrBenchmark.Settings s =
           new SolrBenchmark.Settings(sorted, 512, queries, warmup, recallQueries, List.copyOf(topK), 2000, bundle, work);

@@ -36,7 +36,7 @@ import org.apache.solr.common.params.ModifiableSolrParams;
 final class VectorFormatBenchmark {
   record Settings(
       List<Integer> sizes, List<VectorFormat> formats, int dimension, int queries, int warmup, List<Integer> topKs, int clusters, Path bundle, Path work,
-      boolean optimize) {}
+      boolean optimize, int maxConnections, int beamWidth) {}
 
   /** One measurement; {@code mergeSeconds} is that of the forceMerge to one segment before it, or -1 when it follows indexing. */
   record Row(
@@ -91,6 +91,9 @@ final class VectorFormatBenchmark {
     System.setProperty("cir.queryResultCacheSize", System.getProperty("cir.queryResultCacheSize", "0"));
     System.setProperty("solr.ramBufferSizeMB", System.getProperty("solr.ramBufferSizeMB", "1024"));
     System.setProperty("solr.autoCommit.maxTime", System.getProperty("solr.autoCommit.maxTime", "-1"));
+    // the rendered schema reads them from these properties
+    System.setProperty("cir.hnsw.maxConnections", Integer.toString(s.maxConnections()));
+    System.setProperty("cir.hnsw.beamWidth", Integer.toString(s.beamWidth()));
     List<Row> rows = new ArrayList<>();
     for (VectorFormat f : s.formats()) {
       Path home = s.work().resolve("solr-" + f.label());
@@ -227,8 +230,8 @@ final class VectorFormatBenchmark {
     StringBuilder b = new StringBuilder();
     b.append("Machine: ").append(MachineDescription.describe()).append("\n\n");
     b.append(String.format(Locale.ROOT, "%d-dimensional clustered vectors (%d clusters), %d queries after %d untimed; recall@10 against brute force;"
-        + " the query result cache off (cir.queryResultCacheSize=%s).%n%n", s.dimension(), s.clusters(), s.queries(), s.warmup(),
-        System.getProperty("cir.queryResultCacheSize")));
+        + " the query result cache off (cir.queryResultCacheSize=%s); HNSW hnswMaxConnections %d, hnswBeamWidth %d.%n%n", s.dimension(), s.clusters(),
+        s.queries(), s.warmup(), System.getProperty("cir.queryResultCacheSize"), s.maxConnections(), s.beamWidth()));
     b.append("Index s: the time from an empty index to that size (documents sent by 2 threads in batches of 1000, then a commit),"
         + " merge s: a forceMerge to one segment after it (--optimize), included in the index s of the rows that follow.\n\n");
     b.append("| format | docs | index s | merge s | segments | hot MB | hot / float | disk MB |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
