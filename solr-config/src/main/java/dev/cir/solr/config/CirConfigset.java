@@ -115,19 +115,19 @@ public final class CirConfigset {
 
   /** The property stays, with {@code value} as its default. */
   private static String replaceDefault(String text, String name, int dflt, int value) {
-    String placeholder = "${" + name + ":" + dflt + "}";
-    if (!text.contains(placeholder)) {
-      throw new IllegalStateException("the schema template has no " + placeholder);
-    }
-    return text.replace(placeholder, "${" + name + ":" + value + "}");
+    return replacePlaceholder(text, name, dflt, "${" + name + ":" + value + "}");
   }
 
   private static String replaceProperty(String text, String name, int dflt, int value) {
+    return replacePlaceholder(text, name, dflt, Integer.toString(value));
+  }
+
+  private static String replacePlaceholder(String text, String name, int dflt, String replacement) {
     String placeholder = "${" + name + ":" + dflt + "}";
     if (!text.contains(placeholder)) {
       throw new IllegalStateException("the schema template has no " + placeholder);
     }
-    return text.replace(placeholder, Integer.toString(value));
+    return text.replace(placeholder, replacement);
   }
 
   /**
