@@ -20,6 +20,10 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,8 +55,11 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--categories", split = ",", paramLabel = "CAT", description = "FashionIQ categories (default: dress,shirt,toptee).")
   List<String> categories = FashionIqReader.CATEGORIES;
 
-  @Option(names = "--combine", paramLabel = "MODE", description = "combiner, sum, image, text or inversion (zero-shot, a bundle with phi from cir train inversion) (default: combiner when the bundle has one, else sum).")
-  String combine;
+  @Option(names = "--combine", split = ",", paramLabel = "MODE[,MODE...]", description = {
+      "combiner, sum, image, text or inversion (zero-shot, a bundle with phi from cir train inversion), or several",
+      "(--combine image,text,sum,inversion), or all: every mode the bundle can answer, one row each, the gallery",
+      "encoded once (default: combiner when the bundle has one, else sum)."})
+  List<String> combine;
 
   @Option(names = "--out", paramLabel = "FILE.json", description = "Write the metrics as JSON.")
   Path out;
@@ -87,13 +94,7 @@ final class EvalCommand implements Callable<Integer> {
     DatasetValidation.Kind kind = DatasetValidation.Kind.parse(dataset);
     ModelBundle bundle = ModelBundle.open(model);
     try (CirEncoder enc = CirEncoder.open(bundle, defaults.withDevice(device).withBatchSize(batchSize).withPrecision(Precision.parse(precision)))) {
-      CombineMode mode = combine != null ? CombineMode.parse(combine) : enc.hasCombiner() ? CombineMode.COMBINER : CombineMode.SUM;
-      if (mode == CombineMode.COMBINER && !enc.hasCombiner()) {
-        throw new IllegalArgumentException(model + " has no Combiner; use --combine sum (or image, text)");
-      }
-      if (mode == CombineMode.INVERSION && !enc.hasInversion()) {
-        throw new IllegalArgumentException(model + " has no inversion network; train one with 'cir train inversion', or use --combine sum");
-      }
+      List<CombineMode> modes = modes(enc);
       FeatureCache featureCache =
           noCache
               ? null
@@ -105,15 +106,27 @@ final class EvalCommand implements Callable<Integer> {
                       bundle.manifest().preprocess(), bundle.manifest().targetRatio()));
       DatasetValidation.Outcome o =
           new DatasetValidation(enc, featureCache, ProgressReporter.console(System.err))
-              .run(kind, root, split, categories, List.of(mode), out == null ? null : out.toAbsolutePath().getParent());
+              .run(kind, root, split, categories, modes, out == null ? null : out.toAbsolutePath().getParent());
       if (!o.submissions().isEmpty()) {
         o.submissions().forEach(f -> stdout.println("wrote " + f));
-      } else {
+      } else if (modes.size() == 1) {
+        CombineMode mode = modes.get(0);
         RecallReport report = o.reports().get(mode);
         stdout.printf(Locale.ROOT, "%s %s, %s, %s%n", kind.id(), split, bundle.dir().getFileName(), mode.id());
         stdout.print(MetricsTable.format(report));
         if (out != null) {
           MetricsJson.write(report.metrics(), out);
+        }
+      } else {
+        Map<String, Map<String, Double>> rows = new LinkedHashMap<>();
+        modes.forEach(m -> rows.put(m.id(), o.reports().get(m).metrics()));
+        stdout.printf(Locale.ROOT, "%s %s, %s%n", kind.id(), split, bundle.dir().getFileName());
+        stdout.print(MetricsTable.formatRows("mode", rows));
+        RecallReport first = o.reports().get(modes.get(0));
+        stdout.printf(Locale.ROOT, "queries: %d%s%n", first.queries(),
+            first.subsetQueries() > 0 ? String.format(Locale.ROOT, " (with members: %d)", first.subsetQueries()) : "");
+        if (out != null) {
+          MetricsJson.writeRows(rows, out);
         }
       }
       stdout.printf(
@@ -123,5 +136,34 @@ final class EvalCommand implements Callable<Integer> {
       stdout.flush();
     }
     return 0;
+  }
+
+  /** The modes asked for, {@code all} expanded to those the bundle answers; a mode it cannot answer is refused. */
+  private List<CombineMode> modes(CirEncoder enc) {
+    if (combine == null || combine.isEmpty()) {
+      return List.of(enc.hasCombiner() ? CombineMode.COMBINER : CombineMode.SUM);
+    }
+    Set<CombineMode> out = new LinkedHashSet<>();
+    for (String c : combine) {
+      if (c.trim().equalsIgnoreCase("all")) {
+        out.addAll(List.of(CombineMode.IMAGE, CombineMode.TEXT, CombineMode.SUM));
+        if (enc.hasCombiner()) {
+          out.add(CombineMode.COMBINER);
+        }
+        if (enc.hasInversion()) {
+          out.add(CombineMode.INVERSION);
+        }
+        continue;
+      }
+      CombineMode mode = CombineMode.parse(c.trim());
+      if (mode == CombineMode.COMBINER && !enc.hasCombiner()) {
+        throw new IllegalArgumentException(model + " has no Combiner; use --combine sum (or image, text)");
+      }
+      if (mode == CombineMode.INVERSION && !enc.hasInversion()) {
+        throw new IllegalArgumentException(model + " has no inversion network; train one with 'cir train inversion', or use --combine sum");
+      }
+      out.add(mode);
+    }
+    return List.copyOf(out);
   }
 }

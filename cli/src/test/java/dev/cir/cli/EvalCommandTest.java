@@ -53,6 +53,38 @@ class EvalCommandTest {
   }
 
   @Test
+  void severalModesGiveOneRowEachEqualToTheirOwnRuns() throws IOException {
+    Path data = tmp.resolve("synth");
+    Result synth = cir("dataset", "synth", "--out", data.toString(), "--size", "120", "--seed", "3", "--image-size", "48");
+    assertEquals(0, synth.status(), synth.err());
+    Path bundle = TestBundles.small("small-vit", tmp.resolve("bundle"), true).dir();
+    String cache = tmp.resolve("cache").toString();
+    Path all = tmp.resolve("all.json");
+    Result rows = cir("eval", "--model", bundle.toString(), "--dataset", "jsonl", "--root", data.toString(), "--split", "val",
+        "--combine", "all", "--out", all.toString(), "--cache", cache);
+    assertEquals(0, rows.status(), rows.err());
+    JsonObject byMode = JsonParser.parseString(Files.readString(all)).getAsJsonObject();
+    // all = the modes this bundle answers: it has a Combiner, no inversion network
+    assertEquals(List.of("image", "text", "sum", "combiner"), List.copyOf(byMode.keySet()));
+    for (String mode : byMode.keySet()) {
+      assertTrue(rows.out().lines().anyMatch(l -> l.startsWith(mode + " ")), mode + " row: " + rows.out());
+      Path one = tmp.resolve(mode + ".json");
+      Result alone = cir("eval", "--model", bundle.toString(), "--dataset", "jsonl", "--root", data.toString(), "--split", "val",
+          "--combine", mode, "--out", one.toString(), "--cache", cache);
+      assertEquals(0, alone.status(), alone.err());
+      assertEquals(JsonParser.parseString(Files.readString(one)), byMode.get(mode), mode);
+    }
+    Result list = cir("eval", "--model", bundle.toString(), "--dataset", "jsonl", "--root", data.toString(), "--split", "val",
+        "--combine", "sum,image", "--cache", cache);
+    assertEquals(0, list.status(), list.err());
+    assertTrue(list.out().contains("mode ") && list.out().contains("\nsum ") && list.out().contains("\nimage "), list.out());
+    Result noPhi = cir("eval", "--model", bundle.toString(), "--dataset", "jsonl", "--root", data.toString(), "--split", "val",
+        "--combine", "sum,inversion", "--cache", cache);
+    assertEquals(1, noPhi.status());
+    assertTrue(noPhi.err().contains("has no inversion network"), noPhi.err());
+  }
+
+  @Test
   void cirrTestSplitWritesTheTwoSubmissionFiles() throws IOException {
     Path root = tmp.resolve("cirr-root");
     List<String> names = List.of("img_near", "img_square", "img_tall", "img_wide");

@@ -41,6 +41,18 @@ public final class MetricsJson {
     AtomicFiles.writeString(file, toJson(metrics));
   }
 
+  /** Several rows of metrics as one object of objects, e.g. {@code {"image": {"recall@1": 7.6, ...}, "sum": {...}}}. */
+  public static String rowsToJson(Map<String, Map<String, Double>> rows) {
+    JsonObject o = new JsonObject();
+    rows.forEach((row, metrics) -> o.add(row, JsonParser.parseString(toJson(metrics))));
+    return GSON.toJson(o) + "\n";
+  }
+
+  /** Writes {@link #rowsToJson} to {@code file} atomically. */
+  public static void writeRows(Map<String, Map<String, Double>> rows, Path file) throws IOException {
+    AtomicFiles.writeString(file, rowsToJson(rows));
+  }
+
   /**
    * Reads a file written by {@link #write}, keeping its order.
    *

@@ -29,6 +29,36 @@ public final class MetricsTable {
     return out.toString();
   }
 
+  /**
+   * Several rows of the same metrics side by side: a row per key of {@code rows} (its name in the
+   * first column, headed {@code label}), a column per metric, percent with two decimals.
+   */
+  public static String formatRows(String label, Map<String, Map<String, Double>> rows) {
+    int first = label.length();
+    for (String name : rows.keySet()) {
+      first = Math.max(first, name.length());
+    }
+    List<String> metrics = List.copyOf(rows.values().iterator().next().keySet());
+    StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-" + first + "s", label));
+    StringBuilder rule = new StringBuilder("-".repeat(first));
+    for (String m : metrics) {
+      int w = Math.max(7, m.length());
+      out.append("  ").append(String.format(Locale.ROOT, "%" + w + "s", m));
+      rule.append("  ").append("-".repeat(w));
+    }
+    out.append(System.lineSeparator()).append(rule).append(System.lineSeparator());
+    for (Map.Entry<String, Map<String, Double>> r : rows.entrySet()) {
+      out.append(String.format(Locale.ROOT, "%-" + first + "s", r.getKey()));
+      for (String m : metrics) {
+        Double v = r.getValue().get(m);
+        int w = Math.max(7, m.length());
+        out.append("  ").append(v == null ? " ".repeat(w - 1) + "-" : String.format(Locale.ROOT, "%" + w + ".2f", v));
+      }
+      out.append(System.lineSeparator());
+    }
+    return out.toString();
+  }
+
   public static String format(RecallReport report) {
     StringBuilder out = new StringBuilder(format(report.metrics()));
     out.append(String.format(Locale.ROOT, "queries: %d", report.queries()));
