@@ -391,7 +391,8 @@ public final class BenchCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = {
         "The streamed training-image pipeline (train clip --image-cache none): images/s from files to batches of",
-        "model inputs with each number of decode workers, for each JSONL dataset's training images at their own size."
+        "model inputs with each number of decode workers, for each JSONL dataset's training images at their own size,",
+        "against the images/s that stage-1 updates of the tiny architecture consume at that size."
       })
   static final class Images extends Bench {
     @Option(names = "--root", required = true, split = ",", paramLabel = "DIR[,DIR...]", description = "JSONL datasets (cir dataset synth --image-size PX).")
@@ -406,6 +407,13 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--batch", paramLabel = "N", description = "Images per batch (default: ${DEFAULT-VALUE}).")
     int batch = 64;
 
+    @Option(names = "--model-batch", paramLabel = "N",
+        description = "Queries per stage-1 update when timing what the tiny model consumes (default: ${DEFAULT-VALUE}, the tiny recipe's).")
+    int modelBatch = dev.cir.train.TrainingPresets.tinySynthetic().composed().batchSize();
+
+    @Option(names = "--updates", paramLabel = "N", description = "Timed stage-1 updates per image size (default: ${DEFAULT-VALUE}).")
+    int updates = 5;
+
     @Inject
     Images(@Named("out") PrintWriter out, @Named("err") PrintWriter err) {
       super(out, err, "images");
@@ -413,7 +421,7 @@ public final class BenchCommand implements Runnable {
 
     @Override
     String measure(Consumer<String> progress) throws IOException {
-      return ImagePipelineBenchmark.run(new ImagePipelineBenchmark.Settings(roots, workers, images, batch), progress);
+      return ImagePipelineBenchmark.run(new ImagePipelineBenchmark.Settings(roots, workers, images, batch, modelBatch, updates), progress);
     }
   }
 }

@@ -211,7 +211,7 @@ public final class TrainingBenchmark {
     try (NDManager m = engine.newBaseManager()) {
       engine.setRandomSeed(2);
       ClipModel model = ClipModel.random(big, m);
-      StepTask task = new StepTask(model, m, settings.stage1Batch());
+      StepTask task = new StepTask(model, m, 0);
       params = task.optimizer().parameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
       Map<String, Parameter> trainable = task.optimizer().parameters();
       trainable.values().forEach(p -> p.getArray().setRequiresGradient(true));
@@ -342,22 +342,34 @@ public final class TrainingBenchmark {
     public void close() {}
   }
 
-  /** Stage-1 updates of a full-size model on random pixels and 15-token captions. */
-  private static final class StepTask implements TrainingTask {
+  /**
+   * Stage-1 updates on random pixels and 15-token captions: per query a reference, a target and
+   * {@code negatives} further candidate images through the image tower, as {@link ComposedTask}
+   * with hard negatives takes them; what an update costs depends on these shapes, not on the
+   * pixels' values.
+   */
+  static final class StepTask implements TrainingTask {
     private final ClipModel model;
     private final ParameterStore ps;
     private final AdamW optimizer;
     private final int resolution;
     private final int context;
     private final int vocab;
+    private final int negatives;
 
-    StepTask(ClipModel model, NDManager m, int batch) {
+    StepTask(ClipModel model, NDManager m, int negatives) {
       this.model = model;
       this.ps = new ParameterStore(m, false);
       this.optimizer = AdamW.clip4cirFineTuning(ParameterGroup.split(Encoders.BOTH.select(model.namedParameters()), 0.01, false), m);
       this.resolution = model.config().imageResolution();
       this.context = model.config().contextLength();
       this.vocab = model.config().vocabSize();
+      this.negatives = negatives;
+    }
+
+    /** Images one update of {@code batch} queries reads. */
+    static int imagesPerUpdate(int batch, int negatives) {
+      return batch * (2 + negatives);
     }
 
     @Override
@@ -373,7 +385,7 @@ public final class TrainingBenchmark {
     @Override
     public NDArray loss(NDManager step, int[] positions, SplittableRandom random) {
       int b = positions.length;
-      NDArray pixels = step.randomNormal(new Shape(2L * b, 3, resolution, resolution));
+      NDArray pixels = step.randomNormal(new Shape(imagesPerUpdate(b, negatives), 3, resolution, resolution));
       long[] tokens = new long[b * context];
       for (int i = 0; i < b; i++) {
         tokens[i * context] = vocab - 2;
@@ -382,7 +394,7 @@ public final class TrainingBenchmark {
         }
         tokens[i * context + 14] = vocab - 1;
       }
-      return ComposedTask.loss(model, ps, pixels, step.create(tokens, new Shape(b, context)));
+      return ComposedTask.loss(model, ps, pixels, b, step.create(tokens, new Shape(b, context)));
     }
 
     @Override

@@ -203,7 +203,7 @@ public final class ComposedTask extends ClipTask {
    * any further candidates [b + c, 3, R, R]; each query's target is its own, every other candidate a
    * negative.
    */
-  static NDArray loss(ClipModel model, ParameterStore ps, NDArray images, long b, NDArray tokens) {
+  public static NDArray loss(ClipModel model, ParameterStore ps, NDArray images, long b, NDArray tokens) {
     NDArray features = model.encodeImage(ps, images, true);
     return loss(features.get(":" + b), model.encodeText(ps, tokens, true), features.get(b + ":"));
   }
