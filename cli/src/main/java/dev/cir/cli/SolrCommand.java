@@ -53,6 +53,13 @@ final class SolrCommand implements Callable<Integer> {
       description = "How the collection's vector field stores its HNSW graph: float (exact), int8 or int4 (quantized; {!cir} rescores with the raw floats) (default: ${DEFAULT-VALUE}). Fixed once the collection holds documents.")
   String vectorFormat = "float";
 
+  @Option(names = "--hnsw-beam-width", paramLabel = "B",
+      description = "Candidates the graph considers while inserting a vector (hnswBeamWidth; default: ${DEFAULT-VALUE}); lower indexes faster and needs a higher topK for the same recall (admin guide, Segments and HNSW parameters).")
+  int hnswBeamWidth = dev.cir.solr.config.CirConfigset.Settings.DEFAULT_BEAM_WIDTH;
+
+  @Option(names = "--hnsw-max-connections", paramLabel = "M", description = "Neighbours per vector in the graph (hnswMaxConnections; default: ${DEFAULT-VALUE}).")
+  int hnswMaxConnections = dev.cir.solr.config.CirConfigset.Settings.DEFAULT_MAX_CONNECTIONS;
+
   private final PrintWriter out;
 
   @Inject
@@ -62,7 +69,8 @@ final class SolrCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    EmbeddedSolr.Options o = new EmbeddedSolr.Options(port, bundle, home, images, predictors, maxBatch, Precision.parse(precision), modelDir, VectorFormat.parse(vectorFormat));
+    EmbeddedSolr.Options o = new EmbeddedSolr.Options(port, bundle, home, images, predictors, maxBatch, Precision.parse(precision), modelDir, VectorFormat.parse(vectorFormat))
+        .withHnsw(hnswMaxConnections, hnswBeamWidth);
     EmbeddedSolr solr = EmbeddedSolr.start(o);
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook =

@@ -158,6 +158,27 @@ class SolrCommandsTest {
   }
 
   @Test
+  void hnswParametersReachTheCollectionsVectorField() throws Exception {
+    ModelBundle bundle = TestBundles.small("small-vit", tmp.resolve("bundle"), false);
+    EmbeddedSolr.Options o =
+        new EmbeddedSolr.Options(0, bundle.dir(), tmp.resolve("home"), null, 1, 16, null, null, VectorFormat.INT8).withHnsw(12, 64);
+    assertEquals(null, System.getProperty("cir.hnsw.beamWidth"), "no property overrides the rendered defaults here");
+    try (EmbeddedSolr solr = EmbeddedSolr.start(o);
+        SolrClient client = new Http2SolrClient.Builder(solr.baseUrl()).build()) {
+      var request = new org.apache.solr.client.solrj.request.GenericSolrRequest(
+          org.apache.solr.client.solrj.SolrRequest.METHOD.GET, "/schema/fieldtypes/clip_vector", new ModifiableSolrParams());
+      request.setRequiresCollection(true);
+      String type = String.valueOf(client.request(request, "cir").get("fieldType"));
+      assertTrue(type.contains("hnswMaxConnections=12") && type.contains("hnswBeamWidth=64"), type);
+    }
+    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> o.withHnsw(1, 64));
+    assertEquals("hnswMaxConnections must be between 2 and 512, got 1", bad.getMessage());
+    CliTest.Result zero = CliTest.cir("solr", "--port", "0", "--bundle", bundle.dir().toString(), "--hnsw-beam-width", "0");
+    assertEquals(1, zero.status());
+    assertTrue(zero.err().contains("hnswBeamWidth must be between 1 and 3200, got 0"), zero.err());
+  }
+
+  @Test
   void badCommandLinesSayWhatToFix() {
     CliTest.Result noBundle = CliTest.cir("solr", "--port", "0", "--bundle", tmp.resolve("none").toString());
     assertEquals(1, noBundle.status());

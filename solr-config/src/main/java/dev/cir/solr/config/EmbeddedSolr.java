@@ -43,11 +43,23 @@ public final class EmbeddedSolr implements AutoCloseable {
    *     under; null for the parent of {@code bundleDir}
    * @param vectorFormat how the collection's vector field stores its graph (float, int8, int4; null:
    *     float), fixed when its home is first written
+   * @param hnswMaxConnections the graph's M, rendered as the default of {@code cir.hnsw.maxConnections}
+   * @param hnswBeamWidth the graph's beam width while inserting, rendered as the default of {@code
+   *     cir.hnsw.beamWidth}; both apply to segments written from then on
    */
   public record Options(
       int port, Path bundleDir, Path home, Path imageDir, int predictors, int maxBatch, Precision precision, Path modelDir,
-      VectorFormat vectorFormat) {
+      VectorFormat vectorFormat, int hnswMaxConnections, int hnswBeamWidth) {
+    public Options(
+        int port, Path bundleDir, Path home, Path imageDir, int predictors, int maxBatch, Precision precision, Path modelDir,
+        VectorFormat vectorFormat) {
+      this(port, bundleDir, home, imageDir, predictors, maxBatch, precision, modelDir, vectorFormat,
+          CirConfigset.Settings.DEFAULT_MAX_CONNECTIONS, CirConfigset.Settings.DEFAULT_BEAM_WIDTH);
+    }
+
     public Options {
+      // the same bounds, and the same messages, as a rendered configset's
+      CirConfigset.Settings.defaults().withHnsw(hnswMaxConnections, hnswBeamWidth);
       vectorFormat = vectorFormat == null ? VectorFormat.FLOAT : vectorFormat;
       precision = precision == null ? Precision.FLOAT32 : precision;
       if (modelDir == null && bundleDir != null) {
@@ -70,7 +82,11 @@ public final class EmbeddedSolr implements AutoCloseable {
     }
 
     public Options withHome(Path h) {
-      return new Options(port, bundleDir, h, imageDir, predictors, maxBatch, precision, modelDir, vectorFormat);
+      return new Options(port, bundleDir, h, imageDir, predictors, maxBatch, precision, modelDir, vectorFormat, hnswMaxConnections, hnswBeamWidth);
+    }
+
+    public Options withHnsw(int maxConnections, int beamWidth) {
+      return new Options(port, bundleDir, home, imageDir, predictors, maxBatch, precision, modelDir, vectorFormat, maxConnections, beamWidth);
     }
   }
 
@@ -84,7 +100,8 @@ public final class EmbeddedSolr implements AutoCloseable {
     boolean temporary = o.home() == null;
     Path home = temporary ? Files.createTempDirectory("cir-solr") : Files.createDirectories(o.home().toAbsolutePath());
     refuseOtherVectorFormat(home, o.vectorFormat());
-    writeHome(home, CirConfigset.Settings.defaults().withDimension(bundle.manifest().embeddingDim()).withVectorFormat(o.vectorFormat()));
+    writeHome(home, CirConfigset.Settings.defaults().withDimension(bundle.manifest().embeddingDim()).withVectorFormat(o.vectorFormat())
+        .withHnsw(o.hnswMaxConnections(), o.hnswBeamWidth()));
     // read by the configset's solrconfig.xml
     System.setProperty("cir.bundle.default", bundle.dir().toString());
     System.setProperty("cir.loadOnStartup", "true");
