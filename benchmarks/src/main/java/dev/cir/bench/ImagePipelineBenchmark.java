@@ -1,22 +1,24 @@
 package dev.cir.bench;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import dev.cir.clip.model.ClipModel;
 import dev.cir.clip.encoder.Engines;
 import dev.cir.clip.image.ImageDecoder;
 import dev.cir.clip.image.ImagePreprocessor;
 import dev.cir.clip.image.ImageTransform;
+import dev.cir.clip.model.ClipModel;
 import dev.cir.eval.data.GalleryImage;
 import dev.cir.eval.data.JsonlReader;
 import dev.cir.train.TrainingPresets;
 import dev.cir.train.clip.TinyClip;
-import dev.cir.train.loop.TrainingLoop;
 import dev.cir.train.data.StreamedImages;
+import dev.cir.train.loop.TrainingLoop;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -52,7 +54,7 @@ public final class ImagePipelineBenchmark {
         + " batch %d with %d hard negatives = %d images an update, inputs already in memory; %d timed updates after one.%n%n",
         s.modelBatch(), negatives, perUpdate, s.updates()));
     model.append("| image size px | s an update (median) | updates/s | images/s |\n|---:|---:|---:|---:|\n");
-    java.util.Map<Integer, Double> consumed = new java.util.HashMap<>();
+    Map<Integer, Double> consumed = new HashMap<>();
     for (Path root : s.roots()) {
       List<GalleryImage> all = new JsonlReader(root).read("train").gallery().images();
       List<GalleryImage> images = all.subList(0, Math.min(all.size(), s.images()));
@@ -79,7 +81,7 @@ public final class ImagePipelineBenchmark {
 
   /** Median seconds of a tiny stage-1 update at {@code px} over {@code updates} timed ones, after one warm-up. */
   private static double updateSeconds(int px, int batch, int negatives, int updates) {
-    ai.djl.engine.Engine engine = Engines.pytorch();
+    Engine engine = Engines.pytorch();
     double[] secs = new double[updates];
     try (NDManager m = engine.newBaseManager()) {
       engine.setRandomSeed(3);

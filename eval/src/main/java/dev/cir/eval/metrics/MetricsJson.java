@@ -25,6 +25,10 @@ public final class MetricsJson {
   private MetricsJson() {}
 
   public static String toJson(Map<String, Double> metrics) {
+    return GSON.toJson(object(metrics)) + "\n";
+  }
+
+  private static JsonObject object(Map<String, Double> metrics) {
     JsonObject o = new JsonObject();
     metrics.forEach(
         (name, value) -> {
@@ -33,7 +37,7 @@ public final class MetricsJson {
           }
           o.addProperty(name, value);
         });
-    return GSON.toJson(o) + "\n";
+    return o;
   }
 
   /** Writes {@link #toJson} to {@code file} atomically. */
@@ -44,7 +48,7 @@ public final class MetricsJson {
   /** Several rows of metrics as one object of objects, e.g. {@code {"image": {"recall@1": 7.6, ...}, "sum": {...}}}. */
   public static String rowsToJson(Map<String, Map<String, Double>> rows) {
     JsonObject o = new JsonObject();
-    rows.forEach((row, metrics) -> o.add(row, JsonParser.parseString(toJson(metrics))));
+    rows.forEach((row, metrics) -> o.add(row, object(metrics)));
     return GSON.toJson(o) + "\n";
   }
 

@@ -129,7 +129,7 @@ public final class DatasetValidation {
       throw new IllegalArgumentException("the CIRR test split has no targets: give --out so its submission files can be written");
     }
     if (modes.size() > 1) {
-      throw new IllegalArgumentException("the CIRR test split is written as a submission, one for a single --combine mode; got " + modes.size());
+      throw new IllegalArgumentException("the CIRR test split has no targets and is written as a submission of one --combine mode; " + modes.size() + " were given");
     }
     CompositionEvaluator.Rankings r = evaluator.rank(ds, List.of(modes.get(0))).get(0);
     List<Path> files = CirrSubmission.of(r.rankings(), r.queries()).writeTo(submissionDir, ds.split() + "_" + modes.get(0).id());
