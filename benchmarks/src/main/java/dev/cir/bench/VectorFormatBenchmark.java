@@ -91,14 +91,12 @@ final class VectorFormatBenchmark {
     System.setProperty("cir.queryResultCacheSize", System.getProperty("cir.queryResultCacheSize", "0"));
     System.setProperty("solr.ramBufferSizeMB", System.getProperty("solr.ramBufferSizeMB", "1024"));
     System.setProperty("solr.autoCommit.maxTime", System.getProperty("solr.autoCommit.maxTime", "-1"));
-    // the rendered schema reads them from these properties
-    System.setProperty("cir.hnsw.maxConnections", Integer.toString(s.maxConnections()));
-    System.setProperty("cir.hnsw.beamWidth", Integer.toString(s.beamWidth()));
     List<Row> rows = new ArrayList<>();
     for (VectorFormat f : s.formats()) {
       Path home = s.work().resolve("solr-" + f.label());
       deleteTree(home);
-      EmbeddedSolr.Options o = new EmbeddedSolr.Options(0, bundleDir, home, null, 1, 1, null, null, f);
+      EmbeddedSolr.Options o =
+          new EmbeddedSolr.Options(0, bundleDir, home, null, 1, 1, null, null, f).withHnsw(s.maxConnections(), s.beamWidth());
       try (EmbeddedSolr solr = EmbeddedSolr.start(o);
           SolrClient client = new Http2SolrClient.Builder(solr.baseUrl()).build()) {
         log.accept(f.label() + ": Solr at " + solr.baseUrl());
