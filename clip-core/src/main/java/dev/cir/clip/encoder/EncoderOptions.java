@@ -13,8 +13,13 @@ import dev.cir.clip.model.Precision;
  * @param threads PyTorch intra-op threads of each pass; 0 for the cores shared out among the
  *     predictors ({@link #threadsPerPass()})
  * @param precision float32 (exact, the default) or bf16 for the products with weights
+ * @param fusedPasses on a CPU, run each transformer's layers in one TorchScript call and the text
+ *     tower's and the Combiner's products on prepacked weights ({@link
+ *     dev.cir.clip.model.InferenceKernels}; the default); false runs every operation through DJL
+ *     one by one, the baseline that benchmarks compare against
  */
-public record EncoderOptions(String device, int predictors, int batchSize, int maxBatch, int threads, Precision precision) {
+public record EncoderOptions(
+    String device, int predictors, int batchSize, int maxBatch, int threads, Precision precision, boolean fusedPasses) {
   /** The default of {@link #maxBatch}: see the benchmarks guide for what it was chosen from. */
   public static final int DEFAULT_MAX_BATCH = 16;
 
@@ -36,6 +41,11 @@ public record EncoderOptions(String device, int predictors, int batchSize, int m
     }
   }
 
+  /** Fused passes (the default). */
+  public EncoderOptions(String device, int predictors, int batchSize, int maxBatch, int threads, Precision precision) {
+    this(device, predictors, batchSize, maxBatch, threads, precision, true);
+  }
+
   /**
    * The intra-op threads of each pass: {@link #threads} if set, else the cores divided among the
    * predictors (at least 1), so that the passes that may run at once never ask for more threads
@@ -52,26 +62,30 @@ public record EncoderOptions(String device, int predictors, int batchSize, int m
   }
 
   public EncoderOptions withDevice(String d) {
-    return new EncoderOptions(d, predictors, batchSize, maxBatch, threads, precision);
+    return new EncoderOptions(d, predictors, batchSize, maxBatch, threads, precision, fusedPasses);
   }
 
   public EncoderOptions withPredictors(int n) {
-    return new EncoderOptions(device, n, batchSize, maxBatch, threads, precision);
+    return new EncoderOptions(device, n, batchSize, maxBatch, threads, precision, fusedPasses);
   }
 
   public EncoderOptions withBatchSize(int b) {
-    return new EncoderOptions(device, predictors, b, maxBatch, threads, precision);
+    return new EncoderOptions(device, predictors, b, maxBatch, threads, precision, fusedPasses);
   }
 
   public EncoderOptions withMaxBatch(int m) {
-    return new EncoderOptions(device, predictors, batchSize, m, threads, precision);
+    return new EncoderOptions(device, predictors, batchSize, m, threads, precision, fusedPasses);
   }
 
   public EncoderOptions withThreads(int t) {
-    return new EncoderOptions(device, predictors, batchSize, maxBatch, t, precision);
+    return new EncoderOptions(device, predictors, batchSize, maxBatch, t, precision, fusedPasses);
   }
 
   public EncoderOptions withPrecision(Precision p) {
-    return new EncoderOptions(device, predictors, batchSize, maxBatch, threads, p);
+    return new EncoderOptions(device, predictors, batchSize, maxBatch, threads, p, fusedPasses);
+  }
+
+  public EncoderOptions withFusedPasses(boolean f) {
+    return new EncoderOptions(device, predictors, batchSize, maxBatch, threads, precision, f);
   }
 }

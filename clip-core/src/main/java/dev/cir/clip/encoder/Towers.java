@@ -10,12 +10,15 @@ import dev.cir.clip.model.Bf16Kernels;
 import dev.cir.clip.model.ClipBlock;
 import dev.cir.clip.model.ClipModel;
 import dev.cir.clip.model.Combiner;
+import dev.cir.clip.model.InferenceKernels;
 import dev.cir.clip.model.Inversion;
 import dev.cir.clip.model.Precision;
 import dev.cir.clip.model.ZeroShotQuery;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A bundle's blocks on a device and the passes that run them: the image and text towers of CLIP,
@@ -24,11 +27,14 @@ import java.util.function.Function;
  * (predictors are not thread-safe), so concurrent calls share a pass instead of a predictor.
  */
 final class Towers implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Towers.class);
   private final Model clipModel;
   private final Model combinerModel;
   private final Model inversionModel;
   /** null in float32. */
   private final Bf16Kernels bf16;
+  /** null when the passes run operation by operation. */
+  private final InferenceKernels fused;
   private final Device device;
   private final MicroBatcher passes;
   final MicroBatcher.Tower<float[]> images;
@@ -54,6 +60,7 @@ final class Towers implements AutoCloseable {
     Model inv = null;
     MicroBatcher batcher = null;
     Bf16Kernels kernels = null;
+    InferenceKernels fast = null;
     try {
       ClipModel clipBlock = clipLoader.apply(clip.getNDManager());
       clip.setBlock(clipBlock);
@@ -64,6 +71,19 @@ final class Towers implements AutoCloseable {
       if (hasInversion) {
         inv = Model.newInstance("inversion", device, "PyTorch");
         inv.setBlock(new ZeroShotQuery(clipBlock.text(), inversionLoader.apply(inv.getNDManager())));
+      }
+      if (options.fusedPasses() && !device.isGpu()
+          && (options.precision() == Precision.FLOAT32 || Precision.cpuHasNativeBf16())) {
+        try {
+          fast = InferenceKernels.load(clip.getNDManager());
+          clipBlock.useInferenceKernels(fast, options.precision());
+          if (comb != null && options.precision() == Precision.FLOAT32) {
+            ((Combiner) comb.getBlock()).usePackedLinears(fast);
+          }
+        } catch (RuntimeException e) {
+          // a PyTorch build without oneDNN: every pass runs operation by operation, as with fusedPasses off
+          LOG.warn("fused passes are not available in this PyTorch build, running operation by operation: {}", e.toString());
+        }
       }
       if (options.precision() == Precision.BF16) {
         kernels = Bf16Kernels.load(clip.getNDManager());
@@ -89,10 +109,14 @@ final class Towers implements AutoCloseable {
       if (kernels != null) {
         kernels.close();
       }
+      if (fast != null) {
+        fast.close();
+      }
       closeAll(clip, comb, inv);
       throw e;
     }
     this.bf16 = kernels;
+    this.fused = fast;
     this.clipModel = clip;
     this.combinerModel = comb;
     this.inversionModel = inv;
@@ -136,6 +160,9 @@ final class Towers implements AutoCloseable {
     closeAll(clipModel, combinerModel, inversionModel);
     if (bf16 != null) {
       bf16.close();
+    }
+    if (fused != null) {
+      fused.close();
     }
   }
 

@@ -4,17 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
-import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.IValueUtils;
-import ai.djl.pytorch.jni.JniUtils;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /**
  * The bfloat16 products of {@link Precision#BF16}: a linear layer, a product with a projection
@@ -70,9 +60,9 @@ public final class Bf16Kernels implements AutoCloseable {
           "    return torch.to(_0, " + FLOAT32 + ")",
           "");
 
-  private final PtSymbolBlock module;
+  private final TorchScriptModule module;
 
-  private Bf16Kernels(PtSymbolBlock module) {
+  private Bf16Kernels(TorchScriptModule module) {
     this.module = module;
   }
 
@@ -81,11 +71,7 @@ public final class Bf16Kernels implements AutoCloseable {
     if (!(manager instanceof PtNDManager)) {
       throw new IllegalArgumentException("bf16 needs DJL's PyTorch engine, not " + manager.getEngine().getEngineName());
     }
-    try {
-      return new Bf16Kernels(JniUtils.loadModule((PtNDManager) manager, new ByteArrayInputStream(archive()), true, false));
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not load the bf16 kernels", e);
-    }
+    return new Bf16Kernels(TorchScriptModule.load(manager, "Bf16Kernels", SOURCE));
   }
 
   /**
@@ -108,75 +94,18 @@ public final class Bf16Kernels implements AutoCloseable {
 
   /** A convolution without bias, dilation 1, one group, on bfloat16 operands, returned as float32. */
   public NDArray conv2d(NDArray x, NDArray w16, long stride, long padding) {
-    PtNDManager m = (PtNDManager) x.getManager();
     IValue[] in = {
       IValue.from((PtNDArray) x), IValue.from((PtNDArray) w16), IValue.listFrom(stride, stride), IValue.listFrom(padding, padding)
     };
-    return run("conv2d", m, in);
+    return module.run("conv2d", x.getManager(), in);
   }
 
   private NDArray call(String method, NDArray... args) {
-    PtNDManager m = (PtNDManager) args[0].getManager();
-    IValue[] in = new IValue[args.length];
-    for (int i = 0; i < args.length; i++) {
-      in[i] = IValue.from((PtNDArray) args[i]);
-    }
-    return run(method, m, in);
-  }
-
-  private NDArray run(String method, PtNDManager m, IValue[] in) {
-    try (IValue out = IValueUtils.runMethod(module, method, in)) {
-      return out.toTensor(m);
-    } finally {
-      for (IValue v : in) {
-        v.close();
-      }
-    }
+    return module.call(method, args);
   }
 
   @Override
   public void close() {
     module.close();
-  }
-
-  /** The module as torch.jit.save lays it out: its pickled object, its code, no tensors. */
-  static byte[] archive() throws IOException {
-    ByteArrayOutputStream zip = new ByteArrayOutputStream();
-    try (ZipOutputStream z = new ZipOutputStream(zip)) {
-      entry(z, "bf16/data.pkl", pickledModule("Bf16Kernels"));
-      entry(z, "bf16/constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'}); // an empty tuple
-      entry(z, "bf16/code/__torch__.py", SOURCE.getBytes(StandardCharsets.UTF_8));
-      entry(z, "bf16/version", "3\n".getBytes(StandardCharsets.US_ASCII));
-    }
-    return zip.toByteArray();
-  }
-
-  /** Pickle protocol 2 of {@code __torch__.NAME()} with its state {@code {"training": False}}. */
-  private static byte[] pickledModule(String name) {
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    o.write(0x80); // PROTO 2
-    o.write(2);
-    o.writeBytes(("c__torch__\n" + name + "\n").getBytes(StandardCharsets.US_ASCII)); // GLOBAL
-    o.write(')'); // EMPTY_TUPLE
-    o.write(0x81); // NEWOBJ
-    o.write('}'); // EMPTY_DICT
-    byte[] key = "training".getBytes(StandardCharsets.UTF_8);
-    o.write('X'); // BINUNICODE, 4-byte little-endian length
-    o.write(key.length);
-    o.write(0);
-    o.write(0);
-    o.write(0);
-    o.writeBytes(key);
-    o.write(0x89); // NEWFALSE
-    o.write('s'); // SETITEM
-    o.write('b'); // BUILD
-    o.write('.'); // STOP
-    return o.toByteArray();
-  }
-
-  private static void entry(ZipOutputStream z, String name, byte[] bytes) throws IOException {
-    z.putNextEntry(new ZipEntry(name));
-    z.write(bytes);
-    z.closeEntry();
   }
 }

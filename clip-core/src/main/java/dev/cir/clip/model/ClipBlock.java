@@ -120,6 +120,20 @@ public abstract class ClipBlock extends AbstractBlock {
     return List.of();
   }
 
+  /** Bytes of native memory held by copies of this block's weights made for inference alone (prepacked ones). */
+  protected long inferenceCopyBytes() {
+    return 0;
+  }
+
+  /**
+   * Whether this block's children never run their own forward pass in inference (a transformer
+   * whose layers run as one call of {@link InferenceKernels}): {@link #useBf16} then makes no
+   * bfloat16 copies for them.
+   */
+  protected boolean childrenRunFused() {
+    return false;
+  }
+
   /**
    * Makes this block and every block below it run their products with weights in bfloat16
    * through {@code kernels} (for inference only: the copies do not follow later changes of the
@@ -136,7 +150,9 @@ public abstract class ClipBlock extends AbstractBlock {
       }
     }
     bf16 = kernels;
-    ownChildren.values().forEach(c -> c.useBf16(kernels));
+    if (!childrenRunFused()) {
+      ownChildren.values().forEach(c -> c.useBf16(kernels));
+    }
     usedBlocks().forEach(c -> c.useBf16(kernels));
   }
 
@@ -166,6 +182,7 @@ public abstract class ClipBlock extends AbstractBlock {
         total += p.getArray().size() * p.getArray().getDataType().getNumOfBytes();
       }
     }
+    total += inferenceCopyBytes();
     for (NDArray copy : bf16Copies.values()) {
       if (seen.add(copy)) {
         total += copy.size() * 2; // bfloat16

@@ -63,6 +63,22 @@ public final class ClipModel extends ClipBlock {
   }
 
   /** Pixels [b, 3, R, R] → raw image features [b, embed_dim]. */
+  /**
+   * Makes inference run the transformers' layers through {@code kernels}: the text tower's with
+   * prepacked weights (a copy of its weight matrices; passes of a few captions are most of a
+   * query's cost), a ViT image tower's on its weights as they are in float32 (batches of images
+   * are large products already) and both on prepacked bfloat16 copies in bf16. A ResNet image
+   * tower runs as before. Inference only: the copies do not follow later changes of the weights.
+   * Call before {@link #useBf16}, which then copies nothing for the fused layers.
+   */
+  public void useInferenceKernels(InferenceKernels kernels, Precision precision) {
+    boolean bf16 = precision == Precision.BF16;
+    text.transformer().useInferenceKernels(kernels, bf16 ? InferenceKernels.Products.BF16_PACKED : InferenceKernels.Products.FLOAT32_PACKED);
+    if (visual instanceof VisionTransformer vit) {
+      vit.transformer().useInferenceKernels(kernels, bf16 ? InferenceKernels.Products.BF16_PACKED : InferenceKernels.Products.FLOAT32);
+    }
+  }
+
   public NDArray encodeImage(ParameterStore ps, NDArray pixels, boolean training) {
     return visual.forward(ps, pixels, training);
   }

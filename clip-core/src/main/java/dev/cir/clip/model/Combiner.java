@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.List;
 
 /**
  * CLIP4Cir's Combiner ({@code combiner.py}, Baldrati et al. 2023): text and image features are
@@ -72,6 +73,16 @@ public final class Combiner extends ClipBlock {
         return random.manager();
       }
     };
+  }
+
+  /**
+   * Makes inference run every layer on weights that oneDNN has laid out beforehand (a float32 copy
+   * of each; a pass of one or two rows keeps the plain matrix-vector product). Inference only.
+   */
+  public void usePackedLinears(InferenceKernels kernels) {
+    for (Linear l : List.of(textProjection, imageProjection, combinerLayer, outputLayer, dynamicScalar0, dynamicScalar3)) {
+      l.usePacked(kernels);
+    }
   }
 
   /** CLIP4Cir's sizes for a feature dimension d: projection 4d, hidden 8d. */

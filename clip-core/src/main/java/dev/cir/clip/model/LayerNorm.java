@@ -21,6 +21,14 @@ public final class LayerNorm extends ClipBlock {
     this.normalized = new Shape(width);
   }
 
+  NDArray weightArray() {
+    return weight.getArray();
+  }
+
+  NDArray biasArray() {
+    return bias.getArray();
+  }
+
   @Override
   public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
     return ai.djl.nn.norm.LayerNorm.layerNorm(

@@ -9,6 +9,9 @@ import java.util.List;
 public final class Linear extends ClipBlock {
   private final Parameter weight;
   private final Parameter bias;
+  /** Set by {@link #usePacked}: the kernels and oneDNN's copy of the weight. */
+  private volatile InferenceKernels packedKernels;
+  private volatile NDArray packedWeight;
 
   public Linear(Weights w, String prefix, long in, long out, boolean withBias, Init weightInit) {
     super(prefix);
@@ -21,6 +24,33 @@ public final class Linear extends ClipBlock {
     this(w, prefix, in, out, true, Init.torchDefault(in));
   }
 
+  NDArray weightArray() {
+    return weight.getArray();
+  }
+
+  /** null without a bias. */
+  NDArray biasArray() {
+    return bias == null ? null : bias.getArray();
+  }
+
+  /**
+   * Makes inference ({@code training} false) run this layer through {@code kernels} on a copy of
+   * the weight that oneDNN has laid out for its kernels (float32; inference only: the copy does not
+   * follow later changes of the weight). A layer without a bias, or in bf16, stays as it is.
+   */
+  public synchronized void usePacked(InferenceKernels kernels) {
+    if (bias == null || bf16() != null || packedKernels == kernels) {
+      return;
+    }
+    packedWeight = kernels.pack(weight.getArray());
+    packedKernels = kernels;
+  }
+
+  @Override
+  protected long inferenceCopyBytes() {
+    return packedWeight == null ? 0 : weight.getArray().size() * Float.BYTES;
+  }
+
   @Override
   protected List<Parameter> bf16Parameters() {
     return java.util.Arrays.asList(weight, bias);
@@ -31,6 +61,10 @@ public final class Linear extends ClipBlock {
     Bf16Kernels k = bf16();
     if (k != null) {
       return k.linear(x, bf16Copy(weight), bf16Copy(bias));
+    }
+    InferenceKernels packed = packedKernels;
+    if (packed != null && !training) {
+      return packed.linear(x, weight.getArray(), packedWeight, bias.getArray());
     }
     NDArray wv = value(ps, weight, x, training);
     NDArray bv = bias == null ? null : value(ps, bias, x, training);

@@ -35,6 +35,18 @@ public final class MultiheadAttention extends ClipBlock {
     return forward(ps, x, null, training);
   }
 
+  NDArray inProjWeightArray() {
+    return inProjWeight.getArray();
+  }
+
+  NDArray inProjBiasArray() {
+    return inProjBias.getArray();
+  }
+
+  Linear outProj() {
+    return outProj;
+  }
+
   @Override
   protected List<Parameter> bf16Parameters() {
     return List.of(inProjWeight, inProjBias);

@@ -1,5 +1,8 @@
 package dev.cir.clip.model;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.training.ParameterStore;
 
@@ -38,6 +41,41 @@ public final class ResidualAttentionBlock extends ClipBlock {
   public NDArray forward(ParameterStore ps, NDArray x, NDArray mask, boolean training) {
     x = x.add(attn.forward(ps, ln1.forward(ps, x, training), mask, training));
     return x.add(mlp(ps, ln2.forward(ps, x, training), training));
+  }
+
+  /**
+   * This layer's twelve tensors in the order of {@link InferenceKernels#transformer}, the four
+   * weight matrices (and in bf16 their biases) prepared for {@code products}; the rest are the
+   * parameters' own arrays.
+   */
+  List<NDArray> inferenceWeights(InferenceKernels k, InferenceKernels.Products products) {
+    List<NDArray> out = new ArrayList<>(12);
+    out.add(ln1.weightArray());
+    out.add(ln1.biasArray());
+    addProduct(out, k, products, attn.inProjWeightArray(), attn.inProjBiasArray());
+    addProduct(out, k, products, attn.outProj().weightArray(), attn.outProj().biasArray());
+    out.add(ln2.weightArray());
+    out.add(ln2.biasArray());
+    addProduct(out, k, products, cFc.weightArray(), cFc.biasArray());
+    addProduct(out, k, products, cProj.weightArray(), cProj.biasArray());
+    return out;
+  }
+
+  private static void addProduct(List<NDArray> out, InferenceKernels k, InferenceKernels.Products products, NDArray w, NDArray b) {
+    switch (products) {
+      case FLOAT32 -> {
+        out.add(w);
+        out.add(b);
+      }
+      case FLOAT32_PACKED -> {
+        out.add(k.pack(w));
+        out.add(b);
+      }
+      case BF16_PACKED -> {
+        out.add(k.packBf16(w));
+        out.add(k.toBf16(b));
+      }
+    }
   }
 
   private NDArray mlp(ParameterStore ps, NDArray x, boolean training) {

@@ -91,6 +91,11 @@ public final class TextTransformer extends ClipBlock {
     return encode(ps, tokens, -1, positions, embeddings, training);
   }
 
+  /** The causal transformer between the embeddings and the final LayerNorm. */
+  public Transformer transformer() {
+    return transformer;
+  }
+
   /** The token embedding table [vocab, width]. */
   public Parameter tokenEmbedding() {
     return tokenEmbedding;

@@ -10,11 +10,18 @@ public final class Transformer extends ClipBlock {
   private final List<ResidualAttentionBlock> resblocks = new ArrayList<>();
   private final long width;
   private final int heads;
+  private final Activation activation;
+  /** Set by {@link #useInferenceKernels}. */
+  private volatile Fused fused;
+
+  /** The kernels, how their products run, every layer's tensors in their order, and the bytes of the copies among them. */
+  private record Fused(InferenceKernels kernels, InferenceKernels.Products products, List<NDArray> weights, long copyBytes) {}
 
   public Transformer(Weights w, String prefix, long width, int layers, int heads, Activation activation) {
     super(prefix);
     this.width = width;
     this.heads = heads;
+    this.activation = activation;
     for (int i = 0; i < layers; i++) {
       String name = "resblocks." + i;
       resblocks.add(child(name, new ResidualAttentionBlock(w, sub(name), width, heads, layers, activation)));
@@ -38,7 +45,57 @@ public final class Transformer extends ClipBlock {
     return forward(ps, x, null, training);
   }
 
+  /**
+   * Makes inference ({@code training} false) run all layers in one call of {@code kernels}, their
+   * products as {@code products} says (for inference only: prepacked copies do not follow later
+   * changes of the weights). Calling it again replaces the previous setting.
+   */
+  public synchronized void useInferenceKernels(InferenceKernels kernels, InferenceKernels.Products products) {
+    List<NDArray> ws = new ArrayList<>();
+    for (ResidualAttentionBlock block : resblocks) {
+      ws.addAll(block.inferenceWeights(kernels, products));
+    }
+    long bytes = 0;
+    if (products != InferenceKernels.Products.FLOAT32) {
+      int bytesPerValue = products == InferenceKernels.Products.BF16_PACKED ? 2 : Float.BYTES;
+      for (int i = 0; i < ws.size(); i++) {
+        int slot = i % 12;
+        boolean copied = slot == 2 || slot == 4 || slot == 8 || slot == 10 // the weight matrices
+            || (bytesPerValue == 2 && (slot == 3 || slot == 5 || slot == 9 || slot == 11)); // bf16 biases
+        if (copied) {
+          bytes += sizeOf(resblocks.get(i / 12), slot) * bytesPerValue;
+        }
+      }
+    }
+    fused = new Fused(kernels, products, List.copyOf(ws), bytes);
+  }
+
+  private static long sizeOf(ResidualAttentionBlock block, int slot) {
+    return block.inferenceWeights(null, InferenceKernels.Products.FLOAT32).get(slot).size();
+  }
+
+  /** How inference runs this transformer's products, or null when it runs operation by operation. */
+  public InferenceKernels.Products inferenceProducts() {
+    Fused f = fused;
+    return f == null ? null : f.products();
+  }
+
+  @Override
+  protected long inferenceCopyBytes() {
+    Fused f = fused;
+    return f == null ? 0 : f.copyBytes();
+  }
+
+  @Override
+  protected boolean childrenRunFused() {
+    return fused != null;
+  }
+
   public NDArray forward(ParameterStore ps, NDArray x, NDArray mask, boolean training) {
+    Fused f = fused;
+    if (f != null && !training) {
+      return f.kernels().transformer(x, mask, f.weights(), heads, activation, f.products());
+    }
     for (ResidualAttentionBlock block : resblocks) {
       x = block.forward(ps, x, mask, training);
     }

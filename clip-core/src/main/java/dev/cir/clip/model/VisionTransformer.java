@@ -41,6 +41,11 @@ public final class VisionTransformer extends ClipBlock {
    * @param x normalised pixels [batch, 3, R, R]
    * @return raw image features [batch, embed_dim]
    */
+  /** The pre-norm transformer over the class token and the patches. */
+  public Transformer transformer() {
+    return transformer;
+  }
+
   @Override
   public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
     x = conv1.forward(ps, x, training); // [b, width, grid, grid]

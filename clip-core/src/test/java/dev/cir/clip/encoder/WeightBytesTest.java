@@ -3,7 +3,10 @@ package dev.cir.clip.encoder;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cir.clip.bundle.BundleManifest;
 import dev.cir.clip.bundle.ModelBundle;
+import dev.cir.clip.io.SafeTensors;
+import dev.cir.clip.io.Tensor;
 import dev.cir.clip.model.Precision;
 import dev.cir.clip.testing.TestBundles;
 import java.io.IOException;
@@ -12,6 +15,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +33,25 @@ class WeightBytesTest {
     }
   }
 
+  /** Values of the matrices that fused float32 passes prepack: the text transformer's four a layer, every Combiner weight. */
+  static long prepackedValues(ModelBundle bundle) {
+    long n = 0;
+    for (Map.Entry<String, Tensor> e : SafeTensors.read(bundle.dir().resolve(BundleManifest.CLIP_FILE)).tensors().entrySet()) {
+      String k = e.getKey();
+      if (k.startsWith("transformer.resblocks.")
+          && (k.endsWith("attn.in_proj_weight") || k.endsWith("attn.out_proj.weight") || k.endsWith("mlp.c_fc.weight")
+              || k.endsWith("mlp.c_proj.weight"))) {
+        n += e.getValue().numel();
+      }
+    }
+    for (Map.Entry<String, Tensor> e : SafeTensors.read(bundle.dir().resolve(BundleManifest.COMBINER_FILE)).tensors().entrySet()) {
+      if (e.getKey().endsWith(".weight")) {
+        n += e.getValue().numel();
+      }
+    }
+    return n;
+  }
+
   @Test
   void float32WeightsAreTheBundleFilesTensorsOnceAndBf16AddsItsCopies() throws Exception {
     ModelBundle bundle = TestBundles.smallWithInversion(tmp.resolve("b"), "w5 $ w7 {text}");
@@ -41,11 +64,16 @@ class WeightBytesTest {
     assertTrue(files > 0);
     EncoderOptions options = EncoderOptions.defaults().withPredictors(2);
     long exact;
-    try (CirEncoder e = CirEncoder.open(bundle, options)) {
+    try (CirEncoder e = CirEncoder.open(bundle, options.withFusedPasses(false))) {
       exact = e.weightBytes();
     }
     // the zero-shot query shares the CLIP text tower: counted once, so the total is the files' float32 tensors
     assertEquals(files, exact);
+    long fused;
+    try (CirEncoder e = CirEncoder.open(ModelBundle.open(bundle.dir()), options)) {
+      fused = e.weightBytes();
+    }
+    assertEquals(files + 4 * prepackedValues(bundle), fused, "fused passes add a float32 copy of the text layers' and the Combiner's matrices");
     long bf16;
     try (CirEncoder e = CirEncoder.open(ModelBundle.open(bundle.dir()), options.withPrecision(Precision.BF16))) {
       bf16 = e.weightBytes();

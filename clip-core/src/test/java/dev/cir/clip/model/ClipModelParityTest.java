@@ -1,6 +1,7 @@
 package dev.cir.clip.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -41,12 +42,34 @@ class ClipModelParityTest {
     check(Fixtures.referenceOrSkip(), model, visionHeads, textHeads);
   }
 
+  @ParameterizedTest
+  @MethodSource("models")
+  void smallFixtureFeaturesMatchWithFusedPasses(String model, Integer visionHeads, int textHeads) {
+    check(Fixtures.small(), model, visionHeads, textHeads, true);
+  }
+
+  @ParameterizedTest
+  @MethodSource("referenceModels")
+  void referenceFixtureFeaturesMatchWithFusedPasses(String model, Integer visionHeads, int textHeads) {
+    check(Fixtures.referenceOrSkip(), model, visionHeads, textHeads, true);
+  }
+
   static void check(Path dir, String model, Integer visionHeads, int textHeads) {
+    check(dir, model, visionHeads, textHeads, false);
+  }
+
+  /** @param fused through {@link InferenceKernels} in float32, as a served bundle runs on a CPU */
+  static void check(Path dir, String model, Integer visionHeads, int textHeads, boolean fused) {
     StateDict weights = SafeTensors.read(dir.resolve(model + ".safetensors"));
     StateDict expected = SafeTensors.read(dir.resolve(model + ".expected.safetensors"));
     ClipConfig config = ClipConfig.infer(weights, visionHeads, textHeads, Activation.QUICK_GELU);
     try (NDManager m = NDManager.newBaseManager()) {
       ClipModel clip = ClipModel.fromStateDict(weights, config, m);
+      InferenceKernels kernels = fused ? InferenceKernels.load(m) : null;
+      if (fused) {
+        clip.useInferenceKernels(kernels, Precision.FLOAT32);
+        assertEquals(InferenceKernels.Products.FLOAT32_PACKED, clip.text().transformer().inferenceProducts());
+      }
       ParameterStore ps = new ParameterStore(m, false);
       NDArray pixels = array(m, expected.get("pixels_targetpad"));
       NDArray tokens = m.create(expected.get("tokens").toLongArray(), new Shape(expected.get("tokens").shape()));
@@ -54,6 +77,9 @@ class ClipModelParityTest {
       float[] text = clip.encodeText(ps, tokens, false).toFloatArray();
       assertClose(expected.get("image_features").toFloatArray(), image, 1e-4, model + " image features");
       assertClose(expected.get("text_features").toFloatArray(), text, 1e-4, model + " text features");
+      if (kernels != null) {
+        kernels.close();
+      }
     }
   }
 

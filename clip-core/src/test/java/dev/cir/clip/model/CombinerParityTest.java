@@ -18,12 +18,26 @@ import org.junit.jupiter.api.Test;
 class CombinerParityTest {
   @Test
   void combinerMatchesReference() {
+    check(false);
+  }
+
+  @Test
+  void combinerOnPrepackedWeightsMatchesReference() {
+    check(true);
+  }
+
+  /** @param packed the Combiner's layers on oneDNN's prepacked weights, as a served bundle runs on a CPU */
+  static void check(boolean packed) {
     StateDict weights = Fixtures.smallTensors("combiner.safetensors");
     StateDict expected = Fixtures.smallTensors("combiner.expected.safetensors");
     try (NDManager m = NDManager.newBaseManager()) {
       StateDictWeights w = new StateDictWeights(weights, m);
       Combiner combiner = new Combiner(w, 32, 64, 128);
       w.checkAllUsed();
+      InferenceKernels kernels = packed ? InferenceKernels.load(m) : null;
+      if (packed) {
+        combiner.usePackedLinears(kernels);
+      }
       ParameterStore ps = new ParameterStore(m, false);
       NDArray image = array(m, expected.get("image_features"));
       NDArray text = array(m, expected.get("text_features"));
@@ -38,6 +52,9 @@ class CombinerParityTest {
       assertClose(expected.get("loss").toFloatArray(), new float[] {loss.getFloat()}, 1e-5, "loss");
       NDArray sum = Combiner.normalize(image.add(text));
       assertClose(expected.get("element_wise_sum").toFloatArray(), sum.toFloatArray(), 1e-5, "element-wise sum");
+      if (kernels != null) {
+        kernels.close();
+      }
     }
   }
 

@@ -1,0 +1,187 @@
+package dev.cir.clip.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.IValue;
+import java.util.List;
+
+/**
+ * The forward passes of a served model in few engine calls: a whole stack of transformer layers
+ * in one TorchScript call, and linear layers whose weights oneDNN has laid out once for its
+ * kernels ({@code mkldnn::_reorder_linear_weight}, as {@code torch.compile} does on CPUs).
+ *
+ * <p>Why: a text pass of a few captions runs about twenty operations a layer on small matrices. One
+ * by one through DJL, with weights repacked by the matrix library at every product, the products
+ * ran at about half of this machine's matrix-multiply rate and the rest of the layer cost a third
+ * again (see the benchmarks guide). Inside one TorchScript method the same operations run without
+ * crossing into Java; attention is PyTorch's fused {@code scaled_dot_product_attention}, which is
+ * what OpenAI's {@code nn.MultiheadAttention} calls; and prepacked weights make a product of a few
+ * rows cost what its arithmetic costs instead of a copy of the weight matrix.
+ *
+ * <p>Inference only, on the CPU: no gradient flows through these calls, and prepacked copies do not
+ * follow later changes of the weights. Results equal the operation-by-operation forward passes up
+ * to float rounding (tested). Calls are thread-safe.
+ */
+public final class InferenceKernels implements AutoCloseable {
+  /** How a transformer's products run. */
+  public enum Products {
+    /** torch.linear on the float32 weights as they are (no copy). */
+    FLOAT32(0),
+    /** oneDNN on float32 weights it has laid out beforehand (a copy of each weight matrix). */
+    FLOAT32_PACKED(1),
+    /** oneDNN on bfloat16 copies it has laid out beforehand; inputs rounded to bfloat16, results float32. */
+    BF16_PACKED(2);
+
+    final int code;
+
+    Products(int code) {
+      this.code = code;
+    }
+  }
+
+  /** torch.bfloat16 and torch.float32 as TorchScript's ScalarType numbers. */
+  private static final int BFLOAT16 = 15;
+
+  private static final int FLOAT32 = 6;
+  private static final String NO_SCALARS = "annotate(List[Optional[number]], [])";
+
+  static final String SOURCE =
+      String.join(
+          "\n",
+          "class InferenceKernels(Module):",
+          "  __parameters__ = []",
+          "  __buffers__ = []",
+          "  training : bool",
+          "  def forward(self: __torch__.InferenceKernels,",
+          "    w: Tensor) -> Tensor:",
+          "    return ops.mkldnn._reorder_linear_weight(w, None)",
+          "  def pack_bf16(self: __torch__.InferenceKernels,",
+          "    w: Tensor) -> Tensor:",
+          "    return ops.mkldnn._reorder_linear_weight(torch.to(w, " + BFLOAT16 + "), None)",
+          "  def to_bf16(self: __torch__.InferenceKernels,",
+          "    x: Tensor) -> Tensor:",
+          "    return torch.to(x, " + BFLOAT16 + ")",
+          "  def linear(self: __torch__.InferenceKernels,",
+          "    x: Tensor,",
+          "    w: Tensor,",
+          "    packed: Tensor,",
+          "    b: Tensor) -> Tensor:",
+          // one row or two: a matrix-vector product reads the plain weights once, faster than the packed kernel
+          "    if torch.lt(torch.floordiv(torch.numel(x), torch.size(x, -1)), 3):",
+          "      _0 = torch.linear(x, w, b)",
+          "    else:",
+          "      _0 = ops.mkldnn._linear_pointwise(x, packed, b, \"none\", " + NO_SCALARS + ", \"\")",
+          "    return _0",
+          "  def product(self: __torch__.InferenceKernels,",
+          "    x: Tensor,",
+          "    w: Tensor,",
+          "    b: Tensor,",
+          "    mode: int) -> Tensor:",
+          "    if torch.eq(mode, 0):",
+          "      _0 = torch.linear(x, w, b)",
+          "    elif torch.eq(mode, 1):",
+          "      _0 = ops.mkldnn._linear_pointwise(x, w, b, \"none\", " + NO_SCALARS + ", \"\")",
+          "    else:",
+          "      _1 = ops.mkldnn._linear_pointwise(torch.to(x, " + BFLOAT16 + "), w, b, \"none\", " + NO_SCALARS + ", \"\")",
+          "      _0 = torch.to(_1, " + FLOAT32 + ")",
+          "    return _0",
+          "  def layers(self: __torch__.InferenceKernels,",
+          "    x: Tensor,",
+          "    mask: Optional[Tensor],",
+          "    ws: List[Tensor],",
+          "    heads: int,",
+          "    quick_gelu: bool,",
+          "    mode: int) -> Tensor:",
+          "    b = torch.size(x, 0)",
+          "    n = torch.size(x, 1)",
+          "    d = torch.size(x, 2)",
+          "    dh = torch.floordiv(d, heads)",
+          "    for i in range(torch.floordiv(torch.len(ws), 12)):",
+          "      o = torch.mul(i, 12)",
+          "      h = torch.layer_norm(x, [d], ws[o], ws[o + 1], 1.0000000000000001e-05, False)",
+          "      qkv = torch.view(self.product(h, ws[o + 2], ws[o + 3], mode), [b, n, 3, heads, dh])",
+          "      qkv = torch.permute(qkv, [2, 0, 3, 1, 4])",
+          "      a = torch.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], mask)",
+          "      a = torch.reshape(torch.transpose(a, 1, 2), [b, n, d])",
+          "      x = torch.add(x, self.product(a, ws[o + 4], ws[o + 5], mode))",
+          "      h = torch.layer_norm(x, [d], ws[o + 6], ws[o + 7], 1.0000000000000001e-05, False)",
+          "      f = self.product(h, ws[o + 8], ws[o + 9], mode)",
+          "      if quick_gelu:",
+          "        f = torch.mul(f, torch.sigmoid(torch.mul(f, 1.702)))",
+          "      else:",
+          "        f = torch.gelu(f)",
+          "      x = torch.add(x, self.product(f, ws[o + 10], ws[o + 11], mode))",
+          "    return x",
+          "  def transformer(self: __torch__.InferenceKernels,",
+          "    x: Tensor,",
+          "    mask: Tensor,",
+          "    ws: List[Tensor],",
+          "    heads: int,",
+          "    quick_gelu: bool,",
+          "    mode: int) -> Tensor:",
+          "    return self.layers(x, mask, ws, heads, quick_gelu, mode)",
+          "  def transformer_unmasked(self: __torch__.InferenceKernels,",
+          "    x: Tensor,",
+          "    ws: List[Tensor],",
+          "    heads: int,",
+          "    quick_gelu: bool,",
+          "    mode: int) -> Tensor:",
+          "    return self.layers(x, None, ws, heads, quick_gelu, mode)",
+          "");
+
+  private final TorchScriptModule module;
+
+  private InferenceKernels(TorchScriptModule module) {
+    this.module = module;
+  }
+
+  /** Loads the kernels' module into {@code manager} (a PyTorch engine manager). */
+  public static InferenceKernels load(NDManager manager) {
+    return new InferenceKernels(TorchScriptModule.load(manager, "InferenceKernels", SOURCE));
+  }
+
+  /** A copy of the weight matrix {@code w} [out, in] laid out for oneDNN's float32 kernels; opaque to DJL. */
+  NDArray pack(NDArray w) {
+    return module.call("forward", w);
+  }
+
+  /** A bfloat16 copy of {@code w} [out, in] laid out for oneDNN's kernels; opaque to DJL. */
+  NDArray packBf16(NDArray w) {
+    return module.call("pack_bf16", w);
+  }
+
+  /** A plain bfloat16 copy of {@code x} (a bias of {@link Products#BF16_PACKED}); opaque to DJL. */
+  NDArray toBf16(NDArray x) {
+    return module.call("to_bf16", x);
+  }
+
+  /** x·Wᵀ + b with {@code packed} = {@link #pack}(W) when x has three rows or more, W itself below. */
+  NDArray linear(NDArray x, NDArray w, NDArray packed, NDArray b) {
+    return module.call("linear", x, w, packed, b);
+  }
+
+  /**
+   * CLIP's pre-norm residual layers on x [batch, length, width]: for each layer, twelve tensors in
+   * {@code weights} — ln_1 weight and bias, in_proj weight and bias, out_proj weight and bias, ln_2
+   * weight and bias, c_fc weight and bias, c_proj weight and bias — with the four weight matrices
+   * (and in bf16 their biases) prepared for {@code products}.
+   *
+   * @param mask additive [length, length] attention mask, or null
+   */
+  NDArray transformer(NDArray x, NDArray mask, List<NDArray> weights, int heads, Activation activation, Products products) {
+    IValue ws = IValue.listFrom(weights.toArray(new PtNDArray[0]));
+    IValue h = IValue.from((long) heads);
+    IValue quick = IValue.from(activation == Activation.QUICK_GELU);
+    IValue mode = IValue.from((long) products.code);
+    if (mask == null) {
+      return module.run("transformer_unmasked", x.getManager(), IValue.from((PtNDArray) x), ws, h, quick, mode);
+    }
+    return module.run("transformer", x.getManager(), IValue.from((PtNDArray) x), IValue.from((PtNDArray) mask), ws, h, quick, mode);
+  }
+
+  @Override
+  public void close() {
+    module.close();
+  }
+}
