@@ -125,6 +125,17 @@ public final class BenchCommand implements Runnable {
     List<String> precisions = List.of("float32");
 
     @Option(
+        names = "--passes",
+        split = ",",
+        paramLabel = "P",
+        description = {
+          "fused and/or ops, each measured for every precision: fused runs each transformer in one TorchScript call on",
+          "prepacked weights (what cir solr, cir index and cir embed run on a CPU), ops every operation through DJL one by",
+          "one; the first is the baseline's (default: ${DEFAULT-VALUE})."
+        })
+    List<String> passes = List.of("fused");
+
+    @Option(
         names = "--bundle",
         paramLabel = "DIR",
         description = "With --data and bf16 among --precision: a trained bundle whose retrieval is compared across precisions.")
@@ -147,8 +158,9 @@ public final class BenchCommand implements Runnable {
     @Override
     String measure(Consumer<String> progress) {
       List<dev.cir.clip.model.Precision> ps = precisions.stream().map(dev.cir.clip.model.Precision::parse).distinct().toList();
+      List<EncoderBenchmark.Passes> pass = passes.stream().map(EncoderBenchmark.Passes::parse).distinct().toList();
       EncoderBenchmark.Settings s =
-          new EncoderBenchmark.Settings(models, Arrays.copyOf(batches, batches.length), imageRuns, textRuns, 2048, textBatches, ps);
+          new EncoderBenchmark.Settings(models, Arrays.copyOf(batches, batches.length), imageRuns, textRuns, 2048, textBatches, ps, pass);
       if ((bundle == null) != (data == null)) {
         throw new IllegalArgumentException("--bundle and --data go together");
       }

@@ -31,35 +31,68 @@ public final class EncoderBenchmark {
    * @param batches image batch sizes
    * @param textBatches caption batch sizes
    * @param precisions float32 and/or bf16; the first is the baseline of the speed ratios
+   * @param passes {@link Passes#FUSED} and/or {@link Passes#OPS}, each measured for every precision; the
+   *     first is the baseline's
    */
   public record Settings(
-      List<String> models, int[] batches, int imageRuns, int textRuns, int gemmSize, int[] textBatches, List<Precision> precisions) {
+      List<String> models, int[] batches, int imageRuns, int textRuns, int gemmSize, int[] textBatches, List<Precision> precisions,
+      List<Passes> passes) {
     public Settings {
       precisions = precisions == null || precisions.isEmpty() ? List.of(Precision.FLOAT32) : List.copyOf(precisions);
+      passes = passes == null || passes.isEmpty() ? List.of(Passes.FUSED) : List.copyOf(passes);
       textBatches = textBatches == null || textBatches.length == 0 ? new int[] {1} : textBatches.clone();
     }
 
     public static Settings defaults() {
-      return new Settings(List.of("ViT-B/32", "RN50x4"), new int[] {8, 32}, 5, 60, 2048, new int[] {1}, List.of(Precision.FLOAT32));
+      return new Settings(
+          List.of("ViT-B/32", "RN50x4"), new int[] {8, 32}, 5, 60, 2048, new int[] {1}, List.of(Precision.FLOAT32), List.of(Passes.FUSED));
+    }
+  }
+
+  /** How the encoder runs its passes ({@link EncoderOptions#fusedPasses()}). */
+  public enum Passes {
+    /** Each transformer in one TorchScript call, prepacked products (the default). */
+    FUSED("fused"),
+    /** Every operation through DJL one by one. */
+    OPS("ops");
+
+    final String label;
+
+    Passes(String label) {
+      this.label = label;
+    }
+
+    public static Passes parse(String s) {
+      for (Passes p : values()) {
+        if (p.label.equalsIgnoreCase(s.trim())) {
+          return p;
+        }
+      }
+      throw new IllegalArgumentException("unknown passes '" + s + "'; expected fused or ops");
+    }
+
+    @Override
+    public String toString() {
+      return label;
     }
   }
 
   /** Images per second at one batch size. */
-  public record ImageResult(String model, Precision precision, int batch, double imagesPerSecond, double gflops, double fractionOfGemm) {}
+  public record ImageResult(String model, Precision precision, Passes passes, int batch, double imagesPerSecond, double gflops, double fractionOfGemm) {}
 
   /**
    * Latency percentiles of one caption length and batch, and the time of the text tower's linear
    * layers alone (float32) on that many rows (the matrix products every implementation must do).
    */
   public record TextResult(
-      String model, Precision precision, int tokens, int batch, double p50Millis, double p99Millis, double linearFloorMillis) {}
+      String model, Precision precision, Passes passes, int tokens, int batch, double p50Millis, double p99Millis, double linearFloorMillis) {}
 
-  /** Cosine of a precision's features to float32's on the same inputs: the worst and the mean. */
-  public record Fidelity(String model, Precision precision, String tower, int rows, double minCosine, double meanCosine) {}
+  /** Cosine of a variant's features to the baseline's (float32) on the same inputs: the worst and the mean. */
+  public record Fidelity(String model, Precision precision, Passes passes, String tower, int rows, double minCosine, double meanCosine) {}
 
   public record Report(
       String machine, double gemmGflops, double bf16GemmGflops, List<ImageResult> images, List<TextResult> texts, List<Fidelity> fidelity,
-      Precision baseline) {
+      Precision baseline, Passes baselinePasses) {
     public String toMarkdown() {
       StringBuilder s = new StringBuilder();
       s.append("Machine: ").append(machine).append("\n\n");
@@ -70,31 +103,41 @@ public final class EncoderBenchmark {
                 Locale.ROOT, "bf16 GEMM rate (the same product on bfloat16 operands): **%.1f GFLOP/s** (%.2f× float32; native bf16 on this CPU: %s)%n",
                 bf16GemmGflops, bf16GemmGflops / gemmGflops, Precision.cpuHasNativeBf16() ? "yes" : "no"));
       }
-      s.append("\n| model | precision | batch | images/s | GFLOP/s | fraction of float32 GEMM rate | speed vs ").append(baseline).append(" |\n");
-      s.append("|---|---|---:|---:|---:|---:|---:|\n");
+      String base = baseline + ", " + baselinePasses;
+      s.append("\n| model | precision | passes | batch | images/s | GFLOP/s | fraction of float32 GEMM rate | speed vs ").append(base).append(" |\n");
+      s.append("|---|---|---|---:|---:|---:|---:|---:|\n");
       for (ImageResult r : images) {
-        ImageResult base = images.stream().filter(b -> b.model.equals(r.model) && b.batch == r.batch && b.precision == baseline).findFirst().orElse(r);
+        ImageResult b0 =
+            images.stream()
+                .filter(b -> b.model.equals(r.model) && b.batch == r.batch && b.precision == baseline && b.passes == baselinePasses)
+                .findFirst().orElse(r);
         s.append(
             String.format(
-                Locale.ROOT, "| %s | %s | %d | %.2f | %.1f | %.0f%% | %.2f× |%n", r.model, r.precision, r.batch, r.imagesPerSecond, r.gflops,
-                100 * r.fractionOfGemm, r.imagesPerSecond / base.imagesPerSecond));
+                Locale.ROOT, "| %s | %s | %s | %d | %.2f | %.1f | %.0f%% | %.2f× |%n", r.model, r.precision, r.passes, r.batch, r.imagesPerSecond, r.gflops,
+                100 * r.fractionOfGemm, r.imagesPerSecond / b0.imagesPerSecond));
       }
-      s.append("\n| model (text tower) | precision | caption tokens | captions a pass | p50 ms | p99 ms | its linear layers alone (float32), ms | speed vs ")
-          .append(baseline).append(" (p50) |\n|---|---|---:|---:|---:|---:|---:|---:|\n");
+      s.append("\n| model (text tower) | precision | passes | caption tokens | captions a pass | p50 ms | p99 ms | its linear layers alone (DJL, float32), ms | speed vs ")
+          .append(base).append(" (p50) |\n|---|---|---|---:|---:|---:|---:|---:|---:|\n");
       for (TextResult r : texts) {
-        TextResult base =
-            texts.stream().filter(b -> b.model.equals(r.model) && b.tokens == r.tokens && b.batch == r.batch && b.precision == baseline).findFirst().orElse(r);
+        TextResult b0 =
+            texts.stream()
+                .filter(b -> b.model.equals(r.model) && b.tokens == r.tokens && b.batch == r.batch && b.precision == baseline
+                    && b.passes == baselinePasses)
+                .findFirst().orElse(r);
         s.append(
             String.format(
-                Locale.ROOT, "| %s | %s | %d | %d | %.2f | %.2f | %s | %.2f× |%n", r.model, r.precision, r.tokens, r.batch, r.p50Millis,
+                Locale.ROOT, "| %s | %s | %s | %d | %d | %.2f | %.2f | %s | %.2f× |%n", r.model, r.precision, r.passes, r.tokens, r.batch, r.p50Millis,
                 r.p99Millis, Double.isNaN(r.linearFloorMillis) ? "—" : String.format(Locale.ROOT, "%.2f", r.linearFloorMillis),
-                base.p50Millis / r.p50Millis));
+                b0.p50Millis / r.p50Millis));
       }
       if (!fidelity.isEmpty()) {
-        s.append("\nFeatures against float32's on the same inputs (random weights, the benchmark's images and captions):\n\n");
-        s.append("| model | precision | tower | rows | worst cosine | mean cosine |\n|---|---|---|---:|---:|---:|\n");
+        s.append("\nFeatures against ").append(base).append("'s on the same inputs (random weights, the benchmark's images and captions):\n\n");
+        s.append("| model | precision | passes | tower | rows | worst cosine | mean cosine |\n|---|---|---|---|---:|---:|---:|\n");
         for (Fidelity f : fidelity) {
-          s.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %.6f | %.6f |%n", f.model, f.precision, f.tower, f.rows, f.minCosine, f.meanCosine));
+          s.append(
+              String.format(
+                  Locale.ROOT, "| %s | %s | %s | %s | %d | %.6f | %.6f |%n", f.model, f.precision, f.passes, f.tower, f.rows, f.minCosine,
+                  f.meanCosine));
         }
       }
       return s.toString();
@@ -114,72 +157,91 @@ public final class EncoderBenchmark {
     List<Fidelity> fidelity = new ArrayList<>();
     for (String name : settings.models()) {
       ClipConfig config = ClipConfig.named(name);
-      double perImage = ModelFlops.image(config);
-      int[] lengths = {12, config.contextLength()};
       Map<String, float[][]> exact = new HashMap<>();
       for (Precision precision : settings.precisions()) {
-        progress.accept("building " + name + " with random weights, " + precision);
-        // the same seed for every precision: the same weights, so features compare
-        Engines.pytorch().setRandomSeed(20);
-        EncoderOptions o = EncoderOptions.defaults().withPredictors(1).withBatchSize(64).withPrecision(precision);
-        try (CirEncoder enc = CirEncoder.withRandomWeights(config, o)) {
-          for (int b : settings.batches()) {
-            List<float[]> batch = randomImages(b, config.imageResolution());
-            // warm-up: the allocator's heap grows to its working size, kernels are chosen
-            long warm = System.nanoTime();
-            float[][] features = null;
-            for (int i = 0; i < 3 || System.nanoTime() - warm < 5_000_000_000L && i < 20; i++) {
-              features = enc.encodePixels(batch);
-            }
-            compare(fidelity, exact, name, precision, "image", "image batch " + b, features);
-            double[] secs = new double[settings.imageRuns()];
-            for (int i = 0; i < secs.length; i++) {
-              long t = System.nanoTime();
-              enc.encodePixels(batch);
-              secs[i] = (System.nanoTime() - t) / 1e9;
-            }
-            double ips = b / median(secs);
-            double gf = perImage * ips / 1e9;
-            images.add(new ImageResult(name, precision, b, ips, gf, gf / gemm));
-            progress.accept(String.format(Locale.ROOT, "%s %s batch %d: %.2f images/s (%.0f%% of the float32 GEMM rate)", name, precision, b, ips, 100 * gf / gemm));
-          }
-          for (int tokens : lengths) {
-            for (int rows : settings.textBatches()) {
-              long[][] captions = new long[rows][];
-              for (int i = 0; i < rows; i++) {
-                captions[i] = caption(tokens, config, i);
-              }
-              float[][] features = null;
-              for (int i = 0; i < 5; i++) {
-                features = enc.encodeTokens(captions);
-              }
-              compare(fidelity, exact, name, precision, "text", "text " + tokens + "x" + rows, features);
-              double[] ms = new double[Math.max(5, rows == 1 ? settings.textRuns() : settings.textRuns() / 3)];
-              for (int i = 0; i < ms.length; i++) {
-                long t = System.nanoTime();
-                enc.encodeTokens(captions);
-                ms[i] = (System.nanoTime() - t) / 1e6;
-              }
-              Arrays.sort(ms);
-              double floor = precision == settings.precisions().get(0) ? linearLayersMillis(config, tokens * rows, settings.textRuns()) : Double.NaN;
-              TextResult r = new TextResult(name, precision, tokens, rows, percentile(ms, 0.5), percentile(ms, 0.99), floor);
-              texts.add(r);
-              progress.accept(
-                  String.format(
-                      Locale.ROOT, "%s %s text, %d tokens x %d: p50 %.2f ms, p99 %.2f ms (float32 linear layers alone: %.2f ms)", name, precision,
-                      tokens, rows, r.p50Millis, r.p99Millis, floor));
-            }
-          }
+        for (Passes passes : settings.passes()) {
+          measure(settings, name, config, precision, passes, gemm, exact, images, texts, fidelity, progress);
         }
       }
     }
-    return new Report(machine, gemm, bf16Gemm, images, texts, fidelity, settings.precisions().get(0));
+    return new Report(machine, gemm, bf16Gemm, images, texts, fidelity, settings.precisions().get(0), settings.passes().get(0));
   }
 
-  /** Keeps float32's features of {@code key}; for another precision, adds its cosine to them. */
+  /** One variant (precision, passes) of one model: its image rates and caption latencies. */
+  private static void measure(
+      Settings settings, String name, ClipConfig config, Precision precision, Passes passes, double gemm, Map<String, float[][]> exact,
+      List<ImageResult> images, List<TextResult> texts, List<Fidelity> fidelity, Consumer<String> progress) {
+    double perImage = ModelFlops.image(config);
+    int[] lengths = {12, config.contextLength()};
+    boolean reference = precision == Precision.FLOAT32 && exact.isEmpty();
+    String variant = precision + ", " + passes;
+    progress.accept("building " + name + " with random weights, " + variant);
+    // the same seed for every variant: the same weights, so features compare
+    Engines.pytorch().setRandomSeed(20);
+    EncoderOptions o =
+        EncoderOptions.defaults().withPredictors(1).withBatchSize(64).withPrecision(precision).withFusedPasses(passes == Passes.FUSED);
+    try (CirEncoder enc = CirEncoder.withRandomWeights(config, o)) {
+      for (int b : settings.batches()) {
+        List<float[]> batch = randomImages(b, config.imageResolution());
+        // warm-up: the allocator's heap grows to its working size, kernels are chosen
+        long warm = System.nanoTime();
+        float[][] features = null;
+        for (int i = 0; i < 3 || System.nanoTime() - warm < 5_000_000_000L && i < 20; i++) {
+          features = enc.encodePixels(batch);
+        }
+        compare(fidelity, exact, reference, name, precision, passes, "image", "image batch " + b, features);
+        double[] secs = new double[settings.imageRuns()];
+        for (int i = 0; i < secs.length; i++) {
+          long t = System.nanoTime();
+          enc.encodePixels(batch);
+          secs[i] = (System.nanoTime() - t) / 1e9;
+        }
+        double ips = b / median(secs);
+        double gf = perImage * ips / 1e9;
+        images.add(new ImageResult(name, precision, passes, b, ips, gf, gf / gemm));
+        progress.accept(String.format(Locale.ROOT, "%s %s batch %d: %.2f images/s (%.0f%% of the float32 GEMM rate)", name, variant, b, ips, 100 * gf / gemm));
+      }
+      for (int tokens : lengths) {
+        for (int rows : settings.textBatches()) {
+          long[][] captions = new long[rows][];
+          for (int i = 0; i < rows; i++) {
+            captions[i] = caption(tokens, config, i);
+          }
+          float[][] features = null;
+          for (int i = 0; i < 5; i++) {
+            features = enc.encodeTokens(captions);
+          }
+          compare(fidelity, exact, reference, name, precision, passes, "text", "text " + tokens + "x" + rows, features);
+          double[] ms = new double[Math.max(5, rows == 1 ? settings.textRuns() : settings.textRuns() / 3)];
+          for (int i = 0; i < ms.length; i++) {
+            long t = System.nanoTime();
+            enc.encodeTokens(captions);
+            ms[i] = (System.nanoTime() - t) / 1e6;
+          }
+          Arrays.sort(ms);
+          double floor =
+              precision == settings.precisions().get(0) && passes == settings.passes().get(0)
+                  ? linearLayersMillis(config, tokens * rows, settings.textRuns())
+                  : Double.NaN;
+          TextResult r = new TextResult(name, precision, passes, tokens, rows, percentile(ms, 0.5), percentile(ms, 0.99), floor);
+          texts.add(r);
+          progress.accept(
+              String.format(
+                  Locale.ROOT, "%s %s text, %d tokens x %d: p50 %.2f ms, p99 %.2f ms (float32 linear layers alone: %.2f ms)", name, variant,
+                  tokens, rows, r.p50Millis, r.p99Millis, floor));
+        }
+      }
+    }
+  }
+
+  /**
+   * Keeps the reference's features of {@code key} (the first float32 variant measured); for any
+   * other variant, adds its cosine to them.
+   */
   private static void compare(
-      List<Fidelity> out, Map<String, float[][]> exact, String model, Precision p, String tower, String key, float[][] features) {
-    if (p == Precision.FLOAT32) {
+      List<Fidelity> out, Map<String, float[][]> exact, boolean reference, String model, Precision p, Passes passes, String tower, String key,
+      float[][] features) {
+    if (reference) {
       exact.put(key, features);
       return;
     }
@@ -194,13 +256,14 @@ public final class EncoderBenchmark {
       min = Math.min(min, c);
       sum += c;
     }
-    Fidelity f = out.stream().filter(x -> x.model.equals(model) && x.precision == p && x.tower.equals(tower)).findFirst().orElse(null);
+    Fidelity f =
+        out.stream().filter(x -> x.model.equals(model) && x.precision == p && x.passes == passes && x.tower.equals(tower)).findFirst().orElse(null);
     if (f != null) {
       out.remove(f);
       int rows = f.rows + ref.length;
-      out.add(new Fidelity(model, p, tower, rows, Math.min(f.minCosine, min), (f.meanCosine * f.rows + sum) / rows));
+      out.add(new Fidelity(model, p, passes, tower, rows, Math.min(f.minCosine, min), (f.meanCosine * f.rows + sum) / rows));
     } else {
-      out.add(new Fidelity(model, p, tower, ref.length, min, sum / ref.length));
+      out.add(new Fidelity(model, p, passes, tower, ref.length, min, sum / ref.length));
     }
   }
 
