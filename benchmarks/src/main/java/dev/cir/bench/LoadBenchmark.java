@@ -36,7 +36,20 @@ public final class LoadBenchmark {
     }
   }
 
-  private record Run(Precision precision, int maxBatch, LoadTest.Result result, double meanBatch, double queueMs, double forwardMs) {}
+  private record Run(Precision precision, int maxBatch, LoadTest.Result result, Tower text, Tower combiner) {}
+
+  /** One tower over one run: rows a pass, mean wait of a request for its pass, mean pass time. */
+  record Tower(double meanBatch, double queueMs, double forwardMs) {
+    /** The run's own figures from the registry's counts and means since start, before and after it. */
+    static Tower between(Map<String, Double> before, Map<String, Double> after) {
+      double passes = after.get("passes") - before.get("passes");
+      double requests = after.get("requests") - before.get("requests");
+      double rows = after.get("rows") - before.get("rows");
+      double queue = after.get("meanQueueMs") * after.get("requests") - before.get("meanQueueMs") * before.get("requests");
+      double forward = after.get("meanForwardMs") * after.get("passes") - before.get("meanForwardMs") * before.get("passes");
+      return new Tower(passes == 0 ? 0 : rows / passes, requests == 0 ? 0 : queue / requests, passes == 0 ? 0 : forward / passes);
+    }
+  }
 
   private final Settings s;
   private final Consumer<String> log;
@@ -76,17 +89,12 @@ public final class LoadBenchmark {
           new LoadTest(new LoadTest.Settings(solr.baseUrl(), EmbeddedSolr.COLLECTION, most, s.warmupSeconds(), -1, words, true), line -> {}).run();
           for (int clients : s.clients()) {
             log.accept(precision + ", maxBatch " + maxBatch + ", " + clients + " client(s), " + s.seconds() + " s");
-            Map<String, Double> before = textTower(solr.baseUrl());
+            Map<String, Double> before = towers(solr.baseUrl());
             LoadTest.Result r =
                 new LoadTest(new LoadTest.Settings(solr.baseUrl(), EmbeddedSolr.COLLECTION, clients, s.seconds(), pid, words, true), log).run();
-            Map<String, Double> after = textTower(solr.baseUrl());
-            double passes = after.get("passes") - before.get("passes");
-            double requests = after.get("requests") - before.get("requests");
-            double rows = after.get("rows") - before.get("rows");
-            // the registry keeps means since start: the run's own from the differences of the sums
-            double queue = after.get("meanQueueMs") * after.get("requests") - before.get("meanQueueMs") * before.get("requests");
-            double forward = after.get("meanForwardMs") * after.get("passes") - before.get("meanForwardMs") * before.get("passes");
-            runs.add(new Run(precision, maxBatch, r, passes == 0 ? 0 : rows / passes, requests == 0 ? 0 : queue / requests, passes == 0 ? 0 : forward / passes));
+            Map<String, Double> after = towers(solr.baseUrl());
+            runs.add(new Run(precision, maxBatch, r, Tower.between(only(before, "text"), only(after, "text")),
+                Tower.between(only(before, "combiner"), only(after, "combiner"))));
           }
         }
       }
@@ -130,8 +138,19 @@ public final class LoadBenchmark {
     client.commit(EmbeddedSolr.COLLECTION);
   }
 
-  /** The default bundle's text-tower figures from {@code /admin/metrics} (QUERYPARSER ... encoding). */
-  static Map<String, Double> textTower(String solrUrl) throws Exception {
+  /** {@code tower}'s figures of {@link #towers}, without the tower's name. */
+  static Map<String, Double> only(Map<String, Double> figures, String tower) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    figures.forEach((k, v) -> {
+      if (k.startsWith(tower + ".")) {
+        out.put(k.substring(tower.length() + 1), v);
+      }
+    });
+    return out;
+  }
+
+  /** The default bundle's text-tower and Combiner figures from {@code /admin/metrics} (QUERYPARSER ... encoding), as "text.passes", .... */
+  static Map<String, Double> towers(String solrUrl) throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     String body =
         http.send(
@@ -144,9 +163,11 @@ public final class LoadBenchmark {
         if (e.getKey().endsWith(".encoding") && e.getValue().isJsonObject()) {
           com.google.gson.JsonObject m = e.getValue().getAsJsonObject();
           Map<String, Double> out = new LinkedHashMap<>();
-          for (String k : List.of("passes", "requests", "rows", "meanQueueMs", "meanForwardMs")) {
-            com.google.gson.JsonElement v = m.get("default.text." + k);
-            out.put(k, v == null ? 0 : v.getAsDouble());
+          for (String tower : List.of("text", "combiner")) {
+            for (String k : List.of("passes", "requests", "rows", "meanQueueMs", "meanForwardMs")) {
+              com.google.gson.JsonElement v = m.get("default." + tower + "." + k);
+              out.put(tower + "." + k, v == null ? 0 : v.getAsDouble());
+            }
           }
           return out;
         }
@@ -166,13 +187,14 @@ public final class LoadBenchmark {
             + " %d s per row after %d s of warm-up.%n%n",
         bundle.manifest().architectureName(), s.docs(), s.predictors(), tokens, gemm, tokens, queryFlops / 1e9, ceiling, s.seconds(),
         s.warmupSeconds()));
-    b.append("| precision | maxBatch | clients | queries | errors | queries/s | share of the ceiling | p50 ms | p99 ms | text tower: mean batch | mean wait for a pass ms | mean pass ms | RSS first 10 s MiB | RSS last 10 s MiB |\n");
-    b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    b.append("| precision | maxBatch | clients | queries | errors | queries/s | share of the ceiling | p50 ms | p99 ms | text tower: mean batch | mean wait for a pass ms | mean pass ms | Combiner: mean batch | mean wait ms | mean pass ms | RSS first 10 s MiB | RSS last 10 s MiB |\n");
+    b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Run r : runs) {
       LoadTest.Result x = r.result();
-      b.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %d | %.1f | %.0f%% | %.1f | %.1f | %.2f | %.1f | %.1f | %s | %s |%n", r.precision(), r.maxBatch(),
+      b.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %d | %.1f | %.0f%% | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f | %.1f | %.1f | %s | %s |%n", r.precision(), r.maxBatch(),
           x.clients(), x.queries(), x.errors().size(), x.queriesPerSecond(), 100 * x.queriesPerSecond() / ceiling, x.p50(), x.p99(),
-          r.meanBatch(), r.queueMs(), r.forwardMs(), x.rss(true), x.rss(false)));
+          r.text().meanBatch(), r.text().queueMs(), r.text().forwardMs(), r.combiner().meanBatch(), r.combiner().queueMs(), r.combiner().forwardMs(),
+          x.rss(true), x.rss(false)));
     }
     List<Run> baseline = runs.stream().filter(r -> r.maxBatch() == 1).toList();
     if (!baseline.isEmpty()) {
