@@ -321,6 +321,10 @@ public final class BenchCommand implements Runnable {
         description = "Without --solr: the bundle's precision in each Solr started, float32 and/or bf16 (default: ${DEFAULT-VALUE}).")
     List<String> precision = List.of("float32");
 
+    @Option(names = "--passes", split = ",", paramLabel = "P[,P...]",
+        description = "Without --solr: the bundle's passes in each Solr started, fused and/or ops (default: ${DEFAULT-VALUE}).")
+    List<String> passes = List.of("fused");
+
     @Option(names = "--pid", paramLabel = "PID", description = "With --solr: the Solr process, whose RSS is sampled.")
     long pid;
 
@@ -349,7 +353,8 @@ public final class BenchCommand implements Runnable {
         }
         md = b.toString();
       } else {
-        md = new LoadBenchmark(new LoadBenchmark.Settings(bundle, work, maxBatch, clients, seconds, warmup, docs, predictors, precision.stream().map(dev.cir.clip.model.Precision::parse).distinct().toList()), progress).run();
+        md = new LoadBenchmark(new LoadBenchmark.Settings(bundle, work, maxBatch, clients, seconds, warmup, docs, predictors, precision.stream().map(dev.cir.clip.model.Precision::parse).distinct().toList(),
+            passes.stream().map(EncoderBenchmark.Passes::parse).distinct().toList()), progress).run();
       }
       return md;
     }

@@ -227,8 +227,8 @@ public final class EncoderBenchmark {
           texts.add(r);
           progress.accept(
               String.format(
-                  Locale.ROOT, "%s %s text, %d tokens x %d: p50 %.2f ms, p99 %.2f ms (float32 linear layers alone: %.2f ms)", name, variant,
-                  tokens, rows, r.p50Millis, r.p99Millis, floor));
+                  Locale.ROOT, "%s %s text, %d tokens x %d: p50 %.2f ms, p99 %.2f ms%s", name, variant, tokens, rows, r.p50Millis,
+                  r.p99Millis, Double.isNaN(floor) ? "" : String.format(Locale.ROOT, " (float32 linear layers alone: %.2f ms)", floor)));
         }
       }
     }

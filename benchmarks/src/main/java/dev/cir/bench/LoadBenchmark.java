@@ -30,13 +30,14 @@ import org.apache.solr.common.SolrInputDocument;
  */
 public final class LoadBenchmark {
   public record Settings(Path bundle, Path work, List<Integer> maxBatches, List<Integer> clients, int seconds, int warmupSeconds, int docs,
-      int predictors, List<Precision> precisions) {
+      int predictors, List<Precision> precisions, List<EncoderBenchmark.Passes> passes) {
     public Settings {
       precisions = precisions == null || precisions.isEmpty() ? List.of(Precision.FLOAT32) : List.copyOf(precisions);
+      passes = passes == null || passes.isEmpty() ? List.of(EncoderBenchmark.Passes.FUSED) : List.copyOf(passes);
     }
   }
 
-  private record Run(Precision precision, int maxBatch, LoadTest.Result result, Tower text, Tower combiner) {}
+  private record Run(Precision precision, EncoderBenchmark.Passes passes, int maxBatch, LoadTest.Result result, Tower text, Tower combiner) {}
 
   /** One tower over one run: rows a pass, mean wait of a request for its pass, mean pass time. */
   record Tower(double meanBatch, double queueMs, double forwardMs) {
@@ -79,22 +80,26 @@ public final class LoadBenchmark {
 
     List<Run> runs = new ArrayList<>();
     for (Precision precision : s.precisions()) {
-      for (int maxBatch : s.maxBatches()) {
-        EmbeddedSolr.Options o = new EmbeddedSolr.Options(0, bundleDir, null, null, s.predictors(), maxBatch, precision, null, null);
-        try (EmbeddedSolr solr = EmbeddedSolr.start(o); SolrClient client = new Http2SolrClient.Builder(solr.baseUrl()).build()) {
-          log.accept("Solr at " + solr.baseUrl() + ", " + precision + ", maxBatch " + maxBatch + "; indexing " + s.docs() + " documents");
-          index(client, bundle.manifest().embeddingDim());
-          int most = s.clients().stream().mapToInt(Integer::intValue).max().orElse(1);
-          log.accept("warm-up: " + most + " clients for " + s.warmupSeconds() + " s");
-          new LoadTest(new LoadTest.Settings(solr.baseUrl(), EmbeddedSolr.COLLECTION, most, s.warmupSeconds(), -1, words, true), line -> {}).run();
-          for (int clients : s.clients()) {
-            log.accept(precision + ", maxBatch " + maxBatch + ", " + clients + " client(s), " + s.seconds() + " s");
-            Map<String, Double> before = towers(solr.baseUrl());
-            LoadTest.Result r =
-                new LoadTest(new LoadTest.Settings(solr.baseUrl(), EmbeddedSolr.COLLECTION, clients, s.seconds(), pid, words, true), log).run();
-            Map<String, Double> after = towers(solr.baseUrl());
-            runs.add(new Run(precision, maxBatch, r, Tower.between(only(before, "text"), only(after, "text")),
-                Tower.between(only(before, "combiner"), only(after, "combiner"))));
+      for (EncoderBenchmark.Passes passes : s.passes()) {
+        for (int maxBatch : s.maxBatches()) {
+          EmbeddedSolr.Options o =
+              new EmbeddedSolr.Options(0, bundleDir, null, null, s.predictors(), maxBatch, precision, null, null)
+                  .withFusedPasses(passes == EncoderBenchmark.Passes.FUSED);
+          try (EmbeddedSolr solr = EmbeddedSolr.start(o); SolrClient client = new Http2SolrClient.Builder(solr.baseUrl()).build()) {
+            log.accept("Solr at " + solr.baseUrl() + ", " + precision + ", " + passes + " passes, maxBatch " + maxBatch + "; indexing " + s.docs() + " documents");
+            index(client, bundle.manifest().embeddingDim());
+            int most = s.clients().stream().mapToInt(Integer::intValue).max().orElse(1);
+            log.accept("warm-up: " + most + " clients for " + s.warmupSeconds() + " s");
+            new LoadTest(new LoadTest.Settings(solr.baseUrl(), EmbeddedSolr.COLLECTION, most, s.warmupSeconds(), -1, words, true), line -> {}).run();
+            for (int clients : s.clients()) {
+              log.accept(precision + ", " + passes + " passes, maxBatch " + maxBatch + ", " + clients + " client(s), " + s.seconds() + " s");
+              Map<String, Double> before = towers(solr.baseUrl());
+              LoadTest.Result r =
+                  new LoadTest(new LoadTest.Settings(solr.baseUrl(), EmbeddedSolr.COLLECTION, clients, s.seconds(), pid, words, true), log).run();
+              Map<String, Double> after = towers(solr.baseUrl());
+              runs.add(new Run(precision, passes, maxBatch, r, Tower.between(only(before, "text"), only(after, "text")),
+                  Tower.between(only(before, "combiner"), only(after, "combiner"))));
+            }
           }
         }
       }
@@ -187,25 +192,25 @@ public final class LoadBenchmark {
             + " %d s per row after %d s of warm-up.%n%n",
         bundle.manifest().architectureName(), s.docs(), s.predictors(), tokens, gemm, tokens, queryFlops / 1e9, ceiling, s.seconds(),
         s.warmupSeconds()));
-    b.append("| precision | maxBatch | clients | queries | errors | queries/s | share of the ceiling | p50 ms | p99 ms | text tower: mean batch | mean wait for a pass ms | mean pass ms | Combiner: mean batch | mean wait ms | mean pass ms | RSS first 10 s MiB | RSS last 10 s MiB |\n");
-    b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    b.append("| precision | passes | maxBatch | clients | queries | errors | queries/s | share of the ceiling | p50 ms | p99 ms | text tower: mean batch | mean wait for a pass ms | mean pass ms | Combiner: mean batch | mean wait ms | mean pass ms | RSS first 10 s MiB | RSS last 10 s MiB |\n");
+    b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Run r : runs) {
       LoadTest.Result x = r.result();
-      b.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %d | %.1f | %.0f%% | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f | %.1f | %.1f | %s | %s |%n", r.precision(), r.maxBatch(),
+      b.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %.1f | %.0f%% | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f | %.1f | %.1f | %s | %s |%n", r.precision(), r.passes(), r.maxBatch(),
           x.clients(), x.queries(), x.errors().size(), x.queriesPerSecond(), 100 * x.queriesPerSecond() / ceiling, x.p50(), x.p99(),
           r.text().meanBatch(), r.text().queueMs(), r.text().forwardMs(), r.combiner().meanBatch(), r.combiner().queueMs(), r.combiner().forwardMs(),
           x.rss(true), x.rss(false)));
     }
     List<Run> baseline = runs.stream().filter(r -> r.maxBatch() == 1).toList();
     if (!baseline.isEmpty()) {
-      b.append("\nAgainst maxBatch 1 (the same precision and client count):\n\n| precision | maxBatch | clients | queries/s ratio | p50 ratio | p99 ratio |\n|---|---:|---:|---:|---:|---:|\n");
+      b.append("\nAgainst maxBatch 1 (the same precision, passes and client count):\n\n| precision | passes | maxBatch | clients | queries/s ratio | p50 ratio | p99 ratio |\n|---|---|---:|---:|---:|---:|---:|\n");
       for (Run r : runs) {
         if (r.maxBatch() == 1) {
           continue;
         }
         for (Run base : baseline) {
-          if (base.result().clients() == r.result().clients() && base.precision() == r.precision()) {
-            b.append(String.format(Locale.ROOT, "| %s | %d | %d | %.2f | %.2f | %.2f |%n", r.precision(), r.maxBatch(), r.result().clients(),
+          if (base.result().clients() == r.result().clients() && base.precision() == r.precision() && base.passes() == r.passes()) {
+            b.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.2f | %.2f | %.2f |%n", r.precision(), r.passes(), r.maxBatch(), r.result().clients(),
                 r.result().queriesPerSecond() / base.result().queriesPerSecond(), r.result().p50() / base.result().p50(),
                 r.result().p99() / base.result().p99()));
           }
@@ -214,13 +219,13 @@ public final class LoadBenchmark {
     }
     for (Run r : runs) {
       if (!r.result().errors().isEmpty()) {
-        b.append("\n").append(r.precision()).append(", maxBatch ").append(r.maxBatch()).append(", ").append(r.result().clients()).append(" clients, first errors: ")
+        b.append("\n").append(r.precision()).append(", ").append(r.passes()).append(" passes, maxBatch ").append(r.maxBatch()).append(", ").append(r.result().clients()).append(" clients, first errors: ")
             .append(r.result().errors().stream().limit(5).toList()).append('\n');
       }
     }
     b.append("\nRSS, one sample a second (MiB):\n\n");
     for (Run r : runs) {
-      b.append(String.format(Locale.ROOT, "- %s, maxBatch %d, %d clients: %s%n", r.precision(), r.maxBatch(), r.result().clients(),
+      b.append(String.format(Locale.ROOT, "- %s, %s passes, maxBatch %d, %d clients: %s%n", r.precision(), r.passes(), r.maxBatch(), r.result().clients(),
           r.result().rssKb().stream().map(k -> Long.toString(k / 1024)).toList()));
     }
     return b.toString();

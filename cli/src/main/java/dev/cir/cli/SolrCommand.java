@@ -45,6 +45,10 @@ final class SolrCommand implements Callable<Integer> {
       description = "float32 (exact) or bf16: the bundle's products with weights in bfloat16, fast where the CPU has AVX512-BF16 or AMX (default: ${DEFAULT-VALUE}).")
   String precision = "float32";
 
+  @Option(names = "--passes", paramLabel = "P",
+      description = "fused: each transformer in one TorchScript call and the text tower's and the Combiner's products on prepacked weights (a copy of those weights); ops: every operation through DJL, without the copies (default: ${DEFAULT-VALUE}).")
+  String passes = "fused";
+
   @Option(names = "--model-dir", paramLabel = "DIR",
       description = "Directory under which bundles added over REST (/schema/cir-bundle-store) must lie (default: the parent of --bundle).")
   Path modelDir;
@@ -70,7 +74,7 @@ final class SolrCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     EmbeddedSolr.Options o = new EmbeddedSolr.Options(port, bundle, home, images, predictors, maxBatch, Precision.parse(precision), modelDir, VectorFormat.parse(vectorFormat))
-        .withHnsw(hnswMaxConnections, hnswBeamWidth);
+        .withHnsw(hnswMaxConnections, hnswBeamWidth).withFusedPasses(EncoderOptions.parsePasses(passes));
     EmbeddedSolr solr = EmbeddedSolr.start(o);
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook =

@@ -116,11 +116,21 @@ class SolrCommandsTest {
       var put =
           http.send(
               java.net.http.HttpRequest.newBuilder(store).header("Content-Type", "application/json")
-                  .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"name\": \"other\", \"path\": \"" + other.dir() + "\"}")).build(),
+                  .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(
+                      "{\"name\": \"other\", \"path\": \"" + other.dir() + "\", \"passes\": \"ops\"}")).build(),
               java.net.http.HttpResponse.BodyHandlers.ofString());
       assertEquals(200, put.statusCode(), put.body());
       var list = http.send(java.net.http.HttpRequest.newBuilder(store).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
       assertTrue(list.body().contains("\"name\":\"other\""), list.body());
+      assertTrue(list.body().contains("\"passes\":\"ops\""), list.body());
+      var badPasses =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(store).header("Content-Type", "application/json")
+                  .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(
+                      "{\"name\": \"third\", \"path\": \"" + other.dir() + "\", \"passes\": \"fast\"}")).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(400, badPasses.statusCode(), badPasses.body());
+      assertTrue(badPasses.body().contains("passes must be fused or ops, got 'fast'"), badPasses.body());
       ModifiableSolrParams withOther = new ModifiableSolrParams();
       withOther.set("q", "{!cir bundle=other combine=text topK=3}w12 w13");
       assertEquals(3, client.query("cir", withOther).getResults().size());

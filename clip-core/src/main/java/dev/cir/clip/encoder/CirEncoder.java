@@ -132,6 +132,14 @@ public final class CirEncoder implements AutoCloseable {
     return towers.weightBytes();
   }
 
+  /**
+   * Whether the passes run fused ({@link EncoderOptions#fusedPasses()} on a CPU whose PyTorch has
+   * oneDNN; bf16 only where the CPU has native bf16), else operation by operation.
+   */
+  public boolean fusedPasses() {
+    return towers.fused();
+  }
+
   /** The arithmetic of this encoder's passes: float32 (exact) or bf16. */
   public Precision precision() {
     return precision;

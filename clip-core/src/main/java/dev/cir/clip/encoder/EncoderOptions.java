@@ -41,6 +41,22 @@ public record EncoderOptions(
     }
   }
 
+  /**
+   * The {@code passes} setting of the configuration and the command line: {@code fused} (or unset)
+   * or {@code ops}.
+   *
+   * @throws IllegalArgumentException for any other value
+   */
+  public static boolean parsePasses(String value) {
+    if (value == null || value.isBlank() || value.trim().equalsIgnoreCase("fused")) {
+      return true;
+    }
+    if (value.trim().equalsIgnoreCase("ops")) {
+      return false;
+    }
+    throw new IllegalArgumentException("passes must be fused or ops, got '" + value + "'");
+  }
+
   /** Fused passes (the default). */
   public EncoderOptions(String device, int predictors, int batchSize, int maxBatch, int threads, Precision precision) {
     this(device, predictors, batchSize, maxBatch, threads, precision, true);

@@ -127,6 +127,11 @@ final class Towers implements AutoCloseable {
     return PassSizes.concat(passes.runAll(tower, batches), rows);
   }
 
+  /** Whether the passes run through {@link InferenceKernels} (else operation by operation). */
+  boolean fused() {
+    return fused != null;
+  }
+
   Device device() {
     return device;
   }

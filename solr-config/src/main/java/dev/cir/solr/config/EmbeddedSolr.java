@@ -46,10 +46,17 @@ public final class EmbeddedSolr implements AutoCloseable {
    * @param hnswMaxConnections the graph's M, rendered as the default of {@code cir.hnsw.maxConnections}
    * @param hnswBeamWidth the graph's beam width while inserting, rendered as the default of {@code
    *     cir.hnsw.beamWidth}; both apply to segments written from then on
+   * @param fusedPasses the default bundle's {@code passes}: fused (true, the default) or ops
    */
   public record Options(
       int port, Path bundleDir, Path home, Path imageDir, int predictors, int maxBatch, Precision precision, Path modelDir,
-      VectorFormat vectorFormat, int hnswMaxConnections, int hnswBeamWidth) {
+      VectorFormat vectorFormat, int hnswMaxConnections, int hnswBeamWidth, boolean fusedPasses) {
+    public Options(
+        int port, Path bundleDir, Path home, Path imageDir, int predictors, int maxBatch, Precision precision, Path modelDir,
+        VectorFormat vectorFormat, int hnswMaxConnections, int hnswBeamWidth) {
+      this(port, bundleDir, home, imageDir, predictors, maxBatch, precision, modelDir, vectorFormat, hnswMaxConnections, hnswBeamWidth, true);
+    }
+
     public Options(
         int port, Path bundleDir, Path home, Path imageDir, int predictors, int maxBatch, Precision precision, Path modelDir,
         VectorFormat vectorFormat) {
@@ -82,11 +89,18 @@ public final class EmbeddedSolr implements AutoCloseable {
     }
 
     public Options withHome(Path h) {
-      return new Options(port, bundleDir, h, imageDir, predictors, maxBatch, precision, modelDir, vectorFormat, hnswMaxConnections, hnswBeamWidth);
+      return new Options(
+          port, bundleDir, h, imageDir, predictors, maxBatch, precision, modelDir, vectorFormat, hnswMaxConnections, hnswBeamWidth, fusedPasses);
     }
 
     public Options withHnsw(int maxConnections, int beamWidth) {
-      return new Options(port, bundleDir, home, imageDir, predictors, maxBatch, precision, modelDir, vectorFormat, maxConnections, beamWidth);
+      return new Options(
+          port, bundleDir, home, imageDir, predictors, maxBatch, precision, modelDir, vectorFormat, maxConnections, beamWidth, fusedPasses);
+    }
+
+    public Options withFusedPasses(boolean fused) {
+      return new Options(
+          port, bundleDir, home, imageDir, predictors, maxBatch, precision, modelDir, vectorFormat, hnswMaxConnections, hnswBeamWidth, fused);
     }
   }
 
@@ -108,6 +122,7 @@ public final class EmbeddedSolr implements AutoCloseable {
     System.setProperty("cir.predictors", Integer.toString(o.predictors()));
     System.setProperty("cir.maxBatch", Integer.toString(o.maxBatch()));
     System.setProperty("cir.precision", o.precision().label());
+    System.setProperty("cir.passes", o.fusedPasses() ? "fused" : "ops");
     System.setProperty("cir.model.dir", o.modelDir().toAbsolutePath().toString());
     if (o.imageDir() != null) {
       System.setProperty("cir.image.dir", o.imageDir().toAbsolutePath().toString());

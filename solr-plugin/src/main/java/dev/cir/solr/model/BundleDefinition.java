@@ -20,10 +20,13 @@ import java.util.Objects;
  * @param imageCacheSize features of query images ({@code refImage}) kept in the cache, by
  *     content digest (0 disables it)
  * @param precision float32 (exact, the default) or bf16 (the products with weights in bfloat16)
+ * @param fusedPasses {@code passes=fused} (the default): on a CPU each transformer runs in one
+ *     TorchScript call and the text tower's and the Combiner's products on prepacked weights (a
+ *     copy of those weights); {@code passes=ops}: every operation through DJL, no copies
  */
 public record BundleDefinition(
     String name, Path dir, String device, int predictors, int maxBatch, int threads, int textCacheSize, int imageCacheSize,
-    Precision precision) {
+    Precision precision, boolean fusedPasses) {
   public static final int DEFAULT_TEXT_CACHE_SIZE = 1024;
   public static final int DEFAULT_IMAGE_CACHE_SIZE = 256;
 
@@ -53,6 +56,31 @@ public record BundleDefinition(
     }
   }
 
+  /** Fused passes (the default). */
+  public BundleDefinition(
+      String name, Path dir, String device, int predictors, int maxBatch, int threads, int textCacheSize, int imageCacheSize,
+      Precision precision) {
+    this(name, dir, device, predictors, maxBatch, threads, textCacheSize, imageCacheSize, precision, true);
+  }
+
+  /**
+   * The {@code passes} setting: {@code fused} (or unset) or {@code ops}.
+   *
+   * @throws IllegalArgumentException for any other value
+   */
+  public static boolean fusedPasses(String bundle, String value) {
+    try {
+      return EncoderOptions.parsePasses(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("bundle '" + bundle + "': " + e.getMessage(), e);
+    }
+  }
+
+  /** "fused" or "ops", as the configuration writes it. */
+  public String passesLabel() {
+    return fusedPasses ? "fused" : "ops";
+  }
+
   /** A CPU definition with one predictor per core and the default caches. */
   public static BundleDefinition of(String name, Path dir) {
     return new BundleDefinition(
@@ -62,14 +90,16 @@ public record BundleDefinition(
 
   /** What makes two definitions share one loaded model: everything but the name. */
   LoadKey loadKey() {
-    return new LoadKey(dir, device, predictors, maxBatch, threads, textCacheSize, imageCacheSize, precision);
+    return new LoadKey(dir, device, predictors, maxBatch, threads, textCacheSize, imageCacheSize, precision, fusedPasses);
   }
 
   record LoadKey(
-      Path dir, String device, int predictors, int maxBatch, int threads, int textCacheSize, int imageCacheSize, Precision precision) {
+      Path dir, String device, int predictors, int maxBatch, int threads, int textCacheSize, int imageCacheSize, Precision precision,
+      boolean fusedPasses) {
     @Override
     public String toString() {
-      return dir + " (" + device + ", " + precision + ", " + predictors + " predictors, maxBatch " + maxBatch + ")";
+      return dir + " (" + device + ", " + precision + ", " + predictors + " predictors, maxBatch " + maxBatch
+          + (fusedPasses ? "" : ", passes ops") + ")";
     }
   }
 }

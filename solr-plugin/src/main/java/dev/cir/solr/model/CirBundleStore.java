@@ -48,7 +48,7 @@ public final class CirBundleStore extends ManagedResource implements ManagedReso
   public static final String REST_END_POINT = "/schema/cir-bundle-store";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final Set<String> FIELDS =
-      Set.of("name", "path", "device", "predictors", "maxBatch", "threads", "textCacheSize", "imageCacheSize", "precision");
+      Set.of("name", "path", "device", "predictors", "maxBatch", "threads", "textCacheSize", "imageCacheSize", "precision", "passes");
   /** How often a core may read the stored definitions again for a name it does not know. */
   private static final long REFRESH_NANOS = 1_000_000_000L;
 
@@ -226,6 +226,7 @@ public final class CirBundleStore extends ManagedResource implements ManagedReso
       m.put("textCacheSize", d.textCacheSize());
       m.put("imageCacheSize", d.imageCacheSize());
       m.put("precision", d.precision().label());
+      m.put("passes", d.passesLabel());
       m.put("source", bundles.configured(d.name()) ? "solrconfig" : "store");
       m.put("loaded", loaded.containsKey(d.name()));
       if (d.name().equals(bundles.defaultName())) {
@@ -281,7 +282,8 @@ public final class CirBundleStore extends ManagedResource implements ManagedReso
           name, dir, string(d, "device", "cpu"), integer(d, name, "predictors", Runtime.getRuntime().availableProcessors()),
           integer(d, name, "maxBatch", EncoderOptions.DEFAULT_MAX_BATCH), integer(d, name, "threads", 0),
           integer(d, name, "textCacheSize", BundleDefinition.DEFAULT_TEXT_CACHE_SIZE),
-          integer(d, name, "imageCacheSize", BundleDefinition.DEFAULT_IMAGE_CACHE_SIZE), Precision.parse(string(d, "precision", null)));
+          integer(d, name, "imageCacheSize", BundleDefinition.DEFAULT_IMAGE_CACHE_SIZE), Precision.parse(string(d, "precision", null)),
+          BundleDefinition.fusedPasses(name, string(d, "passes", null)));
     } catch (IllegalArgumentException e) {
       throw bad(e.getMessage());
     }

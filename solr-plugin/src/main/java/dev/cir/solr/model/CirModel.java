@@ -109,7 +109,7 @@ public final class CirModel implements AutoCloseable {
     ModelBundle b = ModelBundle.open(key.dir());
     EncoderOptions options =
         EncoderOptions.defaults().withDevice(key.device()).withPredictors(key.predictors()).withMaxBatch(key.maxBatch()).withThreads(key.threads())
-            .withPrecision(key.precision());
+            .withPrecision(key.precision()).withFusedPasses(key.fusedPasses());
     b.imageTowerFingerprint(); // read the weights once more now, not on the first query
     return new CirModel(b, CirEncoder.open(b, options), key.textCacheSize(), key.imageCacheSize());
   }

@@ -52,6 +52,7 @@ import org.slf4j.LoggerFactory;
  *       <int name="predictors">2</int>          <!-- forward passes at once, of any tower -->
  *       <int name="maxBatch">16</int>           <!-- rows a pass takes from concurrent queries -->
  *       <str name="precision">float32</str>     <!-- or bf16: products with weights in bfloat16 -->
+ *       <str name="passes">fused</str>          <!-- or ops: no prepacked copies, slower small passes -->
  *       <int name="threads">0</int>             <!-- intra-op threads a pass; 0: cores / predictors -->
  *       <int name="textCacheSize">1024</int>
  *       <int name="imageCacheSize">256</int>      <!-- refImage features, by content digest -->
@@ -118,7 +119,7 @@ public class CirQParserPlugin extends QParserPlugin implements ResourceLoaderAwa
                   nonNegative(bp, "threads", 0),
                   nonNegative(bp, "textCacheSize", BundleDefinition.DEFAULT_TEXT_CACHE_SIZE),
                   nonNegative(bp, "imageCacheSize", BundleDefinition.DEFAULT_IMAGE_CACHE_SIZE),
-                  Precision.parse(bp.get("precision"))));
+                  Precision.parse(bp.get("precision")), BundleDefinition.fusedPasses(e.getKey(), bp.get("passes"))));
         } catch (IllegalArgumentException ex) {
           throw new SolrException(ErrorCode.SERVER_ERROR, "cir query parser: " + ex.getMessage(), ex);
         }
@@ -299,6 +300,7 @@ public class CirQParserPlugin extends QParserPlugin implements ResourceLoaderAwa
                   map.put(k + "maxBatch", s.maxBatch());
                   map.put(k + "workers", s.workers());
                   map.put(k + "precision", b.getValue().encoder().precision().label());
+                  map.put(k + "passes", b.getValue().encoder().fusedPasses() ? "fused" : "ops");
                   StringBuilder h = new StringBuilder();
                   for (int i = 1; i < s.batchSizes().length; i++) {
                     if (s.batchSizes()[i] > 0) {

@@ -82,6 +82,37 @@ class CirModelRegistryTest {
   }
 
   @Test
+  void passesOpsIsALoadOfItsOwnWithoutPrepackedCopiesAndTheSameFeatures() {
+    ModelBundle bundle = TestBundles.small("small-vit", tmp.resolve("b"), true);
+    CirModelRegistry registry = new CirModelRegistry(CirModel::load);
+    BundleDefinition fused = BundleDefinition.of("fused", bundle.dir());
+    BundleDefinition ops =
+        new BundleDefinition(
+            "ops", bundle.dir(), "cpu", 2, 16, 0, 8, 8, dev.cir.clip.model.Precision.FLOAT32, BundleDefinition.fusedPasses("ops", "ops"));
+    assertEquals("fused", fused.passesLabel());
+    assertEquals("ops", ops.passesLabel());
+    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> BundleDefinition.fusedPasses("x", "fast"));
+    assertEquals("bundle 'x': passes must be fused or ops, got 'fast'", bad.getMessage());
+    CoreBundles core = new CoreBundles(registry, List.of(fused, ops), Set.of(), "fused");
+    try {
+      CirModel a = core.model("fused");
+      CirModel b = core.model("ops");
+      assertTrue(a != b, "the same directory with other passes is two loads");
+      assertTrue(a.encoder().fusedPasses());
+      assertTrue(!b.encoder().fusedPasses());
+      assertTrue(a.weightBytes() > b.weightBytes(), "fused passes hold prepacked copies: " + a.weightBytes() + " vs " + b.weightBytes());
+      float[] x = a.encoder().encodeText("w3 w4 w5 w6");
+      float[] y = b.encoder().encodeText("w3 w4 w5 w6");
+      for (int i = 0; i < x.length; i++) {
+        assertEquals(y[i], x[i], 1e-5 * Math.max(1, Math.abs(y[i])), "feature " + i);
+      }
+    } finally {
+      core.close();
+    }
+    assertEquals(0, registry.loadedCount());
+  }
+
+  @Test
   void namesAnUnknownBundleAndOneWithoutPath() {
     CoreBundles core = new CoreBundles(new CirModelRegistry(k -> null), List.of(), Set.of("default"), "default");
     UnknownBundleException e = assertThrows(UnknownBundleException.class, () -> core.model(null));
