@@ -405,6 +405,7 @@ public class CirStandaloneTest extends SolrTestCaseJ4 {
     assertEquals(16, metric(after, "default.text.maxBatch"));
     assertTrue(after.toString(), ((Number) after.get("default.text.meanForwardMs")).doubleValue() > 0);
     assertTrue(after.toString(), ((String) after.get("default.text.batchSizes")).startsWith("1:"));
+    assertEquals(after.toString(), "fused", after.get("default.passes"));
   }
 
   /** The count of the plugin's counter or timer {@code <bundle>.<name>}, 0 before it exists. */

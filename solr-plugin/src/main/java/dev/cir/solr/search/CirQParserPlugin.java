@@ -286,6 +286,7 @@ public class CirQParserPlugin extends QParserPlugin implements ResourceLoaderAwa
               map.put("node.weightBytes", CirModelRegistry.shared().weightBytes());
               for (Map.Entry<String, CirModel> b : loaded.entrySet()) {
                 map.put(b.getKey() + ".weightBytes", b.getValue().weightBytes());
+                map.put(b.getKey() + ".passes", b.getValue().encoder().fusedPasses() ? "fused" : "ops");
                 map.put(b.getKey() + ".imageTower", b.getValue().imageFingerprint());
                 for (BatchStats s : b.getValue().encoder().batchStats()) {
                   String k = b.getKey() + "." + s.tower() + ".";
@@ -300,7 +301,6 @@ public class CirQParserPlugin extends QParserPlugin implements ResourceLoaderAwa
                   map.put(k + "maxBatch", s.maxBatch());
                   map.put(k + "workers", s.workers());
                   map.put(k + "precision", b.getValue().encoder().precision().label());
-                  map.put(k + "passes", b.getValue().encoder().fusedPasses() ? "fused" : "ops");
                   StringBuilder h = new StringBuilder();
                   for (int i = 1; i < s.batchSizes().length; i++) {
                     if (s.batchSizes()[i] > 0) {
