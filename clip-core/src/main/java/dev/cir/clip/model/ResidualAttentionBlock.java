@@ -61,6 +61,23 @@ public final class ResidualAttentionBlock extends ClipBlock {
     return out;
   }
 
+  /** Bytes of the copies that {@link #inferenceWeights} makes for {@code products}: none on the plain float32 weights. */
+  long copiedBytes(InferenceKernels.Products products) {
+    long matrices = 0;
+    long biases = 0;
+    for (Linear l : List.of(attn.outProj(), cFc, cProj)) {
+      matrices += l.weightArray().size();
+      biases += l.biasArray().size();
+    }
+    matrices += attn.inProjWeightArray().size();
+    biases += attn.inProjBiasArray().size();
+    return switch (products) {
+      case FLOAT32 -> 0;
+      case FLOAT32_PACKED -> matrices * Float.BYTES;
+      case BF16_PACKED -> (matrices + biases) * 2;
+    };
+  }
+
   private static void addProduct(List<NDArray> out, InferenceKernels k, InferenceKernels.Products products, NDArray w, NDArray b) {
     switch (products) {
       case FLOAT32 -> {

@@ -56,22 +56,10 @@ public final class Transformer extends ClipBlock {
       ws.addAll(block.inferenceWeights(kernels, products));
     }
     long bytes = 0;
-    if (products != InferenceKernels.Products.FLOAT32) {
-      int bytesPerValue = products == InferenceKernels.Products.BF16_PACKED ? 2 : Float.BYTES;
-      for (int i = 0; i < ws.size(); i++) {
-        int slot = i % 12;
-        boolean copied = slot == 2 || slot == 4 || slot == 8 || slot == 10 // the weight matrices
-            || (bytesPerValue == 2 && (slot == 3 || slot == 5 || slot == 9 || slot == 11)); // bf16 biases
-        if (copied) {
-          bytes += sizeOf(resblocks.get(i / 12), slot) * bytesPerValue;
-        }
-      }
+    for (ResidualAttentionBlock block : resblocks) {
+      bytes += block.copiedBytes(products);
     }
     fused = new Fused(kernels, products, List.copyOf(ws), bytes);
-  }
-
-  private static long sizeOf(ResidualAttentionBlock block, int slot) {
-    return block.inferenceWeights(null, InferenceKernels.Products.FLOAT32).get(slot).size();
   }
 
   /** How inference runs this transformer's products, or null when it runs operation by operation. */
