@@ -65,7 +65,7 @@ public final class SolrBenchmark {
       int docs, int segments, double indexSeconds, double[] knn, double[] cir, double[] cirSum, double[] text, double[] textSum,
       double[] fusion, double[] solrEncode, double[] solrEncodeSum, double[] cirImage, double[] solrImageEncode,
       double[] imageOutside, double[] towerBackToBack, double[] solrTextEncode, double[] textBackToBack, double[] solrTextBackToBack,
-      double recall, double recallDefault, double[] recallAt, double[][] knnMsAt) {}
+      double[] textAfterCombiner, double recall, double recallDefault, double[] recallAt, double[][] knnMsAt) {}
 
   private final Settings s;
   private final Consumer<String> log;
@@ -297,6 +297,18 @@ public final class SolrBenchmark {
         textBackToBack[i] = (System.nanoTime() - t0) / 1e6;
       }
     }
+    // the same, each caption followed by its Combiner pass, as a query runs them: what the Combiner's weights
+    // read between two captions cost the next caption
+    double[] textAfterCombiner = new double[textBackToBack.length];
+    for (int i = -5; i < textAfterCombiner.length; i++) {
+      String next = caption(words, random) + " then " + i;
+      long t0 = System.nanoTime();
+      float[] t = encoder.encodeText(next);
+      if (i >= 0) {
+        textAfterCombiner[i] = (System.nanoTime() - t0) / 1e6;
+      }
+      encoder.combine(new float[][] {vectors[random.nextInt(n)]}, new float[][] {t}, CombineMode.COMBINER);
+    }
     // and Solr's own text tower with its queries back to back: no other encoder runs between them, so the
     // weights a pass reads stay in the CPU's caches as they do back to back above
     double[] solrTextBackToBack = new double[textBackToBack.length];
@@ -311,7 +323,8 @@ public final class SolrBenchmark {
       }
     }
     return new Row(n, segments, indexSeconds, knn, cir, cirSum, text, textSum, fusion, solrEncode, solrEncodeSum, cirImage,
-        solrImageEncode, imageOutside, towerBackToBack, solrTextEncode, textBackToBack, solrTextBackToBack, recallSum / recallCount, recallDefaultSum / recallCount, recallAt, knnMsAt);
+        solrImageEncode, imageOutside, towerBackToBack, solrTextEncode, textBackToBack, solrTextBackToBack, textAfterCombiner,
+        recallSum / recallCount, recallDefaultSum / recallCount, recallAt, knnMsAt);
   }
 
   /** {@code debug.cir.timing.encodeMs}: the request's reference lookup, text encoding and fusion inside Solr. */
@@ -559,18 +572,21 @@ public final class SolrBenchmark {
         "%nThe text tower inside Solr against `cir bench encode`'s way of timing it: `debug.cir.timing.textEncodeMs` of the"
             + " Combiner queries (every caption new), the same captions encoded outside Solr right before each query, and after"
             + " the queries one caption of the same length encoded again and again; then Solr's `textEncodeMs` of Combiner"
-            + " queries sent back to back (new captions, nothing encoded outside Solr between them). Target: inside within 15%%"
+            + " queries sent back to back (new captions, nothing encoded outside Solr between them), and outside Solr new"
+            + " captions back to back, each followed by its Combiner pass as in a query. Target: inside within 15%%"
             + " of back to back. The first pair interleaves two encoders, each with its own copy of the weights, so a pass may"
             + " find its weights pushed out of the CPU's caches by the other encoder's; the second pair compares like with like.%n%n"));
     b.append("| documents | textEncodeMs inside Solr p50 | outside, right before the query, p50 | back to back p50 | inside / back to back"
-        + " | inside Solr, queries back to back, p50 | inside back to back / back to back |\n");
-    b.append("|---:|---:|---:|---:|---:|---:|---:|\n");
+        + " | inside Solr, queries back to back, p50 | inside back to back / back to back | outside, each caption after a Combiner"
+        + " pass, p50 | inside back to back / that |\n");
+    b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Row r : rows) {
       double in = percentile(r.solrTextEncode(), 50);
       double b2b = percentile(r.textBackToBack(), 50);
       double inB2b = percentile(r.solrTextBackToBack(), 50);
-      b.append(String.format(Locale.ROOT, "| %,d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |%n", r.docs(), in, percentile(r.text(), 50), b2b,
-          in / b2b, inB2b, inB2b / b2b));
+      double afterCombiner = percentile(r.textAfterCombiner(), 50);
+      b.append(String.format(Locale.ROOT, "| %,d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |%n", r.docs(), in, percentile(r.text(), 50),
+          b2b, in / b2b, inB2b, inB2b / b2b, afterCombiner, inB2b / afterCombiner));
     }
     b.append(String.format(Locale.ROOT,
         "%nThe shopper's own photo: `{!cir refImage=$img topK=10}caption` sent as a POST form, a new 224×224 JPEG"
