@@ -113,22 +113,12 @@ class SolrCommandsTest {
       // the bundle store takes paths under the model directory: by default the parent of --bundle
       java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
       java.net.URI store = java.net.URI.create(solr.baseUrl() + "/cir/schema/cir-bundle-store");
-      var put =
-          http.send(
-              java.net.http.HttpRequest.newBuilder(store).header("Content-Type", "application/json")
-                  .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(
-                      "{\"name\": \"other\", \"path\": \"" + other.dir() + "\", \"passes\": \"ops\"}")).build(),
-              java.net.http.HttpResponse.BodyHandlers.ofString());
+      var put = putJson(http, store, "{\"name\": \"other\", \"path\": \"" + other.dir() + "\", \"passes\": \"ops\"}");
       assertEquals(200, put.statusCode(), put.body());
       var list = http.send(java.net.http.HttpRequest.newBuilder(store).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
       assertTrue(list.body().contains("\"name\":\"other\""), list.body());
       assertTrue(list.body().contains("\"passes\":\"ops\""), list.body());
-      var badPasses =
-          http.send(
-              java.net.http.HttpRequest.newBuilder(store).header("Content-Type", "application/json")
-                  .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(
-                      "{\"name\": \"third\", \"path\": \"" + other.dir() + "\", \"passes\": \"fast\"}")).build(),
-              java.net.http.HttpResponse.BodyHandlers.ofString());
+      var badPasses = putJson(http, store, "{\"name\": \"third\", \"path\": \"" + other.dir() + "\", \"passes\": \"fast\"}");
       assertEquals(400, badPasses.statusCode(), badPasses.body());
       assertTrue(badPasses.body().contains("passes must be fused or ops, got 'fast'"), badPasses.body());
       ModifiableSolrParams withOther = new ModifiableSolrParams();
@@ -159,6 +149,15 @@ class SolrCommandsTest {
   }
 
   /** {@code [f1,f2,...]} of a JSON row, every float exact. */
+  /** A PUT of a JSON body, its response as text. */
+  private static java.net.http.HttpResponse<String> putJson(java.net.http.HttpClient http, java.net.URI uri, String json)
+      throws Exception {
+    return http.send(
+        java.net.http.HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
+            .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(json)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
   private static String vector(JsonArray row) {
     StringBuilder v = new StringBuilder("[");
     for (int k = 0; k < row.size(); k++) {
