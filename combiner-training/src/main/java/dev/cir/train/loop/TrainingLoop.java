@@ -102,6 +102,11 @@ public final class TrainingLoop {
 
   public Result run(TaskFactory factory, Validation validation) throws IOException {
     Engine engine = Engines.pytorch();
+    // Fix this thread's intra-op threads now. A thread takes PyTorch's default on its first parallel
+    // operation, and an encoder's workers (the task's features, validation) change that default for a
+    // moment while they start: the updates must not pick up their count, or a run resumed in a new
+    // process could sum its products in another order than the run it repeats.
+    Engines.intraOpThreadsOfThisThread();
     checkOutput();
     CheckpointStore store = new CheckpointStore(checkpointDir(), settings.keepCheckpoints());
     Optional<CheckpointStore.Checkpoint> resumed = settings.resume() ? store.latest() : Optional.empty();
