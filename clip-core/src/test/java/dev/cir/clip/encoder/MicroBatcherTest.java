@@ -227,6 +227,82 @@ class MicroBatcherTest {
   }
 
   @Test
+  void aSecondPassOfATowerWaitsUntilItIsAsLargeAsTheRunningOneOrUntilThatOneEnds() throws Exception {
+    CountDownLatch gate = new CountDownLatch(1);
+    Doubling w1 = new Doubling(gate);
+    Doubling w2 = new Doubling(gate);
+    Doubling other1 = new Doubling(new CountDownLatch(0));
+    Doubling other2 = new Doubling(new CountDownLatch(0));
+    List<Doubling> mine = List.of(w1, w2);
+    List<Doubling> others = List.of(other1, other2);
+    ExecutorService callers = Executors.newFixedThreadPool(8);
+    MicroBatcher m = new MicroBatcher("even", 2, 0);
+    MicroBatcher.Tower<Integer> tower = m.tower("text", 8, mine::get);
+    MicroBatcher.Tower<Integer> other = m.tower("combiner", 8, others::get);
+    m.start();
+    try {
+      Future<float[][]> three = callers.submit(() -> m.run(tower, List.of(1, 2, 3)));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (w1.entered.getCount() + w2.entered.getCount() == 2 && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+      Doubling running = w1.entered.getCount() == 0 ? w1 : w2;
+      Doubling idle = running == w1 ? w2 : w1;
+      // a pass of three runs: one row, then two, do not start a second pass on the idle worker ...
+      List<Future<float[][]>> rest = new ArrayList<>();
+      rest.add(callers.submit(() -> m.run(tower, List.of(4))));
+      rest.add(callers.submit(() -> m.run(tower, List.of(5))));
+      while (m.queued() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+      // ... but another tower's request does, at once
+      assertEquals(20f, m.run(other, List.of(10), 10, TimeUnit.SECONDS)[0][0]);
+      assertEquals(2, m.queued(), "two rows wait beside a pass of three");
+      assertEquals(1, idle.entered.getCount(), "no second pass of two rows beside one of three");
+      // the third row makes a pass as large as the running one: it starts beside it
+      rest.add(callers.submit(() -> m.run(tower, List.of(6))));
+      assertTrue(idle.entered.await(10, TimeUnit.SECONDS), "a pass of three starts beside the pass of three");
+      gate.countDown();
+      assertEquals(2f, three.get(10, TimeUnit.SECONDS)[0][0]);
+      for (int i = 0; i < rest.size(); i++) {
+        assertEquals(2f * (4 + i), rest.get(i).get(10, TimeUnit.SECONDS)[0][0]);
+      }
+      assertEquals(List.of(List.of(1, 2, 3)), running.passes);
+      assertEquals(List.of(List.of(4, 5, 6)), idle.passes);
+    } finally {
+      m.close();
+      callers.shutdownNow();
+    }
+  }
+
+  @Test
+  void aRequestHeldBesideARunningPassStartsWhenThatPassEnds() throws Exception {
+    CountDownLatch gate = new CountDownLatch(1);
+    Doubling w1 = new Doubling(gate);
+    Doubling w2 = new Doubling(gate);
+    ExecutorService callers = Executors.newFixedThreadPool(4);
+    try (One b = One.of("held", 8, List.of(w1, w2))) {
+      Future<float[][]> four = callers.submit(() -> b.run(List.of(1, 2, 3, 4)));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (w1.entered.getCount() + w2.entered.getCount() == 2 && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+      Future<float[][]> one = callers.submit(() -> b.run(List.of(9)));
+      while (b.queued() < 1 && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+      assertEquals(1, b.queued(), "one row waits beside a pass of four");
+      gate.countDown();
+      assertEquals(8f, four.get(10, TimeUnit.SECONDS)[3][0]);
+      assertEquals(18f, one.get(10, TimeUnit.SECONDS)[0][0], "the held row runs once the pass it waited beside ends");
+      assertEquals(0, b.queued());
+      assertEquals(2, b.stats().batches());
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
+  @Test
   void anIdleBatcherStartsARequestAtOnceAndClosingStopsItsWorkers() throws Exception {
     Doubling pass = new Doubling(new CountDownLatch(0));
     One b = One.of("idle", 16, List.of(pass, new Doubling(new CountDownLatch(0))));
