@@ -88,22 +88,31 @@ public final class InferenceKernels implements AutoCloseable {
           "    return _0",
           "  def layers(self: __torch__.InferenceKernels,",
           "    x: Tensor,",
+          "    idx: Optional[Tensor],",
+          "    b: int,",
+          "    n: int,",
           "    mask: Optional[Tensor],",
           "    ws: List[Tensor],",
           "    heads: int,",
           "    quick_gelu: bool,",
           "    mode: int) -> Tensor:",
-          "    b = torch.size(x, 0)",
-          "    n = torch.size(x, 1)",
-          "    d = torch.size(x, 2)",
+          // x: rows [rows, d]; all b·n positions of [b, n] in order, or (idx given) the positions idx
+          // of it, the sequences' rows without their padding: attention alone runs on [b, n], the
+          // padding left zero (a causal mask keeps each sequence's rows from the padding after it)
+          "    d = torch.size(x, 1)",
           "    dh = torch.floordiv(d, heads)",
+          "    bn = torch.mul(b, n)",
           "    for i in range(torch.floordiv(torch.len(ws), 12)):",
           "      o = torch.mul(i, 12)",
           "      h = torch.layer_norm(x, [d], ws[o], ws[o + 1], 1.0000000000000001e-05, False)",
-          "      qkv = torch.view(self.product(h, ws[o + 2], ws[o + 3], mode), [b, n, 3, heads, dh])",
-          "      qkv = torch.permute(qkv, [2, 0, 3, 1, 4])",
+          "      qkv = self.product(h, ws[o + 2], ws[o + 3], mode)",
+          "      if idx is not None:",
+          "        qkv = torch.index_copy(torch.new_zeros(qkv, [bn, torch.size(qkv, 1)]), 0, idx, qkv)",
+          "      qkv = torch.permute(torch.view(qkv, [b, n, 3, heads, dh]), [2, 0, 3, 1, 4])",
           "      a = torch.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], mask)",
-          "      a = torch.reshape(torch.transpose(a, 1, 2), [b, n, d])",
+          "      a = torch.reshape(torch.transpose(a, 1, 2), [bn, d])",
+          "      if idx is not None:",
+          "        a = torch.index_select(a, 0, idx)",
           "      x = torch.add(x, self.product(a, ws[o + 4], ws[o + 5], mode))",
           "      h = torch.layer_norm(x, [d], ws[o + 6], ws[o + 7], 1.0000000000000001e-05, False)",
           "      f = self.product(h, ws[o + 8], ws[o + 9], mode)",
@@ -120,14 +129,37 @@ public final class InferenceKernels implements AutoCloseable {
           "    heads: int,",
           "    quick_gelu: bool,",
           "    mode: int) -> Tensor:",
-          "    return self.layers(x, mask, ws, heads, quick_gelu, mode)",
+          "    b = torch.size(x, 0)",
+          "    n = torch.size(x, 1)",
+          "    d = torch.size(x, 2)",
+          "    y = self.layers(torch.reshape(x, [torch.mul(b, n), d]), None, b, n, mask, ws, heads, quick_gelu, mode)",
+          "    return torch.reshape(y, [b, n, d])",
           "  def transformer_unmasked(self: __torch__.InferenceKernels,",
           "    x: Tensor,",
           "    ws: List[Tensor],",
           "    heads: int,",
           "    quick_gelu: bool,",
           "    mode: int) -> Tensor:",
-          "    return self.layers(x, None, ws, heads, quick_gelu, mode)",
+          "    b = torch.size(x, 0)",
+          "    n = torch.size(x, 1)",
+          "    d = torch.size(x, 2)",
+          "    y = self.layers(torch.reshape(x, [torch.mul(b, n), d]), None, b, n, None, ws, heads, quick_gelu, mode)",
+          "    return torch.reshape(y, [b, n, d])",
+          "  def transformer_packed(self: __torch__.InferenceKernels,",
+          "    x: Tensor,",
+          "    idx: Tensor,",
+          "    pick: Tensor,",
+          "    mask: Tensor,",
+          "    ws: List[Tensor],",
+          "    heads: int,",
+          "    quick_gelu: bool,",
+          "    mode: int) -> Tensor:",
+          "    b = torch.size(x, 0)",
+          "    n = torch.size(x, 1)",
+          "    d = torch.size(x, 2)",
+          "    rows = torch.index_select(torch.reshape(x, [torch.mul(b, n), d]), 0, idx)",
+          "    y = self.layers(rows, idx, b, n, mask, ws, heads, quick_gelu, mode)",
+          "    return torch.index_select(y, 0, pick)",
           "");
 
   private final TorchScriptModule module;
@@ -178,6 +210,33 @@ public final class InferenceKernels implements AutoCloseable {
       return module.run("transformer_unmasked", x.getManager(), IValue.from((PtNDArray) x), ws, h, quick, mode);
     }
     return module.run("transformer", x.getManager(), IValue.from((PtNDArray) x), IValue.from((PtNDArray) mask), ws, h, quick, mode);
+  }
+
+  /**
+   * {@link #transformer} on sequences of different lengths, without computing their padding: only
+   * the positions {@code idx} of x [batch, length, width] (flattened, batch-major) go through the
+   * products; attention sees them in place, the rest zero, under a causal {@code mask} (so a
+   * sequence's positions never attend to the padding after it).
+   *
+   * @param pick the output rows to return, as indexes into idx
+   * @return the pick rows' outputs [pick, width]
+   */
+  NDArray transformerPacked(
+      NDArray x, long[] idx, long[] pick, NDArray mask, List<NDArray> weights, int heads, Activation activation, Products products) {
+    NDManager m = x.getManager();
+    try (NDArray i = m.create(idx); NDArray p = m.create(pick)) {
+      return module.run(
+          "transformer_packed",
+          m,
+          IValue.from((PtNDArray) x),
+          IValue.from((PtNDArray) i),
+          IValue.from((PtNDArray) p),
+          IValue.from((PtNDArray) mask),
+          IValue.listFrom(weights.toArray(new PtNDArray[0])),
+          IValue.from((long) heads),
+          IValue.from(activation == Activation.QUICK_GELU),
+          IValue.from((long) products.code));
+    }
   }
 
   @Override

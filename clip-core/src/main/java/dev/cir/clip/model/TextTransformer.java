@@ -123,12 +123,29 @@ public final class TextTransformer extends ClipBlock {
       x = inject(x, ids, eot, positions != null ? positions : placeholderPositions(ids, eot, placeholder), embeddings);
     }
     x = x.add(value(ps, positionalEmbedding, x, training).get(":" + used + ", :"));
-    x = transformer.forward(ps, x, causalMask(x, used), training);
-    x = lnFinal.forward(ps, x, training);
-    NDArray index = eot.reshape(b, 1, 1).broadcast(new Shape(b, 1, width));
-    x = x.gather(index, 1).reshape(b, width);
+    long[] ends = b > 1 && !training ? eot.toType(DataType.INT64, false).toLongArray() : null;
+    NDArray packed = ends != null && shorter(ends, used) ? transformer.forwardPacked(x, ends, causalMask(x, used)) : null;
+    if (packed != null) {
+      // rows of different lengths: the transformer ran each without its padding; [b, width] at the ends
+      x = lnFinal.forward(ps, packed, training);
+    } else {
+      x = transformer.forward(ps, x, causalMask(x, used), training);
+      x = lnFinal.forward(ps, x, training);
+      NDArray index = eot.reshape(b, 1, 1).broadcast(new Shape(b, 1, width));
+      x = x.gather(index, 1).reshape(b, width);
+    }
     Bf16Kernels k = bf16();
     return k != null ? k.matMul(x, bf16Copy(textProjection)) : x.matMul(value(ps, textProjection, x, training));
+  }
+
+  /** Whether some row ends before the last position. */
+  private static boolean shorter(long[] ends, long used) {
+    for (long e : ends) {
+      if (e < used - 1) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

@@ -79,6 +79,36 @@ public final class Transformer extends ClipBlock {
     return fused != null;
   }
 
+  /**
+   * Inference on causal sequences of different lengths without their padding: x [batch, length,
+   * width] where sequence i's positions after {@code ends[i]} are padding; returns each sequence's
+   * output at its {@code ends[i]} [batch, width]. Null when this transformer does not run on
+   * {@linkplain #useInferenceKernels inference kernels}: the caller runs {@link #forward} instead.
+   *
+   * @param mask the causal mask [length, length]
+   */
+  public NDArray forwardPacked(NDArray x, long[] ends, NDArray mask) {
+    Fused f = fused;
+    if (f == null) {
+      return null;
+    }
+    long n = x.getShape().get(1);
+    int rows = 0;
+    for (long e : ends) {
+      rows += (int) e + 1;
+    }
+    long[] idx = new long[rows];
+    long[] pick = new long[ends.length];
+    int k = 0;
+    for (int i = 0; i < ends.length; i++) {
+      for (long j = 0; j <= ends[i]; j++) {
+        idx[k++] = i * n + j;
+      }
+      pick[i] = k - 1;
+    }
+    return f.kernels().transformerPacked(x, idx, pick, mask, f.weights(), heads, activation, f.products());
+  }
+
   public NDArray forward(ParameterStore ps, NDArray x, NDArray mask, boolean training) {
     Fused f = fused;
     if (f != null && !training) {
