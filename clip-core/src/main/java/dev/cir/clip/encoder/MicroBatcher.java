@@ -1,7 +1,6 @@
 package dev.cir.clip.encoder;
 
 import ai.djl.ndarray.NDScope;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -9,11 +8,11 @@ import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntFunction;
 
@@ -21,17 +20,8 @@ import java.util.function.IntFunction;
  * A model's towers (image, text, Combiner) serving many callers: each forward pass takes every
  * request for its tower waiting when it starts, up to the tower's {@code maxBatch} rows, so
  * concurrent queries share a pass instead of queueing for one each. There is no timer: a request
- * that arrives while no pass of its tower runs starts at once on an idle worker, and one that
- * arrives while every worker is busy goes into the next pass.
- *
- * <p>A second pass of a tower starts beside a running one only with at least as many rows as that
- * one holds (or {@code maxBatch}); until then its requests wait for more to join them or for the
- * running pass to end, whichever comes first, and the idle worker takes other towers' requests. A
- * pass costs a fixed part (its weights read from memory, about a one-row pass's time) and a part per
- * row: a pass of one row started beside one of eight would pay that fixed part for one query, and
- * the requests arriving while both run would wait for the longer one. So under load the passes of
- * a tower stay even (two of eight rows, not one of fourteen and one of two), which is what gets the
- * most queries through a pass's fixed cost (see the benchmarks guide, {@code cir bench load}).
+ * that arrives while a worker is idle starts at once, and one that arrives while every worker is
+ * busy goes into the next pass.
  *
  * <p>{@code workers} threads run the passes of every tower, each with a {@link Pass} of its own per
  * tower (a DJL predictor) for its whole life, autograd off, every pass inside an {@link NDScope}.
@@ -58,11 +48,8 @@ final class MicroBatcher implements AutoCloseable {
   private final int workerCount;
   private final int threadsPerWorker;
   private final String name;
-  /** Guards the queue and each tower's queued and running rows. */
-  private final ReentrantLock lock = new ReentrantLock();
-  /** Signalled when a request arrives or leaves and when a pass ends. */
-  private final Condition changed = lock.newCondition();
-  private final ArrayDeque<Request<?>> queue = new ArrayDeque<>();
+  private final LinkedBlockingDeque<Request<?>> queue = new LinkedBlockingDeque<>();
+  private final ReentrantLock draining = new ReentrantLock();
   private final List<Thread> workers = new ArrayList<>();
   private final List<Tower<?>> towers = new ArrayList<>();
   private volatile boolean closed;
@@ -131,10 +118,6 @@ final class MicroBatcher implements AutoCloseable {
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong queued = new AtomicLong();
     private final AtomicLongArray batchSizes;
-    /** Rows waiting for a pass; guarded by the batcher's lock. */
-    private int queuedRows;
-    /** Rows of each pass running now; guarded by the batcher's lock. */
-    private final List<Integer> running = new ArrayList<>();
 
     private Tower(String name, int maxBatch, List<Pass<I>> passes) {
       this.name = name;
@@ -150,21 +133,6 @@ final class MicroBatcher implements AutoCloseable {
       }
       return new BatchStats(name, maxBatch, passes.size(), batches.get(), requests.get(), rows.get(), failures.get(), queueNanos.get(),
           forwardNanos.get(), (int) queued.get(), sizes);
-    }
-
-    /**
-     * Whether a pass may start now: none of this tower runs, or enough rows wait to make one as
-     * large as the largest running (or a full one).
-     */
-    private boolean mayStart() {
-      if (running.isEmpty()) {
-        return true;
-      }
-      int largest = 0;
-      for (int n : running) {
-        largest = Math.max(largest, n);
-      }
-      return queuedRows >= Math.min(largest, maxBatch);
     }
   }
 
@@ -226,27 +194,14 @@ final class MicroBatcher implements AutoCloseable {
 
   private <I> Request<I> submit(Tower<I> tower, List<I> input) {
     Request<I> r = new Request<>(tower, List.copyOf(input));
-    lock.lock();
-    try {
+    checkUsable();
+    tower.queued.incrementAndGet();
+    queue.add(r);
+    if ((closed || broken != null) && queue.remove(r)) {
+      tower.queued.decrementAndGet();
       checkUsable();
-      tower.queued.incrementAndGet();
-      tower.queuedRows += r.rows.size();
-      queue.add(r);
-      changed.signalAll();
-    } finally {
-      lock.unlock();
     }
     return r;
-  }
-
-  /** Takes {@code r} out of the queue, under the lock; false when a pass has it already. */
-  private boolean dequeue(Request<?> r) {
-    if (!queue.remove(r)) {
-      return false;
-    }
-    r.tower.queued.decrementAndGet();
-    r.tower.queuedRows -= r.rows.size();
-    return true;
   }
 
   private void checkUsable() {
@@ -285,13 +240,8 @@ final class MicroBatcher implements AutoCloseable {
 
   /** The caller is gone: out of the queue if no pass has it yet, else its result is dropped. */
   private void abandon(Request<?> r) {
-    lock.lock();
-    try {
-      if (dequeue(r)) {
-        changed.signalAll();
-      }
-    } finally {
-      lock.unlock();
+    if (queue.remove(r)) {
+      r.tower.queued.decrementAndGet();
     }
     r.result.cancel(false);
   }
@@ -302,13 +252,17 @@ final class MicroBatcher implements AutoCloseable {
         Engines.intraOpThreadsOfThisThread(threadsPerWorker);
       }
       while (!closed) {
-        runPass(next(), worker);
+        Batch<?> batch = next();
+        if (batch != null) {
+          runPass(batch, worker);
+        }
       }
     } catch (InterruptedException e) {
       // closed
     } catch (Exception | Error e) {
       // a worker that cannot run must not leave callers waiting for ever
-      for (Request<?> r : drain(e)) {
+      broken = e;
+      for (Request<?> r; (r = queue.poll()) != null; ) {
         r.result.completeExceptionally(new IllegalStateException("the " + name + " encoder's worker stopped: " + e, e));
       }
       if (e instanceof Error err) {
@@ -364,13 +318,6 @@ final class MicroBatcher implements AutoCloseable {
       tower.rows.addAndGet(n);
       tower.requests.addAndGet(batch.requests.size());
       tower.batchSizes.incrementAndGet(Math.min(n, tower.maxBatch));
-      lock.lock();
-      try {
-        tower.running.remove(Integer.valueOf(batch.rows));
-        changed.signalAll();
-      } finally {
-        lock.unlock();
-      }
       answers.forEach(Runnable::run);
     }
   }
@@ -386,74 +333,48 @@ final class MicroBatcher implements AutoCloseable {
     }
   }
 
-  /** The requests of one pass, {@code rows} in all. */
-  private record Batch<I>(Tower<I> tower, List<Request<I>> requests, int rows) {}
+  private record Batch<I>(Tower<I> tower, List<Request<I>> requests) {}
 
   /**
-   * Waits until the oldest request of a tower that {@linkplain Tower#mayStart may start} a pass,
-   * then takes it and every queued request of the same tower that fits beside it, in arrival order;
-   * requests of other towers keep their places.
+   * Waits for a request, then takes every queued request of the same tower that fits beside it,
+   * in arrival order; requests of other towers keep their places. Null when the first request's
+   * caller has gone.
    */
   private Batch<?> next() throws InterruptedException {
-    lock.lockInterruptibly();
+    draining.lockInterruptibly();
     try {
-      while (true) {
-        Batch<?> b = startable();
-        if (b == null) {
-          changed.await();
-        } else if (!b.requests.isEmpty()) {
-          b.tower.running.add(b.rows);
-          return b;
-        }
+      Request<?> first = queue.take();
+      first.tower.queued.decrementAndGet();
+      if (!first.start()) {
+        return null;
       }
+      return gather(first);
     } finally {
-      lock.unlock();
+      draining.unlock();
     }
-  }
-
-  /** Under the lock: the pass to start now, or null. */
-  private Batch<?> startable() {
-    List<Tower<?>> held = new ArrayList<>(towers.size());
-    for (Iterator<Request<?>> it = queue.iterator(); it.hasNext(); ) {
-      Request<?> r = it.next();
-      if (!r.start()) {
-        // its caller has gone
-        it.remove();
-        r.tower.queued.decrementAndGet();
-        r.tower.queuedRows -= r.rows.size();
-        continue;
-      }
-      if (held.contains(r.tower)) {
-        continue;
-      }
-      if (r.tower.mayStart()) {
-        return gather(r);
-      }
-      held.add(r.tower);
-    }
-    return null;
   }
 
   private <I> Batch<I> gather(Request<I> first) {
     Tower<I> tower = first.tower;
     List<Request<I>> batch = new ArrayList<>();
-    int n = 0;
+    batch.add(first);
+    int n = first.rows.size();
     for (Iterator<Request<?>> it = queue.iterator(); it.hasNext() && n < tower.maxBatch; ) {
       Request<?> next = it.next();
-      if (next.tower != tower || (next != first && n + next.rows.size() > tower.maxBatch)) {
+      if (next.tower != tower || n + next.rows.size() > tower.maxBatch) {
         continue;
       }
-      it.remove();
-      tower.queued.decrementAndGet();
-      tower.queuedRows -= next.rows.size();
-      @SuppressWarnings("unchecked")
-      Request<I> same = (Request<I>) next;
-      if (same.start()) {
-        batch.add(same);
-        n += same.rows.size();
+      if (queue.removeFirstOccurrence(next)) {
+        tower.queued.decrementAndGet();
+        @SuppressWarnings("unchecked")
+        Request<I> same = (Request<I>) next;
+        if (same.start()) {
+          batch.add(same);
+          n += same.rows.size();
+        }
       }
     }
-    return new Batch<>(tower, batch, n);
+    return new Batch<>(tower, batch);
   }
 
   private static <I> List<I> concat(List<Request<I>> batch, int n) {
@@ -466,31 +387,7 @@ final class MicroBatcher implements AutoCloseable {
 
   /** Requests waiting for a pass now, of every tower. */
   int queued() {
-    lock.lock();
-    try {
-      return queue.size();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Marks the batcher broken (when {@code why} is not null) and empties the queue, under the lock. */
-  private List<Request<?>> drain(Throwable why) {
-    lock.lock();
-    try {
-      if (why != null) {
-        broken = why;
-      }
-      List<Request<?>> all = new ArrayList<>(queue);
-      queue.clear();
-      for (Tower<?> t : towers) {
-        t.queued.set(0);
-        t.queuedRows = 0;
-      }
-      return all;
-    } finally {
-      lock.unlock();
-    }
+    return queue.size();
   }
 
   @Override
@@ -508,7 +405,7 @@ final class MicroBatcher implements AutoCloseable {
     if (workers.isEmpty()) {
       towers.forEach(t -> t.passes.forEach(Pass::close));
     }
-    for (Request<?> r : drain(null)) {
+    for (Request<?> r; (r = queue.poll()) != null; ) {
       r.result.completeExceptionally(new IllegalStateException("the encoder is closed"));
     }
   }
