@@ -16,7 +16,9 @@ import ai.djl.training.ParameterStore;
  * <p>The causal mask means no position sees a later one, so the features at the end-of-text
  * tokens do not depend on anything after them. Encoding therefore runs only up to the last
  * end-of-text position of the batch, not the full context: identical features, and short captions
- * several times faster.
+ * several times faster. On {@linkplain Transformer#useInferenceKernels inference kernels} a batch of
+ * different lengths goes further: each row's products run on its own tokens only ({@link
+ * Transformer#forwardPacked}).
  */
 public final class TextTransformer extends ClipBlock {
   private final Parameter tokenEmbedding;
