@@ -302,8 +302,13 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--seconds", paramLabel = "S", description = "Duration of each run (default: ${DEFAULT-VALUE}).")
     int seconds = 60;
 
-    @Option(names = "--warmup", paramLabel = "S", description = "Without --solr: untimed seconds at the most clients first (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", paramLabel = "S",
+        description = "Without --solr: untimed seconds at the most clients first, at least; the warm-up goes on 5 s at a time while the JIT"
+            + " compilers take more than 5%% of the clock (default: ${DEFAULT-VALUE}).")
     int warmup = 10;
+
+    @Option(names = "--warmup-max", paramLabel = "S", description = "Without --solr: the longest warm-up of each Solr (default: ${DEFAULT-VALUE}).")
+    int warmupMax = 300;
 
     @Option(names = "--bundle", paramLabel = "DIR", description = "Without --solr: a bundle with a Combiner (default: a random ViT-B/32 written to --work).")
     Path bundle;
@@ -353,7 +358,7 @@ public final class BenchCommand implements Runnable {
         }
         md = b.toString();
       } else {
-        md = new LoadBenchmark(new LoadBenchmark.Settings(bundle, work, maxBatch, clients, seconds, warmup, docs, predictors, precision.stream().map(dev.cir.clip.model.Precision::parse).distinct().toList(),
+        md = new LoadBenchmark(new LoadBenchmark.Settings(bundle, work, maxBatch, clients, seconds, warmup, Math.max(warmup, warmupMax), docs, predictors, precision.stream().map(dev.cir.clip.model.Precision::parse).distinct().toList(),
             passes.stream().map(EncoderBenchmark.Passes::parse).distinct().toList()), progress).run();
       }
       return md;

@@ -4,6 +4,8 @@ import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.clip.model.Precision;
 import dev.cir.clip.text.ClipTokenizer;
 import dev.cir.solr.config.EmbeddedSolr;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,15 +31,42 @@ import org.apache.solr.common.SolrInputDocument;
  * float32 GEMM rate (measured first, in the same run) allows for the FLOPs one query needs.
  */
 public final class LoadBenchmark {
-  public record Settings(Path bundle, Path work, List<Integer> maxBatches, List<Integer> clients, int seconds, int warmupSeconds, int docs,
-      int predictors, List<Precision> precisions, List<EncoderBenchmark.Passes> passes) {
+  public record Settings(Path bundle, Path work, List<Integer> maxBatches, List<Integer> clients, int seconds, int warmupSeconds,
+      int warmupMaxSeconds, int docs, int predictors, List<Precision> precisions, List<EncoderBenchmark.Passes> passes) {
     public Settings {
       precisions = precisions == null || precisions.isEmpty() ? List.of(Precision.FLOAT32) : List.copyOf(precisions);
       passes = passes == null || passes.isEmpty() ? List.of(EncoderBenchmark.Passes.FUSED) : List.copyOf(passes);
     }
   }
 
-  private record Run(Precision precision, EncoderBenchmark.Passes passes, int maxBatch, LoadTest.Result result, Tower text, Tower combiner) {}
+  private record Run(
+      Precision precision, EncoderBenchmark.Passes passes, int maxBatch, LoadTest.Result result, Tower text, Tower combiner, Warmup warmup, double jit) {}
+
+  /**
+   * The warm-up of one Solr: its seconds, and the JIT compiler's time per second of clock over its
+   * last slice.
+   */
+  record Warmup(double seconds, double jit) {}
+
+  /**
+   * The warm-up goes on, 5 s at a time, while the JIT compilers spend more than this share of the
+   * clock: under full load they compete with the encoder's workers for the cores, and a row
+   * measured while they still compile Solr's, Jetty's and Lucene's paths measures the warm-up.
+   */
+  static final double JIT_SETTLED = 0.05;
+
+  private static final int WARMUP_SLICE_SECONDS = 5;
+
+  /** The JVM's accumulated compile time in ms (every compiler thread), or -1 where it is not measured. */
+  static long compileMillis() {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
+  }
+
+  /** Compile time per second of clock between two {@link #compileMillis} readings, NaN if not measured. */
+  static double jitShare(long compileBefore, long compileAfter, long nanos) {
+    return compileBefore < 0 || compileAfter < 0 || nanos <= 0 ? Double.NaN : (compileAfter - compileBefore) / (nanos / 1e6);
+  }
 
   /** One tower over one run: rows a pass, mean wait of a request for its pass, mean pass time. */
   record Tower(double meanBatch, double queueMs, double forwardMs) {
@@ -89,22 +118,63 @@ public final class LoadBenchmark {
             log.accept("Solr at " + solr.baseUrl() + ", " + precision + ", " + passes + " passes, maxBatch " + maxBatch + "; indexing " + s.docs() + " documents");
             index(client, bundle.manifest().embeddingDim());
             int most = s.clients().stream().mapToInt(Integer::intValue).max().orElse(1);
-            log.accept("warm-up: " + most + " clients for " + s.warmupSeconds() + " s");
-            new LoadTest(new LoadTest.Settings(solr.baseUrl(), EmbeddedSolr.COLLECTION, most, s.warmupSeconds(), -1, words, true), line -> {}).run();
+            Warmup warmup = warmUp(solr.baseUrl(), most, words);
             for (int clients : s.clients()) {
               log.accept(precision + ", " + passes + " passes, maxBatch " + maxBatch + ", " + clients + " client(s), " + s.seconds() + " s");
               Map<String, Double> before = towers(solr.baseUrl());
+              long compiled = compileMillis();
+              long t0 = System.nanoTime();
               LoadTest.Result r =
                   new LoadTest(new LoadTest.Settings(solr.baseUrl(), EmbeddedSolr.COLLECTION, clients, s.seconds(), pid, words, true), log).run();
+              double jit = jitShare(compiled, compileMillis(), System.nanoTime() - t0);
               Map<String, Double> after = towers(solr.baseUrl());
               runs.add(new Run(precision, passes, maxBatch, r, Tower.between(only(before, "text"), only(after, "text")),
-                  Tower.between(only(before, "combiner"), only(after, "combiner"))));
+                  Tower.between(only(before, "combiner"), only(after, "combiner")), warmup, jit));
             }
           }
         }
       }
     }
     return report(machine, bundle, gemm, tokens, queryFlops, ceiling, runs);
+  }
+
+  /**
+   * At least {@code --warmup} seconds at the most clients, then slices of 5 s until the JIT
+   * compilers spend at most {@link #JIT_SETTLED} of the clock (or {@code --warmup-max} has passed).
+   */
+  private Warmup warmUp(String url, int clients, List<String> words) throws Exception {
+    long start = System.nanoTime();
+    int slice = s.warmupSeconds();
+    while (true) {
+      long compiled = compileMillis();
+      long t0 = System.nanoTime();
+      new LoadTest(new LoadTest.Settings(url, EmbeddedSolr.COLLECTION, clients, slice, -1, words, true), line -> {}).run();
+      double jit = jitShare(compiled, compileMillis(), System.nanoTime() - t0);
+      double elapsed = (System.nanoTime() - start) / 1e9;
+      log.accept(String.format(Locale.ROOT, "warm-up: %d clients, %.0f s, JIT compilers %s of the clock", clients, elapsed, percent(jit)));
+      if (Double.isNaN(jit) || jit <= JIT_SETTLED || elapsed + WARMUP_SLICE_SECONDS > s.warmupMaxSeconds()) {
+        return new Warmup(elapsed, jit);
+      }
+      slice = WARMUP_SLICE_SECONDS;
+    }
+  }
+
+  /** Each Solr's warm-up: its length and the compilers' share at its end. */
+  private static String warmups(List<Run> runs) {
+    List<String> out = new ArrayList<>();
+    Warmup last = null;
+    for (Run r : runs) {
+      if (r.warmup() != last) {
+        last = r.warmup();
+        out.add(String.format(Locale.ROOT, "%s, %s passes, maxBatch %d: %.0f s (JIT %s)", r.precision(), r.passes(), r.maxBatch(), last.seconds(),
+            percent(last.jit())));
+      }
+    }
+    return String.join("; ", out);
+  }
+
+  private static String percent(double share) {
+    return Double.isNaN(share) ? "n/a" : String.format(Locale.ROOT, "%.0f%%", 100 * share);
   }
 
   private double meanTokens(ModelBundle bundle, List<String> words) {
@@ -189,17 +259,19 @@ public final class LoadBenchmark {
         "Bundle: %s with a Combiner; %d documents; %d predictors; every caption new (%.1f tokens on average, start and end"
             + " included). float32 GEMM rate (DJL PyTorch matMul, 2048²): **%.1f GFLOP/s**. One query: the text tower at"
             + " %.0f tokens and the Combiner on one row = %.2f GFLOP, so the ceiling the GEMM rate allows is **%.1f queries/s**."
-            + " %d s per row after %d s of warm-up.%n%n",
+            + " %d s per row. Before the rows of each Solr a warm-up at the most clients: at least %d s, then 5 s more at a time"
+            + " until the JIT compilers spend at most %.0f%% of the clock (at most %d s in all; the JVM's compile time per"
+            + " second of clock, every compiler thread): %s.%n%n",
         bundle.manifest().architectureName(), s.docs(), s.predictors(), tokens, gemm, tokens, queryFlops / 1e9, ceiling, s.seconds(),
-        s.warmupSeconds()));
-    b.append("| precision | passes | maxBatch | clients | queries | errors | queries/s | share of the ceiling | p50 ms | p99 ms | text tower: mean batch | mean wait for a pass ms | mean pass ms | Combiner: mean batch | mean wait ms | mean pass ms | RSS first 10 s MiB | RSS last 10 s MiB |\n");
-    b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        s.warmupSeconds(), 100 * JIT_SETTLED, s.warmupMaxSeconds(), warmups(runs)));
+    b.append("| precision | passes | maxBatch | clients | queries | errors | queries/s | share of the ceiling | p50 ms | p99 ms | text tower: mean batch | mean wait for a pass ms | mean pass ms | Combiner: mean batch | mean wait ms | mean pass ms | RSS first 10 s MiB | RSS last 10 s MiB | JIT compilers, share of the clock |\n");
+    b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Run r : runs) {
       LoadTest.Result x = r.result();
-      b.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %.1f | %.0f%% | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f | %.1f | %.1f | %s | %s |%n", r.precision(), r.passes(), r.maxBatch(),
+      b.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %.1f | %.0f%% | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f | %.1f | %.1f | %s | %s | %s |%n", r.precision(), r.passes(), r.maxBatch(),
           x.clients(), x.queries(), x.errors().size(), x.queriesPerSecond(), 100 * x.queriesPerSecond() / ceiling, x.p50(), x.p99(),
           r.text().meanBatch(), r.text().queueMs(), r.text().forwardMs(), r.combiner().meanBatch(), r.combiner().queueMs(), r.combiner().forwardMs(),
-          x.rss(true), x.rss(false)));
+          x.rss(true), x.rss(false), percent(r.jit())));
     }
     List<Run> baseline = runs.stream().filter(r -> r.maxBatch() == 1).toList();
     if (!baseline.isEmpty()) {
