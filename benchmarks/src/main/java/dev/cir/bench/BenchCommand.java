@@ -303,8 +303,8 @@ public final class BenchCommand implements Runnable {
     int seconds = 60;
 
     @Option(names = "--warmup", paramLabel = "S",
-        description = "Without --solr: untimed seconds at the most clients first, at least; the warm-up goes on 5 s at a time while the JIT"
-            + " compilers take more than 5%% of the clock (default: ${DEFAULT-VALUE}).")
+        description = "Without --solr: untimed seconds at the most clients first, at least; the warm-up goes on 5 s at a time until the JIT"
+            + " compilers take at most 5%% of the clock in two slices in a row (default: ${DEFAULT-VALUE}).")
     int warmup = 10;
 
     @Option(names = "--warmup-max", paramLabel = "S", description = "Without --solr: the longest warm-up of each Solr (default: ${DEFAULT-VALUE}).")

@@ -140,11 +140,13 @@ public final class LoadBenchmark {
 
   /**
    * At least {@code --warmup} seconds at the most clients, then slices of 5 s until the JIT
-   * compilers spend at most {@link #JIT_SETTLED} of the clock (or {@code --warmup-max} has passed).
+   * compilers spend at most {@link #JIT_SETTLED} of the clock in two slices in a row (C2 compiles
+   * in bursts: one quiet slice is often followed by a busy one), or {@code --warmup-max} has passed.
    */
   private Warmup warmUp(String url, int clients, List<String> words) throws Exception {
     long start = System.nanoTime();
     int slice = s.warmupSeconds();
+    int quiet = 0;
     while (true) {
       long compiled = compileMillis();
       long t0 = System.nanoTime();
@@ -152,7 +154,8 @@ public final class LoadBenchmark {
       double jit = jitShare(compiled, compileMillis(), System.nanoTime() - t0);
       double elapsed = (System.nanoTime() - start) / 1e9;
       log.accept(String.format(Locale.ROOT, "warm-up: %d clients, %.0f s, JIT compilers %s of the clock", clients, elapsed, percent(jit)));
-      if (Double.isNaN(jit) || jit <= JIT_SETTLED || elapsed + WARMUP_SLICE_SECONDS > s.warmupMaxSeconds()) {
+      quiet = jit <= JIT_SETTLED ? quiet + 1 : 0;
+      if (Double.isNaN(jit) || quiet >= 2 || elapsed + WARMUP_SLICE_SECONDS > s.warmupMaxSeconds()) {
         return new Warmup(elapsed, jit);
       }
       slice = WARMUP_SLICE_SECONDS;
@@ -260,7 +263,7 @@ public final class LoadBenchmark {
             + " included). float32 GEMM rate (DJL PyTorch matMul, 2048²): **%.1f GFLOP/s**. One query: the text tower at"
             + " %.0f tokens and the Combiner on one row = %.2f GFLOP, so the ceiling the GEMM rate allows is **%.1f queries/s**."
             + " %d s per row. Before the rows of each Solr a warm-up at the most clients: at least %d s, then 5 s more at a time"
-            + " until the JIT compilers spend at most %.0f%% of the clock (at most %d s in all; the JVM's compile time per"
+            + " until the JIT compilers spend at most %.0f%% of the clock in two slices in a row (at most %d s in all; the JVM's compile time per"
             + " second of clock, every compiler thread): %s.%n%n",
         bundle.manifest().architectureName(), s.docs(), s.predictors(), tokens, gemm, tokens, queryFlops / 1e9, ceiling, s.seconds(),
         s.warmupSeconds(), 100 * JIT_SETTLED, s.warmupMaxSeconds(), warmups(runs)));
