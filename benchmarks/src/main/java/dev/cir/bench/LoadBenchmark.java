@@ -68,6 +68,16 @@ public final class LoadBenchmark {
     return compileBefore < 0 || compileAfter < 0 || nanos <= 0 ? Double.NaN : (compileAfter - compileBefore) / (nanos / 1e6);
   }
 
+  /** The JIT compilers' share of the clock since this was made. */
+  private static final class JitClock {
+    private final long compiled = compileMillis();
+    private final long start = System.nanoTime();
+
+    double share() {
+      return jitShare(compiled, compileMillis(), System.nanoTime() - start);
+    }
+  }
+
   /** One tower over one run: rows a pass, mean wait of a request for its pass, mean pass time. */
   record Tower(double meanBatch, double queueMs, double forwardMs) {
     /** The run's own figures from the registry's counts and means since start, before and after it. */
@@ -122,11 +132,10 @@ public final class LoadBenchmark {
             for (int clients : s.clients()) {
               log.accept(precision + ", " + passes + " passes, maxBatch " + maxBatch + ", " + clients + " client(s), " + s.seconds() + " s");
               Map<String, Double> before = towers(solr.baseUrl());
-              long compiled = compileMillis();
-              long t0 = System.nanoTime();
+              JitClock clock = new JitClock();
               LoadTest.Result r =
                   new LoadTest(new LoadTest.Settings(solr.baseUrl(), EmbeddedSolr.COLLECTION, clients, s.seconds(), pid, words, true), log).run();
-              double jit = jitShare(compiled, compileMillis(), System.nanoTime() - t0);
+              double jit = clock.share();
               Map<String, Double> after = towers(solr.baseUrl());
               runs.add(new Run(precision, passes, maxBatch, r, Tower.between(only(before, "text"), only(after, "text")),
                   Tower.between(only(before, "combiner"), only(after, "combiner")), warmup, jit));
@@ -148,10 +157,9 @@ public final class LoadBenchmark {
     int slice = s.warmupSeconds();
     int quiet = 0;
     while (true) {
-      long compiled = compileMillis();
-      long t0 = System.nanoTime();
+      JitClock clock = new JitClock();
       new LoadTest(new LoadTest.Settings(url, EmbeddedSolr.COLLECTION, clients, slice, -1, words, true), line -> {}).run();
-      double jit = jitShare(compiled, compileMillis(), System.nanoTime() - t0);
+      double jit = clock.share();
       double elapsed = (System.nanoTime() - start) / 1e9;
       log.accept(String.format(Locale.ROOT, "warm-up: %d clients, %.0f s, JIT compilers %s of the clock", clients, elapsed, percent(jit)));
       quiet = jit <= JIT_SETTLED ? quiet + 1 : 0;
