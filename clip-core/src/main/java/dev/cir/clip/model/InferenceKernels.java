@@ -89,6 +89,7 @@ public final class InferenceKernels implements AutoCloseable {
           "  def layers(self: __torch__.InferenceKernels,",
           "    x: Tensor,",
           "    idx: Optional[Tensor],",
+          "    pick: Optional[Tensor],",
           "    b: int,",
           "    n: int,",
           "    mask: Optional[Tensor],",
@@ -98,10 +99,13 @@ public final class InferenceKernels implements AutoCloseable {
           "    mode: int) -> Tensor:",
           // x: rows [rows, d]; all b·n positions of [b, n] in order, or (idx given) the positions idx
           // of it, the sequences' rows without their padding: attention alone runs on [b, n], the
-          // padding left zero (a causal mask keeps each sequence's rows from the padding after it)
+          // padding left zero (a causal mask keeps each sequence's rows from the padding after it).
+          // pick given: only those rows (indexes into x) are returned, and the last layer's products
+          // after attention run on them alone (the other rows' keys and values are all it needs)
           "    d = torch.size(x, 1)",
           "    dh = torch.floordiv(d, heads)",
           "    bn = torch.mul(b, n)",
+          "    last = torch.sub(torch.floordiv(torch.len(ws), 12), 1)",
           "    for i in range(torch.floordiv(torch.len(ws), 12)):",
           "      o = torch.mul(i, 12)",
           "      h = torch.layer_norm(x, [d], ws[o], ws[o + 1], 1.0000000000000001e-05, False)",
@@ -113,6 +117,10 @@ public final class InferenceKernels implements AutoCloseable {
           "      a = torch.reshape(torch.transpose(a, 1, 2), [bn, d])",
           "      if idx is not None:",
           "        a = torch.index_select(a, 0, idx)",
+          "      if torch.eq(i, last):",
+          "        if pick is not None:",
+          "          x = torch.index_select(x, 0, pick)",
+          "          a = torch.index_select(a, 0, pick)",
           "      x = torch.add(x, self.product(a, ws[o + 4], ws[o + 5], mode))",
           "      h = torch.layer_norm(x, [d], ws[o + 6], ws[o + 7], 1.0000000000000001e-05, False)",
           "      f = self.product(h, ws[o + 8], ws[o + 9], mode)",
@@ -132,8 +140,28 @@ public final class InferenceKernels implements AutoCloseable {
           "    b = torch.size(x, 0)",
           "    n = torch.size(x, 1)",
           "    d = torch.size(x, 2)",
-          "    y = self.layers(torch.reshape(x, [torch.mul(b, n), d]), None, b, n, mask, ws, heads, quick_gelu, mode)",
+          "    y = self.layers(torch.reshape(x, [torch.mul(b, n), d]), None, None, b, n, mask, ws, heads, quick_gelu, mode)",
           "    return torch.reshape(y, [b, n, d])",
+          "  def transformer_at(self: __torch__.InferenceKernels,",
+          "    x: Tensor,",
+          "    mask: Optional[Tensor],",
+          "    pick: Tensor,",
+          "    ws: List[Tensor],",
+          "    heads: int,",
+          "    quick_gelu: bool,",
+          "    mode: int) -> Tensor:",
+          "    b = torch.size(x, 0)",
+          "    n = torch.size(x, 1)",
+          "    d = torch.size(x, 2)",
+          "    return self.layers(torch.reshape(x, [torch.mul(b, n), d]), None, pick, b, n, mask, ws, heads, quick_gelu, mode)",
+          "  def transformer_at_unmasked(self: __torch__.InferenceKernels,",
+          "    x: Tensor,",
+          "    pick: Tensor,",
+          "    ws: List[Tensor],",
+          "    heads: int,",
+          "    quick_gelu: bool,",
+          "    mode: int) -> Tensor:",
+          "    return self.transformer_at(x, None, pick, ws, heads, quick_gelu, mode)",
           "  def transformer(self: __torch__.InferenceKernels,",
           "    x: Tensor,",
           "    mask: Tensor,",
@@ -162,8 +190,7 @@ public final class InferenceKernels implements AutoCloseable {
           "    n = torch.size(x, 1)",
           "    d = torch.size(x, 2)",
           "    rows = torch.index_select(torch.reshape(x, [torch.mul(b, n), d]), 0, idx)",
-          "    y = self.layers(rows, idx, b, n, mask, ws, heads, quick_gelu, mode)",
-          "    return torch.index_select(y, 0, pick)",
+          "    return self.layers(rows, idx, pick, b, n, mask, ws, heads, quick_gelu, mode)",
           "");
 
   private final TorchScriptModule module;
@@ -214,6 +241,29 @@ public final class InferenceKernels implements AutoCloseable {
       return module.run("transformer_unmasked", x.getManager(), IValue.from((PtNDArray) x), ws, h, quick, mode);
     }
     return module.run("transformer", x.getManager(), IValue.from((PtNDArray) x), IValue.from((PtNDArray) mask), ws, h, quick, mode);
+  }
+
+  /**
+   * {@link #transformer}'s outputs at the positions {@code pick} of x [batch, length, width]
+   * (flattened, batch-major) [pick, width]. The last layer's products after attention run on those
+   * rows alone: a text pass needs each caption's end-of-text row, an image pass each class token.
+   *
+   * @param mask additive [length, length] attention mask, or null
+   */
+  NDArray transformerAt(NDArray x, NDArray mask, long[] pick, List<NDArray> weights, int heads, Activation activation, Products products) {
+    NDManager m = x.getManager();
+    try (NDArray p = m.create(pick)) {
+      IValue in = IValue.from((PtNDArray) x);
+      IValue at = IValue.from((PtNDArray) p);
+      IValue ws = IValue.listFrom(weights.toArray(new PtNDArray[0]));
+      IValue h = IValue.from((long) heads);
+      IValue quick = IValue.from(activation == Activation.QUICK_GELU);
+      IValue mode = IValue.from((long) products.code);
+      if (mask == null) {
+        return module.run("transformer_at_unmasked", m, in, at, ws, h, quick, mode);
+      }
+      return module.run("transformer_at", m, in, IValue.from((PtNDArray) mask), at, ws, h, quick, mode);
+    }
   }
 
   /**

@@ -16,9 +16,10 @@ import ai.djl.training.ParameterStore;
  * <p>The causal mask means no position sees a later one, so the features at the end-of-text
  * tokens do not depend on anything after them. Encoding therefore runs only up to the last
  * end-of-text position of the batch, not the full context: identical features, and short captions
- * several times faster. On {@linkplain Transformer#useInferenceKernels inference kernels} a batch of
- * different lengths goes further: each row's products run on its own tokens only ({@link
- * Transformer#forwardPacked}).
+ * several times faster. On {@linkplain Transformer#useInferenceKernels inference kernels} the last
+ * layer's products after attention run on the end-of-text rows alone ({@link Transformer#forwardAt}),
+ * and a batch of different lengths goes further: each row's products run on its own tokens only
+ * ({@link Transformer#forwardPacked}).
  */
 public final class TextTransformer extends ClipBlock {
   private final Parameter tokenEmbedding;
@@ -125,13 +126,15 @@ public final class TextTransformer extends ClipBlock {
       x = inject(x, ids, eot, positions != null ? positions : placeholderPositions(ids, eot, placeholder), embeddings);
     }
     x = x.add(value(ps, positionalEmbedding, x, training).get(":" + used + ", :"));
-    long[] ends = b > 1 && !training ? eot.toType(DataType.INT64, false).toLongArray() : null;
-    NDArray packed = ends != null && shorter(ends, used) ? transformer.forwardPacked(x, ends, causalMask(x, used)) : null;
-    if (packed != null) {
-      // rows of different lengths: the transformer ran each without its padding; [b, width] at the ends
-      x = lnFinal.forward(ps, packed, training);
+    long[] ends = training ? null : eot.toType(DataType.INT64, false).toLongArray();
+    NDArray mask = causalMask(x, used);
+    NDArray atEnds =
+        ends == null ? null : shorter(ends, used) ? transformer.forwardPacked(x, ends, mask) : transformer.forwardAt(x, ends, mask);
+    if (atEnds != null) {
+      // [b, width] at the ends; rows of different lengths ran without their padding
+      x = lnFinal.forward(ps, atEnds, training);
     } else {
-      x = transformer.forward(ps, x, causalMask(x, used), training);
+      x = transformer.forward(ps, x, mask, training);
       x = lnFinal.forward(ps, x, training);
       NDArray index = eot.reshape(b, 1, 1).broadcast(new Shape(b, 1, width));
       x = x.gather(index, 1).reshape(b, width);

@@ -82,7 +82,8 @@ public final class Transformer extends ClipBlock {
   /**
    * Inference on causal sequences of different lengths without their padding: x [batch, length,
    * width] where sequence i's positions after {@code ends[i]} are padding; returns each sequence's
-   * output at its {@code ends[i]} [batch, width]. Null when this transformer does not run on
+   * output at its {@code ends[i]} [batch, width] (as {@link #forwardAt}, the last layer's products
+   * after attention on those rows alone). Null when this transformer does not run on
    * {@linkplain #useInferenceKernels inference kernels}: the caller runs {@link #forward} instead.
    *
    * @param mask the causal mask [length, length]
@@ -107,6 +108,28 @@ public final class Transformer extends ClipBlock {
       pick[i] = k - 1;
     }
     return f.kernels().transformerPacked(x, idx, pick, mask, f.weights(), heads, activation, f.products());
+  }
+
+  /**
+   * Inference that returns each sequence's output at one position: x [batch, length, width],
+   * sequence i's output at {@code positions[i]} [batch, width] (a caption's end-of-text token, an
+   * image's class token). The last layer's products after attention run on those rows alone. Null
+   * when this transformer does not run on {@linkplain #useInferenceKernels inference kernels}: the
+   * caller runs {@link #forward} instead.
+   *
+   * @param mask an additive [length, length] attention mask, or null
+   */
+  public NDArray forwardAt(NDArray x, long[] positions, NDArray mask) {
+    Fused f = fused;
+    if (f == null) {
+      return null;
+    }
+    long n = x.getShape().get(1);
+    long[] pick = new long[positions.length];
+    for (int i = 0; i < positions.length; i++) {
+      pick[i] = i * n + positions[i];
+    }
+    return f.kernels().transformerAt(x, mask, pick, f.weights(), heads, activation, f.products());
   }
 
   public NDArray forward(ParameterStore ps, NDArray x, NDArray mask, boolean training) {

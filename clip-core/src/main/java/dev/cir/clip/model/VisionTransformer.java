@@ -54,8 +54,9 @@ public final class VisionTransformer extends ClipBlock {
     NDArray cls = x.get(":, :1, :").zerosLike().add(value(ps, classEmbedding, x, training));
     x = cls.concat(x, 1).add(value(ps, positionalEmbedding, x, training));
     x = lnPre.forward(ps, x, training);
-    x = transformer.forward(ps, x, training);
-    x = lnPost.forward(ps, x.get(":, 0, :"), training);
+    // inference on kernels: the last layer's products after attention on the class tokens alone
+    NDArray cls0 = training ? null : transformer.forwardAt(x, new long[(int) b], null);
+    x = lnPost.forward(ps, cls0 != null ? cls0 : transformer.forward(ps, x, training).get(":, 0, :"), training);
     Bf16Kernels k = bf16();
     return k != null ? k.matMul(x, bf16Copy(proj)) : x.matMul(value(ps, proj, x, training));
   }
