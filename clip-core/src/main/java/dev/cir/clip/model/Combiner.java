@@ -77,7 +77,7 @@ public final class Combiner extends ClipBlock {
 
   /**
    * Makes inference run every layer on weights that oneDNN has laid out beforehand (a float32 copy
-   * of each; a pass of one or two rows keeps the plain matrix-vector product). Inference only.
+   * of each; a pass of one row keeps the plain matrix-vector product). Inference only.
    */
   public void usePackedLinears(InferenceKernels kernels) {
     for (Linear l : List.of(textProjection, imageProjection, combinerLayer, outputLayer, dynamicScalar0, dynamicScalar3)) {

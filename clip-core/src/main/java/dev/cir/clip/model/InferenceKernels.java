@@ -67,8 +67,9 @@ public final class InferenceKernels implements AutoCloseable {
           "    w: Tensor,",
           "    packed: Tensor,",
           "    b: Tensor) -> Tensor:",
-          // one row or two: a matrix-vector product reads the plain weights once, faster than the packed kernel
-          "    if torch.lt(torch.floordiv(torch.numel(x), torch.size(x, -1)), 3):",
+          // one row: a matrix-vector product reads the plain weights once, faster than the packed kernel;
+          // from two rows on the packed kernel reads them once for all rows, the plain product once a row
+          "    if torch.lt(torch.floordiv(torch.numel(x), torch.size(x, -1)), 2):",
           "      _0 = torch.linear(x, w, b)",
           "    else:",
           "      _0 = ops.mkldnn._linear_pointwise(x, packed, b, \"none\", " + NO_SCALARS + ", \"\")",
@@ -219,7 +220,7 @@ public final class InferenceKernels implements AutoCloseable {
     return module.call("to_bf16", x);
   }
 
-  /** x·Wᵀ + b with {@code packed} = {@link #pack}(W) when x has three rows or more, W itself below. */
+  /** x·Wᵀ + b with {@code packed} = {@link #pack}(W) when x has two rows or more, W itself for one. */
   NDArray linear(NDArray x, NDArray w, NDArray packed, NDArray b) {
     return module.call("linear", x, w, packed, b);
   }

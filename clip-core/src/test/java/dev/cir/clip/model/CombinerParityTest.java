@@ -50,6 +50,14 @@ class CombinerParityTest {
       assertCloseRelative(expected.get("logits").toFloatArray(), logits.toFloatArray(), 1e-5, "logits");
       NDArray loss = ContrastiveLoss.crossEntropyOnDiagonal(logits);
       assertClose(expected.get("loss").toFloatArray(), new float[] {loss.getFloat()}, 1e-5, "loss");
+      // the first rows alone: one row runs the plain matrix-vector products, two rows on (packed) the prepacked kernels
+      for (int rows = 1; rows <= 2; rows++) {
+        NDList few = combiner.combine(ps, image.get(":" + rows), text.get(":" + rows), false);
+        int d = (int) image.getShape().get(1);
+        assertClose(Arrays.copyOf(expected.get("combined").toFloatArray(), rows * d), few.get(0).toFloatArray(), 1e-5, "combined, first " + rows);
+        assertClose(
+            Arrays.copyOf(expected.get("dynamic_scalar").toFloatArray(), rows), few.get(1).toFloatArray(), 1e-5, "lambda, first " + rows);
+      }
       NDArray sum = Combiner.normalize(image.add(text));
       assertClose(expected.get("element_wise_sum").toFloatArray(), sum.toFloatArray(), 1e-5, "element-wise sum");
       if (kernels != null) {
