@@ -282,7 +282,7 @@ public final class BenchCommand implements Runnable {
       description = {
         "Concurrent clients sending {!cir} queries for a fixed time: queries/s, p50 / p99 latency, errors, the text",
         "tower's mean batch and the resident memory every second. Without --solr: a Solr of its own in this process for",
-        "each --max-batch, every --clients count in turn, new captions only, against the ceiling of this machine's",
+        "each --max-batch, every --clients count in turn (the Solrs taking turns, --slice), new captions only, against the ceiling of this machine's",
         "float32 GEMM rate. With --solr: one run against that Solr (cir solr)."
       })
   static final class Load extends Bench {
@@ -309,6 +309,12 @@ public final class BenchCommand implements Runnable {
 
     @Option(names = "--warmup-max", paramLabel = "S", description = "Without --solr: the longest warm-up of each Solr (default: ${DEFAULT-VALUE}).")
     int warmupMax = 300;
+
+    @Option(names = "--slice", paramLabel = "S",
+        description = "Without --solr: the Solrs of every setting (all started first) take turns at each client count, S seconds at a time,"
+            + " until each has had --seconds, so the shared machine's drift falls on all alike; 0 runs each Solr's rows in one go, one Solr"
+            + " after another (default: ${DEFAULT-VALUE}).")
+    int slice = 10;
 
     @Option(names = "--bundle", paramLabel = "DIR", description = "Without --solr: a bundle with a Combiner (default: a random ViT-B/32 written to --work).")
     Path bundle;
@@ -349,6 +355,9 @@ public final class BenchCommand implements Runnable {
       if (clients.stream().anyMatch(c -> c < 1) || seconds < 1 || maxBatch.stream().anyMatch(m -> m < 1)) {
         throw new IllegalArgumentException("--clients, --max-batch and --seconds must be at least 1");
       }
+      if (slice < 0) {
+        throw new IllegalArgumentException("--slice must be 0 (one Solr after another) or at least 1 second, got " + slice);
+      }
       String md;
       if (solr != null) {
         StringBuilder b = new StringBuilder();
@@ -359,7 +368,7 @@ public final class BenchCommand implements Runnable {
         md = b.toString();
       } else {
         md = new LoadBenchmark(new LoadBenchmark.Settings(bundle, work, maxBatch, clients, seconds, warmup, Math.max(warmup, warmupMax), docs, predictors, precision.stream().map(dev.cir.clip.model.Precision::parse).distinct().toList(),
-            passes.stream().map(EncoderBenchmark.Passes::parse).distinct().toList()), progress).run();
+            passes.stream().map(EncoderBenchmark.Passes::parse).distinct().toList(), slice), progress).run();
       }
       return md;
     }

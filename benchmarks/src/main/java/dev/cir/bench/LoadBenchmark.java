@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,15 +25,22 @@ import org.apache.solr.common.SolrInputDocument;
 
 /**
  * Concurrent traffic against Solr's encoders, every setting in one run: for each {@code maxBatch}
- * a real Solr ({@link EmbeddedSolr}, in this process) with the bundle, a collection of random raw
- * image features, and then each client count in turn sending {@code {!cir ref=RANDOM}caption}
- * with a caption never sent before. Reports queries/s, p50 / p99, errors, the text tower's mean
+ * (precision, passes) a real Solr ({@link EmbeddedSolr}, in this process) with the bundle and a
+ * collection of random raw image features; then each client count in turn sends {@code {!cir
+ * ref=RANDOM}caption} with a caption never sent before, to the settings' Solrs in turns of a few
+ * seconds (so a drift of the shared machine falls on every setting alike) or to one Solr after
+ * another. Reports queries/s, p50 / p99, errors, the text tower's mean
  * batch (from Solr's metrics registry) and resident memory, and the ceiling this machine's
  * float32 GEMM rate (measured first, in the same run) allows for the FLOPs one query needs.
  */
 public final class LoadBenchmark {
+  /**
+   * @param sliceSeconds the Solrs of every setting take turns at each client count, this many
+   *     seconds at a time, until each has had {@code seconds}; 0: each Solr runs its rows in one go,
+   *     one Solr after another
+   */
   public record Settings(Path bundle, Path work, List<Integer> maxBatches, List<Integer> clients, int seconds, int warmupSeconds,
-      int warmupMaxSeconds, int docs, int predictors, List<Precision> precisions, List<EncoderBenchmark.Passes> passes) {
+      int warmupMaxSeconds, int docs, int predictors, List<Precision> precisions, List<EncoderBenchmark.Passes> passes, int sliceSeconds) {
     public Settings {
       precisions = precisions == null || precisions.isEmpty() ? List.of(Precision.FLOAT32) : List.copyOf(precisions);
       passes = passes == null || passes.isEmpty() ? List.of(EncoderBenchmark.Passes.FUSED) : List.copyOf(passes);
@@ -78,6 +86,42 @@ public final class LoadBenchmark {
     }
   }
 
+  /** One setting: a Solr of its own. */
+  private record Setting(Precision precision, EncoderBenchmark.Passes passes, int maxBatch) {
+    @Override
+    public String toString() {
+      return precision + ", " + passes + " passes, maxBatch " + maxBatch;
+    }
+  }
+
+  /** A setting's Solr, started, indexed and warmed up. */
+  private record Live(Setting setting, EmbeddedSolr solr, SolrClient client, Warmup warmup) implements AutoCloseable {
+    @Override
+    public void close() throws Exception {
+      try (EmbeddedSolr s = solr) {
+        client.close();
+      }
+    }
+  }
+
+  /** A setting's turns at one client count: their results, and the compilers' time and the clock over them. */
+  private static final class Turns {
+    final Live live;
+    final Map<String, Double> before;
+    final List<LoadTest.Result> parts = new ArrayList<>();
+    long compiledMillis;
+    long nanos;
+
+    Turns(Live live) throws Exception {
+      this.live = live;
+      this.before = towers(live.solr().baseUrl());
+    }
+
+    double jit() {
+      return compiledMillis < 0 ? Double.NaN : jitShare(0, compiledMillis, nanos);
+    }
+  }
+
   /** One tower over one run: rows a pass, mean wait of a request for its pass, mean pass time. */
   record Tower(double meanBatch, double queueMs, double forwardMs) {
     /** The run's own figures from the registry's counts and means since start, before and after it. */
@@ -117,34 +161,100 @@ public final class LoadBenchmark {
     double ceiling = gemm * 1e9 / queryFlops;
     long pid = ProcessHandle.current().pid();
 
-    List<Run> runs = new ArrayList<>();
+    List<Setting> settings = new ArrayList<>();
     for (Precision precision : s.precisions()) {
       for (EncoderBenchmark.Passes passes : s.passes()) {
         for (int maxBatch : s.maxBatches()) {
-          EmbeddedSolr.Options o =
-              new EmbeddedSolr.Options(0, bundleDir, null, null, s.predictors(), maxBatch, precision, null, null)
-                  .withFusedPasses(passes == EncoderBenchmark.Passes.FUSED);
-          try (EmbeddedSolr solr = EmbeddedSolr.start(o); SolrClient client = new Http2SolrClient.Builder(solr.baseUrl()).build()) {
-            log.accept("Solr at " + solr.baseUrl() + ", " + precision + ", " + passes + " passes, maxBatch " + maxBatch + "; indexing " + s.docs() + " documents");
-            index(client, bundle.manifest().embeddingDim());
-            int most = s.clients().stream().mapToInt(Integer::intValue).max().orElse(1);
-            Warmup warmup = warmUp(solr.baseUrl(), most, words);
-            for (int clients : s.clients()) {
-              log.accept(precision + ", " + passes + " passes, maxBatch " + maxBatch + ", " + clients + " client(s), " + s.seconds() + " s");
-              Map<String, Double> before = towers(solr.baseUrl());
-              JitClock clock = new JitClock();
-              LoadTest.Result r =
-                  new LoadTest(new LoadTest.Settings(solr.baseUrl(), EmbeddedSolr.COLLECTION, clients, s.seconds(), pid, words, true), log).run();
-              double jit = clock.share();
-              Map<String, Double> after = towers(solr.baseUrl());
-              runs.add(new Run(precision, passes, maxBatch, r, Tower.between(only(before, "text"), only(after, "text")),
-                  Tower.between(only(before, "combiner"), only(after, "combiner")), warmup, jit));
-            }
-          }
+          settings.add(new Setting(precision, passes, maxBatch));
         }
       }
     }
+    int dim = bundle.manifest().embeddingDim();
+    List<Run> runs = new ArrayList<>();
+    if (s.sliceSeconds() <= 0) {
+      for (Setting setting : settings) {
+        try (Live live = start(setting, bundleDir, dim, words)) {
+          for (int clients : s.clients()) {
+            runs.addAll(turns(List.of(live), clients, s.seconds(), pid, words));
+          }
+        }
+      }
+    } else {
+      List<Live> lives = new ArrayList<>();
+      try {
+        for (Setting setting : settings) {
+          lives.add(start(setting, bundleDir, dim, words));
+        }
+        for (int clients : s.clients()) {
+          runs.addAll(turns(lives, clients, s.sliceSeconds(), pid, words));
+        }
+      } finally {
+        for (Live live : lives) {
+          live.close();
+        }
+      }
+    }
+    // the table by setting, each setting's client counts in their order
+    runs.sort(Comparator.comparingInt(r -> settings.indexOf(new Setting(r.precision(), r.passes(), r.maxBatch()))));
     return report(machine, bundle, gemm, tokens, queryFlops, ceiling, runs);
+  }
+
+  /** Starts a setting's Solr, indexes the documents and warms it up at the most clients. */
+  private Live start(Setting setting, Path bundleDir, int dim, List<String> words) throws Exception {
+    EmbeddedSolr.Options o =
+        new EmbeddedSolr.Options(0, bundleDir, null, null, s.predictors(), setting.maxBatch(), setting.precision(), null, null)
+            .withFusedPasses(setting.passes() == EncoderBenchmark.Passes.FUSED);
+    EmbeddedSolr solr = EmbeddedSolr.start(o);
+    SolrClient client = null;
+    try {
+      client = new Http2SolrClient.Builder(solr.baseUrl()).build();
+      log.accept("Solr at " + solr.baseUrl() + ", " + setting + "; indexing " + s.docs() + " documents");
+      index(client, dim);
+      int most = s.clients().stream().mapToInt(Integer::intValue).max().orElse(1);
+      return new Live(setting, solr, client, warmUp(solr.baseUrl(), most, words));
+    } catch (Exception | Error e) {
+      try (EmbeddedSolr closing = solr) {
+        if (client != null) {
+          client.close();
+        }
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Each Solr of {@code lives} in turn, {@code slice} seconds at a time, until each has had
+   * {@code --seconds} at {@code clients}: a drift of the shared machine during the runs falls on
+   * every setting alike.
+   */
+  private List<Run> turns(List<Live> lives, int clients, int slice, long pid, List<String> words) throws Exception {
+    List<Turns> all = new ArrayList<>();
+    for (Live live : lives) {
+      all.add(new Turns(live));
+    }
+    int rounds = (s.seconds() + slice - 1) / slice;
+    for (int done = 0, round = 1; done < s.seconds(); done += slice, round++) {
+      int seconds = Math.min(slice, s.seconds() - done);
+      for (Turns t : all) {
+        log.accept(t.live.setting() + ", " + clients + " client(s), " + seconds + " s" + (rounds > 1 ? " (turn " + round + " of " + rounds + ")" : ""));
+        long compiled = compileMillis();
+        long start = System.nanoTime();
+        t.parts.add(
+            new LoadTest(new LoadTest.Settings(t.live.solr().baseUrl(), EmbeddedSolr.COLLECTION, clients, seconds, pid, words, true), log).run());
+        long after = compileMillis();
+        t.nanos += System.nanoTime() - start;
+        t.compiledMillis = compiled < 0 || after < 0 || t.compiledMillis < 0 ? -1 : t.compiledMillis + after - compiled;
+      }
+    }
+    List<Run> out = new ArrayList<>();
+    for (Turns t : all) {
+      Map<String, Double> after = towers(t.live.solr().baseUrl());
+      Setting setting = t.live.setting();
+      out.add(new Run(setting.precision(), setting.passes(), setting.maxBatch(), LoadTest.Result.merge(t.parts),
+          Tower.between(only(t.before, "text"), only(after, "text")), Tower.between(only(t.before, "combiner"), only(after, "combiner")),
+          t.live.warmup(), t.jit()));
+    }
+    return out;
   }
 
   /**
@@ -270,10 +380,14 @@ public final class LoadBenchmark {
         "Bundle: %s with a Combiner; %d documents; %d predictors; every caption new (%.1f tokens on average, start and end"
             + " included). float32 GEMM rate (DJL PyTorch matMul, 2048²): **%.1f GFLOP/s**. One query: the text tower at"
             + " %.0f tokens and the Combiner on one row = %.2f GFLOP, so the ceiling the GEMM rate allows is **%.1f queries/s**."
-            + " %d s per row. Before the rows of each Solr a warm-up at the most clients: at least %d s, then 5 s more at a time"
+            + " %d s per row%s. Before the rows of each Solr a warm-up at the most clients: at least %d s, then 5 s more at a time"
             + " until the JIT compilers spend at most %.0f%% of the clock in two slices in a row (at most %d s in all; the JVM's compile time per"
             + " second of clock, every compiler thread): %s.%n%n",
         bundle.manifest().architectureName(), s.docs(), s.predictors(), tokens, gemm, tokens, queryFlops / 1e9, ceiling, s.seconds(),
+        s.sliceSeconds() > 0 && s.sliceSeconds() < s.seconds()
+            ? String.format(Locale.ROOT, ", the settings' Solrs (all started first) taking turns %d s at a time at each client count, so"
+                + " the shared machine's drift falls on all of them alike", s.sliceSeconds())
+            : s.sliceSeconds() > 0 ? ", the settings' Solrs (all started first) one after another at each client count" : ", each Solr's rows in one go, one Solr after another",
         s.warmupSeconds(), 100 * JIT_SETTLED, s.warmupMaxSeconds(), warmups(runs)));
     b.append("| precision | passes | maxBatch | clients | queries | errors | queries/s | share of the ceiling | p50 ms | p99 ms | text tower: mean batch | mean wait for a pass ms | mean pass ms | Combiner: mean batch | mean wait ms | mean pass ms | RSS first 10 s MiB | RSS last 10 s MiB | JIT compilers, share of the clock |\n");
     b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");

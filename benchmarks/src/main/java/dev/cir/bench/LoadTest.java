@@ -30,10 +30,38 @@ import org.apache.solr.common.params.ModifiableSolrParams;
 public final class LoadTest {
   public record Settings(String solr, String collection, int clients, int seconds, long pid, List<String> words, boolean newCaptions) {}
 
-  /** One run's figures; {@code rssKb} has one sample a second. */
-  public record Result(int clients, double seconds, long queries, List<String> errors, double p50, double p99, List<Long> rssKb) {
+  /**
+   * One run's figures; {@code rssKb} has one sample a second, {@code latencies} every answered
+   * query's milliseconds, sorted.
+   */
+  public record Result(
+      int clients, double seconds, long queries, List<String> errors, double p50, double p99, List<Long> rssKb, List<Double> latencies) {
     double queriesPerSecond() {
       return queries / seconds;
+    }
+
+    /** Runs of the same client count taken as one: their seconds and queries added, percentiles over all their queries. */
+    static Result merge(List<Result> parts) {
+      if (parts.isEmpty()) {
+        throw new IllegalArgumentException("nothing to merge");
+      }
+      double seconds = 0;
+      long queries = 0;
+      List<String> errors = new ArrayList<>();
+      List<Long> rss = new ArrayList<>();
+      List<Double> all = new ArrayList<>();
+      for (Result r : parts) {
+        if (r.clients != parts.get(0).clients) {
+          throw new IllegalArgumentException("runs of " + parts.get(0).clients + " and " + r.clients + " clients do not merge");
+        }
+        seconds += r.seconds;
+        queries += r.queries;
+        errors.addAll(r.errors);
+        rss.addAll(r.rssKb);
+        all.addAll(r.latencies);
+      }
+      Collections.sort(all);
+      return new Result(parts.get(0).clients, seconds, queries, List.copyOf(errors), pct(all, 50), pct(all, 99), List.copyOf(rss), List.copyOf(all));
     }
 
     /** Mean resident memory over the first or last ten samples, in MiB, or "n/a". */
@@ -114,7 +142,7 @@ public final class LoadTest {
       double seconds = (System.nanoTime() - start) / 1e9;
       List<Double> sorted = new ArrayList<>(latencies);
       Collections.sort(sorted);
-      return new Result(s.clients(), seconds, sorted.size(), List.copyOf(errors), pct(sorted, 50), pct(sorted, 99), rss);
+      return new Result(s.clients(), seconds, sorted.size(), List.copyOf(errors), pct(sorted, 50), pct(sorted, 99), rss, List.copyOf(sorted));
     }
   }
 
