@@ -84,6 +84,16 @@ public final class LoadBenchmark {
     double share() {
       return jitShare(compiled, compileMillis(), System.nanoTime() - start);
     }
+
+    /** Compile time since this was made in ms, -1 where it is not measured. */
+    long compiledMillis() {
+      long now = compileMillis();
+      return compiled < 0 || now < 0 ? -1 : now - compiled;
+    }
+
+    long nanos() {
+      return System.nanoTime() - start;
+    }
   }
 
   /** One setting: a Solr of its own. */
@@ -115,6 +125,13 @@ public final class LoadBenchmark {
     Turns(Live live) throws Exception {
       this.live = live;
       this.before = towers(live.solr().baseUrl());
+    }
+
+    /** Adds a turn's compile time and clock. */
+    void add(JitClock turn) {
+      long ms = turn.compiledMillis();
+      compiledMillis = compiledMillis < 0 || ms < 0 ? -1 : compiledMillis + ms;
+      nanos += turn.nanos();
     }
 
     double jit() {
@@ -237,13 +254,10 @@ public final class LoadBenchmark {
       int seconds = Math.min(slice, s.seconds() - done);
       for (Turns t : all) {
         log.accept(t.live.setting() + ", " + clients + " client(s), " + seconds + " s" + (rounds > 1 ? " (turn " + round + " of " + rounds + ")" : ""));
-        long compiled = compileMillis();
-        long start = System.nanoTime();
+        JitClock clock = new JitClock();
         t.parts.add(
             new LoadTest(new LoadTest.Settings(t.live.solr().baseUrl(), EmbeddedSolr.COLLECTION, clients, seconds, pid, words, true), log).run());
-        long after = compileMillis();
-        t.nanos += System.nanoTime() - start;
-        t.compiledMillis = compiled < 0 || after < 0 || t.compiledMillis < 0 ? -1 : t.compiledMillis + after - compiled;
+        t.add(clock);
       }
     }
     List<Run> out = new ArrayList<>();
