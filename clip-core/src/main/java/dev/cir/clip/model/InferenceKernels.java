@@ -134,27 +134,28 @@ public final class InferenceKernels implements AutoCloseable {
           "  def padded(self: __torch__.InferenceKernels,",
           "    x: Tensor,",
           "    mask: Optional[Tensor],",
+          "    pick: Optional[Tensor],",
           "    ws: List[Tensor],",
           "    heads: int,",
           "    quick_gelu: bool,",
           "    mode: int) -> Tensor:",
+          // x [b, n, d]; returns [b, n, d], or (pick given) the rows pick of it flattened [pick, d]
           "    b = torch.size(x, 0)",
           "    n = torch.size(x, 1)",
           "    d = torch.size(x, 2)",
-          "    y = self.layers(torch.reshape(x, [torch.mul(b, n), d]), None, None, b, n, mask, ws, heads, quick_gelu, mode)",
-          "    return torch.reshape(y, [b, n, d])",
+          "    y = self.layers(torch.reshape(x, [torch.mul(b, n), d]), None, pick, b, n, mask, ws, heads, quick_gelu, mode)",
+          "    if pick is None:",
+          "      y = torch.reshape(y, [b, n, d])",
+          "    return y",
           "  def transformer_at(self: __torch__.InferenceKernels,",
           "    x: Tensor,",
-          "    mask: Optional[Tensor],",
+          "    mask: Tensor,",
           "    pick: Tensor,",
           "    ws: List[Tensor],",
           "    heads: int,",
           "    quick_gelu: bool,",
           "    mode: int) -> Tensor:",
-          "    b = torch.size(x, 0)",
-          "    n = torch.size(x, 1)",
-          "    d = torch.size(x, 2)",
-          "    return self.layers(torch.reshape(x, [torch.mul(b, n), d]), None, pick, b, n, mask, ws, heads, quick_gelu, mode)",
+          "    return self.padded(x, mask, pick, ws, heads, quick_gelu, mode)",
           "  def transformer_at_unmasked(self: __torch__.InferenceKernels,",
           "    x: Tensor,",
           "    pick: Tensor,",
@@ -162,7 +163,7 @@ public final class InferenceKernels implements AutoCloseable {
           "    heads: int,",
           "    quick_gelu: bool,",
           "    mode: int) -> Tensor:",
-          "    return self.transformer_at(x, None, pick, ws, heads, quick_gelu, mode)",
+          "    return self.padded(x, None, pick, ws, heads, quick_gelu, mode)",
           "  def transformer(self: __torch__.InferenceKernels,",
           "    x: Tensor,",
           "    mask: Tensor,",
@@ -170,14 +171,14 @@ public final class InferenceKernels implements AutoCloseable {
           "    heads: int,",
           "    quick_gelu: bool,",
           "    mode: int) -> Tensor:",
-          "    return self.padded(x, mask, ws, heads, quick_gelu, mode)",
+          "    return self.padded(x, mask, None, ws, heads, quick_gelu, mode)",
           "  def transformer_unmasked(self: __torch__.InferenceKernels,",
           "    x: Tensor,",
           "    ws: List[Tensor],",
           "    heads: int,",
           "    quick_gelu: bool,",
           "    mode: int) -> Tensor:",
-          "    return self.padded(x, None, ws, heads, quick_gelu, mode)",
+          "    return self.padded(x, None, None, ws, heads, quick_gelu, mode)",
           "  def transformer_packed(self: __torch__.InferenceKernels,",
           "    x: Tensor,",
           "    idx: Tensor,",
@@ -234,14 +235,7 @@ public final class InferenceKernels implements AutoCloseable {
    * @param mask additive [length, length] attention mask, or null
    */
   NDArray transformer(NDArray x, NDArray mask, List<NDArray> weights, int heads, Activation activation, Products products) {
-    IValue ws = IValue.listFrom(weights.toArray(new PtNDArray[0]));
-    IValue h = IValue.from((long) heads);
-    IValue quick = IValue.from(activation == Activation.QUICK_GELU);
-    IValue mode = IValue.from((long) products.code);
-    if (mask == null) {
-      return module.run("transformer_unmasked", x.getManager(), IValue.from((PtNDArray) x), ws, h, quick, mode);
-    }
-    return module.run("transformer", x.getManager(), IValue.from((PtNDArray) x), IValue.from((PtNDArray) mask), ws, h, quick, mode);
+    return layers("transformer", x, mask, null, weights, heads, activation, products);
   }
 
   /**
@@ -252,19 +246,27 @@ public final class InferenceKernels implements AutoCloseable {
    * @param mask additive [length, length] attention mask, or null
    */
   NDArray transformerAt(NDArray x, NDArray mask, long[] pick, List<NDArray> weights, int heads, Activation activation, Products products) {
-    NDManager m = x.getManager();
-    try (NDArray p = m.create(pick)) {
-      IValue in = IValue.from((PtNDArray) x);
-      IValue at = IValue.from((PtNDArray) p);
-      IValue ws = IValue.listFrom(weights.toArray(new PtNDArray[0]));
-      IValue h = IValue.from((long) heads);
-      IValue quick = IValue.from(activation == Activation.QUICK_GELU);
-      IValue mode = IValue.from((long) products.code);
-      if (mask == null) {
-        return module.run("transformer_at_unmasked", m, in, at, ws, h, quick, mode);
-      }
-      return module.run("transformer_at", m, in, IValue.from((PtNDArray) mask), at, ws, h, quick, mode);
+    try (NDArray p = x.getManager().create(pick)) {
+      return layers("transformer_at", x, mask, p, weights, heads, activation, products);
     }
+  }
+
+  /** Runs {@code method} (or, without a mask, {@code method_unmasked}): x, the mask, {@code pick} if any, then the layers' arguments. */
+  private NDArray layers(
+      String method, NDArray x, NDArray mask, NDArray pick, List<NDArray> weights, int heads, Activation activation, Products products) {
+    List<IValue> in = new java.util.ArrayList<>();
+    in.add(IValue.from((PtNDArray) x));
+    if (mask != null) {
+      in.add(IValue.from((PtNDArray) mask));
+    }
+    if (pick != null) {
+      in.add(IValue.from((PtNDArray) pick));
+    }
+    in.add(IValue.listFrom(weights.toArray(new PtNDArray[0])));
+    in.add(IValue.from((long) heads));
+    in.add(IValue.from(activation == Activation.QUICK_GELU));
+    in.add(IValue.from((long) products.code));
+    return module.run(mask == null ? method + "_unmasked" : method, x.getManager(), in.toArray(new IValue[0]));
   }
 
   /**
