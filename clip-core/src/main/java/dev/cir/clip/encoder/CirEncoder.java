@@ -9,6 +9,7 @@ import dev.cir.clip.image.ImageDecoder;
 import dev.cir.clip.image.ImagePreprocessor;
 import dev.cir.clip.image.ImageTransform;
 import dev.cir.clip.image.InvalidImageException;
+import dev.cir.clip.model.Bf16Kernels;
 import dev.cir.clip.model.ClipConfig;
 import dev.cir.clip.model.ClipModel;
 import dev.cir.clip.model.Combiner;
@@ -81,10 +82,13 @@ public final class CirEncoder implements AutoCloseable {
     }
     this.decoders = ImageBatches.decodeThreads();
     this.precision = options.precision();
-    if (precision == Precision.BF16 && !towers.device().isGpu() && !Precision.cpuHasNativeBf16()) {
+    if (towers.bf16Emulated()) {
       LOG.warn(
-          "precision bf16 on a CPU without AVX512-BF16 or AMX: PyTorch converts bfloat16 to float32 inside its kernels,"
-              + " so the features are bf16's but the speed is rarely better than float32's (precision=float32 is exact)");
+          "precision bf16 {}: its products run emulated, float32 kernels on operands rounded to bfloat16 (bf16's"
+              + " numbers at about float32's speed, not faster; precision=float32 is exact and as fast)",
+          "emulated".equals(System.getProperty(Bf16Kernels.KERNELS_PROPERTY, "").trim())
+              ? "with " + Bf16Kernels.KERNELS_PROPERTY + "=emulated"
+              : "on a CPU without AVX512-BF16 or AMX");
     }
   }
 
@@ -141,6 +145,14 @@ public final class CirEncoder implements AutoCloseable {
   }
 
   /** The arithmetic of this encoder's passes: float32 (exact) or bf16. */
+  /**
+   * Whether this encoder's bf16 products run emulated: float32 kernels on operands rounded to
+   * bfloat16, on a CPU without native bfloat16 ({@link Bf16Kernels}); false in float32.
+   */
+  public boolean bf16Emulated() {
+    return towers.bf16Emulated();
+  }
+
   public Precision precision() {
     return precision;
   }

@@ -72,11 +72,15 @@ final class Towers implements AutoCloseable {
         inv = Model.newInstance("inversion", device, "PyTorch");
         inv.setBlock(new ZeroShotQuery(clipBlock.text(), inversionLoader.apply(inv.getNDManager())));
       }
+      if (options.precision() == Precision.BF16) {
+        // native bfloat16 kernels where the CPU has them, else the same numbers on float32 kernels
+        kernels = Bf16Kernels.load(clip.getNDManager());
+      }
       if (options.fusedPasses() && !device.isGpu()
-          && (options.precision() == Precision.FLOAT32 || Precision.cpuHasNativeBf16())) {
+          && (kernels == null || kernels.emulated() || Precision.cpuHasNativeBf16())) {
         try {
           fast = InferenceKernels.load(clip.getNDManager());
-          clipBlock.useInferenceKernels(fast, options.precision());
+          clipBlock.useInferenceKernels(fast, options.precision(), kernels != null && kernels.emulated());
           if (comb != null && options.precision() == Precision.FLOAT32) {
             ((Combiner) comb.getBlock()).usePackedLinears(fast);
           }
@@ -85,8 +89,7 @@ final class Towers implements AutoCloseable {
           LOG.warn("fused passes are not available in this PyTorch build, running operation by operation: {}", e.toString());
         }
       }
-      if (options.precision() == Precision.BF16) {
-        kernels = Bf16Kernels.load(clip.getNDManager());
+      if (kernels != null) {
         for (Model m : new Model[] {clip, comb, inv}) {
           if (m != null) {
             ((ClipBlock) m.getBlock()).useBf16(kernels);
@@ -125,6 +128,11 @@ final class Towers implements AutoCloseable {
   /** Runs {@code batches} through {@code tower}, the results in order. */
   <R> float[][] run(MicroBatcher.Tower<R> tower, List<List<R>> batches, int rows) {
     return PassSizes.concat(passes.runAll(tower, batches), rows);
+  }
+
+  /** Whether bf16's products run emulated on float32 kernels ({@link Bf16Kernels#emulated()}); false in float32. */
+  boolean bf16Emulated() {
+    return bf16 != null && bf16.emulated();
   }
 
   /** Whether the passes run through {@link InferenceKernels} (else operation by operation). */

@@ -18,6 +18,15 @@ import ai.djl.pytorch.jni.IValue;
  * torch.jit.load} reads, with no weights of its own: the casts happen inside them, and DJL only
  * ever sees float32 results and opaque handles to the bfloat16 weights.
  *
+ * <p>Two sets of kernels give the same numbers. Where the CPU multiplies bfloat16 natively
+ * (AVX512-BF16, AMX) or on a GPU, the operands are bfloat16 tensors and PyTorch's bfloat16 kernels
+ * run. Elsewhere those kernels are PyTorch's generic ones, several times slower than float32 (on
+ * an AVX2 CPU a 512³ product ran at 1.3 GFLOP/s against float32's 139), so the products run
+ * <em>emulated</em> instead: the float32 kernels on operands rounded to bfloat16, the result rounded
+ * to bfloat16 again. A product of two bfloat16 values is exact in float32 and both accumulate in
+ * float32, so the two differ only by the order of the accumulation (tested). The system property
+ * {@value #KERNELS_PROPERTY} ({@code native} or {@code emulated}) overrides the choice.
+ *
  * <p>Calls are thread-safe (a TorchScript method keeps no state between calls).
  */
 public final class Bf16Kernels implements AutoCloseable {
@@ -60,23 +69,100 @@ public final class Bf16Kernels implements AutoCloseable {
           "    return torch.to(_0, " + FLOAT32 + ")",
           "");
 
-  private final TorchScriptModule module;
+  /** The same methods with float32 kernels on operands rounded to bfloat16 (float32 tensors holding bfloat16 values). */
+  static final String EMULATED_SOURCE =
+      String.join(
+          "\n",
+          "class Bf16Kernels(Module):",
+          "  __parameters__ = []",
+          "  __buffers__ = []",
+          "  training : bool",
+          "  def forward(self: __torch__.Bf16Kernels,",
+          "    x: Tensor) -> Tensor:",
+          "    return " + rounded("x"),
+          "  def linear(self: __torch__.Bf16Kernels,",
+          "    x: Tensor,",
+          "    w: Tensor,",
+          "    b: Tensor) -> Tensor:",
+          "    return " + rounded("torch.linear(" + rounded("x") + ", w, b)"),
+          "  def linear_no_bias(self: __torch__.Bf16Kernels,",
+          "    x: Tensor,",
+          "    w: Tensor) -> Tensor:",
+          "    return " + rounded("torch.linear(" + rounded("x") + ", w)"),
+          "  def matmul(self: __torch__.Bf16Kernels,",
+          "    x: Tensor,",
+          "    w: Tensor) -> Tensor:",
+          "    return " + rounded("torch.matmul(" + rounded("x") + ", w)"),
+          "  def conv2d(self: __torch__.Bf16Kernels,",
+          "    x: Tensor,",
+          "    w: Tensor,",
+          "    stride: List[int],",
+          "    padding: List[int]) -> Tensor:",
+          "    return " + rounded("torch.conv2d(" + rounded("x") + ", w, None, stride, padding, [1, 1], 1)"),
+          "");
 
-  private Bf16Kernels(TorchScriptModule module) {
-    this.module = module;
+  /** The system property that picks the kernels: {@code native} or {@code emulated} (default: by the device and the CPU). */
+  public static final String KERNELS_PROPERTY = "cir.bf16.kernels";
+
+  /** TorchScript: {@code expr} rounded to bfloat16 (nearest, ties to even), as float32. */
+  static String rounded(String expr) {
+    return "torch.to(torch.to(" + expr + ", " + BFLOAT16 + "), " + FLOAT32 + ")";
   }
 
-  /** Loads the kernels' module into {@code manager} (a PyTorch engine manager). */
-  public static Bf16Kernels load(NDManager manager) {
-    if (!(manager instanceof PtNDManager)) {
-      throw new IllegalArgumentException("bf16 needs DJL's PyTorch engine, not " + manager.getEngine().getEngineName());
-    }
-    return new Bf16Kernels(TorchScriptModule.load(manager, "Bf16Kernels", SOURCE));
+  private final TorchScriptModule module;
+  private final boolean emulated;
+
+  private Bf16Kernels(TorchScriptModule module, boolean emulated) {
+    this.module = module;
+    this.emulated = emulated;
   }
 
   /**
-   * A bfloat16 copy of {@code x} (rounded to nearest, ties to even), in {@code x}'s manager. DJL
-   * reports its data type as unknown; pass it only to this class's methods.
+   * Loads the kernels' module into {@code manager} (a PyTorch engine manager): native on a GPU and
+   * where the CPU multiplies bfloat16 natively, emulated elsewhere, unless {@value
+   * #KERNELS_PROPERTY} says otherwise.
+   */
+  public static Bf16Kernels load(NDManager manager) {
+    return load(manager, emulatedOn(manager.getDevice().isGpu()));
+  }
+
+  /** Loads the native ({@code emulated} false) or the emulated kernels into {@code manager}. */
+  public static Bf16Kernels load(NDManager manager, boolean emulated) {
+    if (!(manager instanceof PtNDManager)) {
+      throw new IllegalArgumentException("bf16 needs DJL's PyTorch engine, not " + manager.getEngine().getEngineName());
+    }
+    return new Bf16Kernels(TorchScriptModule.load(manager, "Bf16Kernels", emulated ? EMULATED_SOURCE : SOURCE), emulated);
+  }
+
+  /**
+   * Whether bf16 products run emulated by default: on a CPU without native bfloat16, or as
+   * {@value #KERNELS_PROPERTY} says.
+   *
+   * @throws IllegalArgumentException for a value of the property other than native and emulated
+   */
+  public static boolean emulatedOn(boolean gpu) {
+    String v = System.getProperty(KERNELS_PROPERTY, "").trim();
+    switch (v) {
+      case "":
+        return !gpu && !Precision.cpuHasNativeBf16();
+      case "native":
+        return false;
+      case "emulated":
+        return true;
+      default:
+        throw new IllegalArgumentException("unknown " + KERNELS_PROPERTY + " '" + v + "'; use native or emulated");
+    }
+  }
+
+  /** Whether these are the emulated kernels (float32 kernels on operands rounded to bfloat16). */
+  public boolean emulated() {
+    return emulated;
+  }
+
+  /**
+   * A bfloat16 copy of {@code x} (rounded to nearest, ties to even), in {@code x}'s manager: a
+   * bfloat16 tensor, whose data type DJL reports as unknown (pass it only to this class's
+   * methods), or with the emulated kernels a float32 tensor of the rounded values.
    */
   public NDArray toBf16(NDArray x) {
     return call("forward", x);

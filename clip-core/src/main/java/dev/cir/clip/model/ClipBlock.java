@@ -2,6 +2,7 @@ package dev.cir.clip.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
@@ -185,7 +186,8 @@ public abstract class ClipBlock extends AbstractBlock {
     total += inferenceCopyBytes();
     for (NDArray copy : bf16Copies.values()) {
       if (seen.add(copy)) {
-        total += copy.size() * 2; // bfloat16
+        // bfloat16, or float32 for the emulated kernels' rounded copies
+        total += copy.size() * (copy.getDataType() == DataType.FLOAT32 ? Float.BYTES : 2);
       }
     }
     for (ClipBlock c : ownChildren.values()) {

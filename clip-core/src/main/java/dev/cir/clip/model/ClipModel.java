@@ -70,12 +70,16 @@ public final class ClipModel extends ClipBlock {
    * are large products already) and both on prepacked bfloat16 copies in bf16. A ResNet image
    * tower runs as before. Inference only: the copies do not follow later changes of the weights.
    * Call before {@link #useBf16}, which then copies nothing for the fused layers.
+   *
+   * @param emulatedBf16 in bf16, whether its products run emulated on float32 kernels (a CPU
+   *     without native bfloat16, {@link Bf16Kernels#emulated()})
    */
-  public void useInferenceKernels(InferenceKernels kernels, Precision precision) {
-    boolean bf16 = precision == Precision.BF16;
-    text.transformer().useInferenceKernels(kernels, bf16 ? InferenceKernels.Products.BF16_PACKED : InferenceKernels.Products.FLOAT32_PACKED);
+  public void useInferenceKernels(InferenceKernels kernels, Precision precision, boolean emulatedBf16) {
+    InferenceKernels.Products bf16 = emulatedBf16 ? InferenceKernels.Products.BF16_EMULATED : InferenceKernels.Products.BF16_PACKED;
+    boolean low = precision == Precision.BF16;
+    text.transformer().useInferenceKernels(kernels, low ? bf16 : InferenceKernels.Products.FLOAT32_PACKED);
     if (visual instanceof VisionTransformer vit) {
-      vit.transformer().useInferenceKernels(kernels, bf16 ? InferenceKernels.Products.BF16_PACKED : InferenceKernels.Products.FLOAT32);
+      vit.transformer().useInferenceKernels(kernels, low ? bf16 : InferenceKernels.Products.FLOAT32);
     }
   }
 

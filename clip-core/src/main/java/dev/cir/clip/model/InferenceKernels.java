@@ -31,7 +31,13 @@ public final class InferenceKernels implements AutoCloseable {
     /** oneDNN on float32 weights it has laid out beforehand (a copy of each weight matrix). */
     FLOAT32_PACKED(1),
     /** oneDNN on bfloat16 copies it has laid out beforehand; inputs rounded to bfloat16, results float32. */
-    BF16_PACKED(2);
+    BF16_PACKED(2),
+    /**
+     * {@link #BF16_PACKED}'s numbers on float32 kernels, for CPUs without native bfloat16: oneDNN on
+     * float32 copies of the weights rounded to bfloat16 and laid out beforehand, inputs and results
+     * rounded to bfloat16 (see {@link Bf16Kernels}).
+     */
+    BF16_EMULATED(3);
 
     final int code;
 
@@ -62,6 +68,12 @@ public final class InferenceKernels implements AutoCloseable {
           "  def to_bf16(self: __torch__.InferenceKernels,",
           "    x: Tensor) -> Tensor:",
           "    return torch.to(x, " + BFLOAT16 + ")",
+          "  def pack_rounded(self: __torch__.InferenceKernels,",
+          "    w: Tensor) -> Tensor:",
+          "    return ops.mkldnn._reorder_linear_weight(" + Bf16Kernels.rounded("w") + ", None)",
+          "  def rounded(self: __torch__.InferenceKernels,",
+          "    x: Tensor) -> Tensor:",
+          "    return " + Bf16Kernels.rounded("x"),
           "  def linear(self: __torch__.InferenceKernels,",
           "    x: Tensor,",
           "    w: Tensor,",
@@ -83,9 +95,12 @@ public final class InferenceKernels implements AutoCloseable {
           "      _0 = torch.linear(x, w, b)",
           "    elif torch.eq(mode, 1):",
           "      _0 = ops.mkldnn._linear_pointwise(x, w, b, \"none\", " + NO_SCALARS + ", \"\")",
-          "    else:",
+          "    elif torch.eq(mode, 2):",
           "      _1 = ops.mkldnn._linear_pointwise(torch.to(x, " + BFLOAT16 + "), w, b, \"none\", " + NO_SCALARS + ", \"\")",
           "      _0 = torch.to(_1, " + FLOAT32 + ")",
+          "    else:",
+          "      _1 = ops.mkldnn._linear_pointwise(" + Bf16Kernels.rounded("x") + ", w, b, \"none\", " + NO_SCALARS + ", \"\")",
+          "      _0 = " + Bf16Kernels.rounded("_1"),
           "    return _0",
           "  def layers(self: __torch__.InferenceKernels,",
           "    x: Tensor,",
@@ -219,6 +234,16 @@ public final class InferenceKernels implements AutoCloseable {
   /** A plain bfloat16 copy of {@code x} (a bias of {@link Products#BF16_PACKED}); opaque to DJL. */
   NDArray toBf16(NDArray x) {
     return module.call("to_bf16", x);
+  }
+
+  /** A float32 copy of {@code w} [out, in] rounded to bfloat16 and laid out for oneDNN ({@link Products#BF16_EMULATED}); opaque to DJL. */
+  NDArray packRounded(NDArray w) {
+    return module.call("pack_rounded", w);
+  }
+
+  /** A float32 copy of {@code x} rounded to bfloat16 (a bias of {@link Products#BF16_EMULATED}). */
+  NDArray rounded(NDArray x) {
+    return module.call("rounded", x);
   }
 
   /** x·Wᵀ + b with {@code packed} = {@link #pack}(W) when x has two rows or more, W itself for one. */

@@ -75,6 +75,7 @@ public final class ResidualAttentionBlock extends ClipBlock {
       case FLOAT32 -> 0;
       case FLOAT32_PACKED -> matrices * Float.BYTES;
       case BF16_PACKED -> (matrices + biases) * 2;
+      case BF16_EMULATED -> (matrices + biases) * Float.BYTES;
     };
   }
 
@@ -91,6 +92,10 @@ public final class ResidualAttentionBlock extends ClipBlock {
       case BF16_PACKED -> {
         out.add(k.packBf16(w));
         out.add(k.toBf16(b));
+      }
+      case BF16_EMULATED -> {
+        out.add(k.packRounded(w));
+        out.add(k.rounded(b));
       }
     }
   }

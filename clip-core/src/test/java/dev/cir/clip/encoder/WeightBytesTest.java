@@ -7,6 +7,7 @@ import dev.cir.clip.bundle.BundleManifest;
 import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.clip.io.SafeTensors;
 import dev.cir.clip.io.Tensor;
+import dev.cir.clip.model.Bf16Kernels;
 import dev.cir.clip.model.Precision;
 import dev.cir.clip.testing.TestBundles;
 import java.io.IOException;
@@ -74,11 +75,26 @@ class WeightBytesTest {
       fused = e.weightBytes();
     }
     assertEquals(files + 4 * prepackedValues(bundle), fused, "fused passes add a float32 copy of the text layers' and the Combiner's matrices");
-    long bf16;
+    long nativeCopies = bf16Bytes(bundle, options, "native") - exact;
+    assertTrue(
+        nativeCopies > 0 && nativeCopies <= exact / 2, "bfloat16 copies of some of the weights at 2 bytes each: " + nativeCopies + " of " + exact);
+    long emulatedCopies = bf16Bytes(bundle, options, "emulated") - exact;
+    assertEquals(2 * nativeCopies, emulatedCopies, "the emulated kernels copy the same weights, rounded, at 4 bytes each");
+  }
+
+  /** The weight bytes of the bundle in bf16 with the kernels {@code kernels} (native or emulated). */
+  private static long bf16Bytes(ModelBundle bundle, EncoderOptions options, String kernels) throws Exception {
+    String before = System.getProperty(Bf16Kernels.KERNELS_PROPERTY);
+    System.setProperty(Bf16Kernels.KERNELS_PROPERTY, kernels);
     try (CirEncoder e = CirEncoder.open(ModelBundle.open(bundle.dir()), options.withPrecision(Precision.BF16))) {
-      bf16 = e.weightBytes();
+      assertEquals(kernels.equals("emulated"), e.bf16Emulated());
+      return e.weightBytes();
+    } finally {
+      if (before == null) {
+        System.clearProperty(Bf16Kernels.KERNELS_PROPERTY);
+      } else {
+        System.setProperty(Bf16Kernels.KERNELS_PROPERTY, before);
+      }
     }
-    long copies = bf16 - exact;
-    assertTrue(copies > 0 && copies <= exact / 2, "bfloat16 copies of some of the weights at 2 bytes each: " + copies + " of " + exact);
   }
 }

@@ -13,11 +13,13 @@ import ai.djl.ndarray.types.Shape;
 import dev.cir.clip.encoder.Engines;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The bfloat16 kernels against the same products computed here in double precision from operands
- * rounded to bfloat16 by hand (round to nearest, ties to even): they may differ only by the
- * kernel's float32 accumulation and the rounding of the result to bfloat16.
+ * The bfloat16 kernels, native and emulated, against the same products computed here in double
+ * precision from operands rounded to bfloat16 by hand (round to nearest, ties to even): they may
+ * differ only by the kernel's float32 accumulation and the rounding of the result to bfloat16.
  */
 class Bf16KernelsTest {
   /** float → bfloat16 → float, round to nearest even (no NaNs here). */
@@ -50,8 +52,9 @@ class Bf16KernelsTest {
     assertEquals(1.015625f, bf16(1.01171875f)); // a tie to the even one above
   }
 
-  @Test
-  void linearMatMulAndConvolutionAgreeWithTheirDefinitionOnBfloat16Operands() throws Exception {
+  @ParameterizedTest(name = "emulated {0}")
+  @ValueSource(booleans = {false, true})
+  void linearMatMulAndConvolutionAgreeWithTheirDefinitionOnBfloat16Operands(boolean emulated) throws Exception {
     Random r = new Random(3);
     int rows = 5, in = 96, out = 40;
     float[] x = random(r, rows * in);
@@ -59,11 +62,20 @@ class Bf16KernelsTest {
     float[] b = random(r, out);
     try (NDManager m = Engines.pytorch().newBaseManager();
         AutoCloseable noGrad = Engines.noGrad();
-        Bf16Kernels k = Bf16Kernels.load(m)) {
+        Bf16Kernels k = Bf16Kernels.load(m, emulated)) {
+      assertEquals(emulated, k.emulated());
       NDArray xs = m.create(x, new Shape(rows, in));
       NDArray w16 = k.toBf16(m.create(w, new Shape(out, in)));
       NDArray b16 = k.toBf16(m.create(b, new Shape(out)));
-      assertFalse(w16.getDataType() == DataType.FLOAT32, "the copy is not float32");
+      if (emulated) {
+        assertEquals(DataType.FLOAT32, w16.getDataType(), "the emulated kernels' copy is float32");
+        float[] rounded = w16.toFloatArray();
+        for (int i = 0; i < w.length; i++) {
+          assertEquals(bf16(w[i]), rounded[i], "the copy holds the weight rounded to bfloat16 [" + i + "]");
+        }
+      } else {
+        assertFalse(w16.getDataType() == DataType.FLOAT32, "the copy is not float32");
+      }
       NDArray y = k.linear(xs, w16, b16);
       NDArray y0 = k.linear(xs, w16, null);
       assertEquals(DataType.FLOAT32, y.getDataType());
@@ -131,11 +143,12 @@ class Bf16KernelsTest {
     }
   }
 
-  @Test
-  void aLayerSwitchedToBf16StaysCloseToItsFloat32Self() throws Exception {
+  @ParameterizedTest(name = "emulated {0}")
+  @ValueSource(booleans = {false, true})
+  void aLayerSwitchedToBf16StaysCloseToItsFloat32Self(boolean emulated) throws Exception {
     try (NDManager m = Engines.pytorch().newBaseManager();
         AutoCloseable noGrad = Engines.noGrad();
-        Bf16Kernels k = Bf16Kernels.load(m)) {
+        Bf16Kernels k = Bf16Kernels.load(m, emulated)) {
       Linear layer = new Linear(new RandomWeights(m), "", 64, 32);
       NDArray x = m.randomNormal(new Shape(7, 64));
       ai.djl.training.ParameterStore ps = new ai.djl.training.ParameterStore(m, false);
@@ -157,6 +170,30 @@ class Bf16KernelsTest {
       assertEquals(Precision.FLOAT32, Precision.parse(null));
       assertTrue(Precision.cpuFlagsHaveBf16("fpu avx512f amx_bf16 amx_tile"));
       assertFalse(Precision.cpuFlagsHaveBf16("fpu avx512f avx512_vnni"));
+    }
+  }
+
+  @Test
+  void theKernelsAreNativeWhereTheCpuHasBfloat16OrOnAGpuAndThePropertyOverrides() {
+    String before = System.getProperty(Bf16Kernels.KERNELS_PROPERTY);
+    try {
+      System.clearProperty(Bf16Kernels.KERNELS_PROPERTY);
+      assertEquals(!Precision.cpuHasNativeBf16(), Bf16Kernels.emulatedOn(false));
+      assertFalse(Bf16Kernels.emulatedOn(true), "a GPU multiplies bfloat16");
+      System.setProperty(Bf16Kernels.KERNELS_PROPERTY, "emulated");
+      assertTrue(Bf16Kernels.emulatedOn(false));
+      assertTrue(Bf16Kernels.emulatedOn(true));
+      System.setProperty(Bf16Kernels.KERNELS_PROPERTY, "native");
+      assertFalse(Bf16Kernels.emulatedOn(false));
+      System.setProperty(Bf16Kernels.KERNELS_PROPERTY, "fast");
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Bf16Kernels.emulatedOn(false));
+      assertTrue(e.getMessage().contains("'fast'") && e.getMessage().contains("native or emulated"), e.getMessage());
+    } finally {
+      if (before == null) {
+        System.clearProperty(Bf16Kernels.KERNELS_PROPERTY);
+      } else {
+        System.setProperty(Bf16Kernels.KERNELS_PROPERTY, before);
+      }
     }
   }
 }

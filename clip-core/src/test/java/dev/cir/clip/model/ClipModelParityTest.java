@@ -67,7 +67,7 @@ class ClipModelParityTest {
       ClipModel clip = ClipModel.fromStateDict(weights, config, m);
       InferenceKernels kernels = fused ? InferenceKernels.load(m) : null;
       if (fused) {
-        clip.useInferenceKernels(kernels, Precision.FLOAT32);
+        clip.useInferenceKernels(kernels, Precision.FLOAT32, false);
         assertEquals(InferenceKernels.Products.FLOAT32_PACKED, clip.text().transformer().inferenceProducts());
       }
       ParameterStore ps = new ParameterStore(m, false);

@@ -287,6 +287,9 @@ public class CirQParserPlugin extends QParserPlugin implements ResourceLoaderAwa
               for (Map.Entry<String, CirModel> b : loaded.entrySet()) {
                 map.put(b.getKey() + ".weightBytes", b.getValue().weightBytes());
                 map.put(b.getKey() + ".passes", b.getValue().encoder().fusedPasses() ? "fused" : "ops");
+                if (b.getValue().encoder().precision() == dev.cir.clip.model.Precision.BF16) {
+                  map.put(b.getKey() + ".bf16Kernels", b.getValue().encoder().bf16Emulated() ? "emulated" : "native");
+                }
                 map.put(b.getKey() + ".imageTower", b.getValue().imageFingerprint());
                 for (BatchStats s : b.getValue().encoder().batchStats()) {
                   String k = b.getKey() + "." + s.tower() + ".";

@@ -1,6 +1,7 @@
 package dev.cir.solr.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,6 +64,9 @@ class CirModelRegistryTest {
       assertEquals(2, registry.loadedCount());
       assertEquals(dev.cir.clip.model.Precision.FLOAT32, a.encoder().precision());
       assertEquals(dev.cir.clip.model.Precision.BF16, b.encoder().precision());
+      // native bfloat16 kernels where the CPU has them, the emulated ones elsewhere (the metrics' bf16Kernels)
+      assertEquals(dev.cir.clip.model.Bf16Kernels.emulatedOn(false), b.encoder().bf16Emulated());
+      assertFalse(a.encoder().bf16Emulated(), "float32 emulates nothing");
       float[] x = a.encoder().encodeText("w3 w4 w5");
       float[] y = b.encoder().encodeText("w3 w4 w5");
       double ab = 0, aa = 0, bb = 0;
