@@ -95,6 +95,10 @@ final class Towers implements AutoCloseable {
             ((ClipBlock) m.getBlock()).useBf16(kernels);
           }
         }
+        if (kernels.emulated() && fast != null && comb != null) {
+          // the Combiner's layers on prepacked copies of their rounded weights, as in float32
+          ((Combiner) comb.getBlock()).usePackedLinears(fast);
+        }
       }
       batcher = new MicroBatcher("encoder", options.predictors(), options.threadsPerPass());
       this.passes = batcher;

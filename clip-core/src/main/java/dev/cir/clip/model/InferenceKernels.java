@@ -86,6 +86,13 @@ public final class InferenceKernels implements AutoCloseable {
           "    else:",
           "      _0 = ops.mkldnn._linear_pointwise(x, packed, b, \"none\", " + NO_SCALARS + ", \"\")",
           "    return _0",
+          "  def linear_rounded(self: __torch__.InferenceKernels,",
+          "    x: Tensor,",
+          "    w: Tensor,",
+          "    packed: Tensor,",
+          "    b: Tensor) -> Tensor:",
+          // linear's products on operands rounded to bfloat16 (w, packed and b are already), the result rounded too
+          "    return " + Bf16Kernels.rounded("self.linear(" + Bf16Kernels.rounded("x") + ", w, packed, b)"),
           "  def product(self: __torch__.InferenceKernels,",
           "    x: Tensor,",
           "    w: Tensor,",
@@ -249,6 +256,15 @@ public final class InferenceKernels implements AutoCloseable {
   /** x·Wᵀ + b with {@code packed} = {@link #pack}(W) when x has two rows or more, W itself for one. */
   NDArray linear(NDArray x, NDArray w, NDArray packed, NDArray b) {
     return module.call("linear", x, w, packed, b);
+  }
+
+  /**
+   * {@link #linear} with bf16's rounding ({@link Bf16Kernels}' emulated kernels): x rounded to
+   * bfloat16, {@code w} and {@code b} already rounded, {@code packed} = {@link #pack}(w), the
+   * result rounded to bfloat16.
+   */
+  NDArray linearRounded(NDArray x, NDArray w, NDArray packed, NDArray b) {
+    return module.call("linear_rounded", x, w, packed, b);
   }
 
   /**

@@ -36,13 +36,16 @@ public final class Linear extends ClipBlock {
   /**
    * Makes inference ({@code training} false) run this layer through {@code kernels} on a copy of
    * the weight that oneDNN has laid out for its kernels (float32; inference only: the copy does not
-   * follow later changes of the weight). A layer without a bias, or in bf16, stays as it is.
+   * follow later changes of the weight). In bf16 on the emulated kernels ({@link
+   * Bf16Kernels#emulated()}; call after {@link #useBf16}) the copy is of the rounded weight and the
+   * products keep bf16's rounding. A layer without a bias, or on native bf16 kernels, stays as it is.
    */
   public synchronized void usePacked(InferenceKernels kernels) {
-    if (bias == null || bf16() != null || packedKernels == kernels) {
+    Bf16Kernels k = bf16();
+    if (bias == null || (k != null && !k.emulated()) || packedKernels == kernels) {
       return;
     }
-    packedWeight = kernels.pack(weight.getArray());
+    packedWeight = kernels.pack(k == null ? weight.getArray() : bf16Copy(weight));
     packedKernels = kernels;
   }
 
@@ -59,10 +62,12 @@ public final class Linear extends ClipBlock {
   @Override
   public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
     Bf16Kernels k = bf16();
-    if (k != null) {
-      return k.linear(x, bf16Copy(weight), bf16Copy(bias));
-    }
     InferenceKernels packed = packedKernels;
+    if (k != null) {
+      return packed != null
+          ? packed.linearRounded(x, bf16Copy(weight), packedWeight, bf16Copy(bias))
+          : k.linear(x, bf16Copy(weight), bf16Copy(bias));
+    }
     if (packed != null && !training) {
       return packed.linear(x, weight.getArray(), packedWeight, bias.getArray());
     }

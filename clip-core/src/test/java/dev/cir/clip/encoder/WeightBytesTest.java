@@ -34,6 +34,17 @@ class WeightBytesTest {
     }
   }
 
+  /** Values of the Combiner's weight matrices (each prepacked in fused float32 passes). */
+  static long combinerMatrixValues(ModelBundle bundle) {
+    long n = 0;
+    for (Map.Entry<String, Tensor> e : SafeTensors.read(bundle.dir().resolve(BundleManifest.COMBINER_FILE)).tensors().entrySet()) {
+      if (e.getKey().endsWith(".weight")) {
+        n += e.getValue().numel();
+      }
+    }
+    return n;
+  }
+
   /** Values of the matrices that fused float32 passes prepack: the text transformer's four a layer, every Combiner weight. */
   static long prepackedValues(ModelBundle bundle) {
     long n = 0;
@@ -79,7 +90,10 @@ class WeightBytesTest {
     assertTrue(
         nativeCopies > 0 && nativeCopies <= exact / 2, "bfloat16 copies of some of the weights at 2 bytes each: " + nativeCopies + " of " + exact);
     long emulatedCopies = bf16Bytes(bundle, options, "emulated") - exact;
-    assertEquals(2 * nativeCopies, emulatedCopies, "the emulated kernels copy the same weights, rounded, at 4 bytes each");
+    assertEquals(
+        2 * nativeCopies + 4 * combinerMatrixValues(bundle),
+        emulatedCopies,
+        "the emulated kernels copy the same weights, rounded, at 4 bytes each, and prepack the Combiner's as float32 does");
   }
 
   /** The weight bytes of the bundle in bf16 with the kernels {@code kernels} (native or emulated). */
