@@ -403,6 +403,12 @@ public final class LoadBenchmark {
                 + " the shared machine's drift falls on all of them alike", s.sliceSeconds())
             : s.sliceSeconds() > 0 ? ", the settings' Solrs (all started first) one after another at each client count" : ", each Solr's rows in one go, one Solr after another",
         s.warmupSeconds(), 100 * JIT_SETTLED, s.warmupMaxSeconds(), warmups(runs)));
+    if (s.precisions().contains(Precision.BF16)) {
+      b.append(
+          dev.cir.clip.model.Bf16Kernels.emulatedOn(false)
+              ? "bf16 runs emulated here: the float32 kernels on operands rounded to bfloat16 (this CPU has no native bfloat16).\n\n"
+              : "bf16 runs on PyTorch's bfloat16 kernels (native bfloat16 on this CPU).\n\n");
+    }
     b.append("| precision | passes | maxBatch | clients | queries | errors | queries/s | share of the ceiling | p50 ms | p99 ms | text tower: mean batch | mean wait for a pass ms | mean pass ms | Combiner: mean batch | mean wait ms | mean pass ms | RSS first 10 s MiB | RSS last 10 s MiB | JIT compilers, share of the clock |\n");
     b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Run r : runs) {

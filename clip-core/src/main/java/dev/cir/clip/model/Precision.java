@@ -53,8 +53,8 @@ public enum Precision {
 
   /**
    * Whether this machine's CPU multiplies bfloat16 natively (AVX512-BF16 or AMX-BF16, read from
-   * /proc/cpuinfo). Without it PyTorch still runs bf16, converting to float32 inside its kernels,
-   * which is rarely faster than float32.
+   * /proc/cpuinfo). Without it PyTorch's bfloat16 kernels are generic code, far slower than
+   * float32's, and bf16 runs emulated on the float32 kernels instead ({@link Bf16Kernels}).
    */
   public static boolean cpuHasNativeBf16() {
     return cpuFlagsHaveBf16(cpuFlags());
