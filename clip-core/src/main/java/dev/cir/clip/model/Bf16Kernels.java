@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.IValue;
+import java.util.function.UnaryOperator;
 
 /**
  * The bfloat16 products of {@link Precision#BF16}: a linear layer, a product with a projection
@@ -34,72 +35,44 @@ public final class Bf16Kernels implements AutoCloseable {
   private static final int BFLOAT16 = 15;
   private static final int FLOAT32 = 6;
 
-  static final String SOURCE =
-      String.join(
-          "\n",
-          "class Bf16Kernels(Module):",
-          "  __parameters__ = []",
-          "  __buffers__ = []",
-          "  training : bool",
-          "  def forward(self: __torch__.Bf16Kernels,",
-          "    x: Tensor) -> Tensor:",
-          "    return torch.to(x, " + BFLOAT16 + ")",
-          "  def linear(self: __torch__.Bf16Kernels,",
-          "    x: Tensor,",
-          "    w: Tensor,",
-          "    b: Tensor) -> Tensor:",
-          "    _0 = torch.linear(torch.to(x, " + BFLOAT16 + "), w, b)",
-          "    return torch.to(_0, " + FLOAT32 + ")",
-          "  def linear_no_bias(self: __torch__.Bf16Kernels,",
-          "    x: Tensor,",
-          "    w: Tensor) -> Tensor:",
-          "    _0 = torch.linear(torch.to(x, " + BFLOAT16 + "), w)",
-          "    return torch.to(_0, " + FLOAT32 + ")",
-          "  def matmul(self: __torch__.Bf16Kernels,",
-          "    x: Tensor,",
-          "    w: Tensor) -> Tensor:",
-          "    _0 = torch.matmul(torch.to(x, " + BFLOAT16 + "), w)",
-          "    return torch.to(_0, " + FLOAT32 + ")",
-          "  def conv2d(self: __torch__.Bf16Kernels,",
-          "    x: Tensor,",
-          "    w: Tensor,",
-          "    stride: List[int],",
-          "    padding: List[int]) -> Tensor:",
-          "    _0 = torch.conv2d(torch.to(x, " + BFLOAT16 + "), w, None, stride, padding, [1, 1], 1)",
-          "    return torch.to(_0, " + FLOAT32 + ")",
-          "");
-
-  /** The same methods with float32 kernels on operands rounded to bfloat16 (float32 tensors holding bfloat16 values). */
-  static final String EMULATED_SOURCE =
-      String.join(
-          "\n",
-          "class Bf16Kernels(Module):",
-          "  __parameters__ = []",
-          "  __buffers__ = []",
-          "  training : bool",
-          "  def forward(self: __torch__.Bf16Kernels,",
-          "    x: Tensor) -> Tensor:",
-          "    return " + rounded("x"),
-          "  def linear(self: __torch__.Bf16Kernels,",
-          "    x: Tensor,",
-          "    w: Tensor,",
-          "    b: Tensor) -> Tensor:",
-          "    return " + rounded("torch.linear(" + rounded("x") + ", w, b)"),
-          "  def linear_no_bias(self: __torch__.Bf16Kernels,",
-          "    x: Tensor,",
-          "    w: Tensor) -> Tensor:",
-          "    return " + rounded("torch.linear(" + rounded("x") + ", w)"),
-          "  def matmul(self: __torch__.Bf16Kernels,",
-          "    x: Tensor,",
-          "    w: Tensor) -> Tensor:",
-          "    return " + rounded("torch.matmul(" + rounded("x") + ", w)"),
-          "  def conv2d(self: __torch__.Bf16Kernels,",
-          "    x: Tensor,",
-          "    w: Tensor,",
-          "    stride: List[int],",
-          "    padding: List[int]) -> Tensor:",
-          "    return " + rounded("torch.conv2d(" + rounded("x") + ", w, None, stride, padding, [1, 1], 1)"),
-          "");
+  /**
+   * The kernels' TorchScript source: each method casts its float32 input to the operand type,
+   * runs the product and casts the result back to float32. Native: the operands are bfloat16
+   * tensors. Emulated: float32 tensors holding bfloat16 values, the result rounded to bfloat16.
+   */
+  static String source(boolean emulated) {
+    UnaryOperator<String> operand = x -> emulated ? rounded(x) : "torch.to(" + x + ", " + BFLOAT16 + ")";
+    UnaryOperator<String> result = e -> emulated ? rounded(e) : "torch.to(" + e + ", " + FLOAT32 + ")";
+    return String.join(
+        "\n",
+        "class Bf16Kernels(Module):",
+        "  __parameters__ = []",
+        "  __buffers__ = []",
+        "  training : bool",
+        "  def forward(self: __torch__.Bf16Kernels,",
+        "    x: Tensor) -> Tensor:",
+        "    return " + operand.apply("x"),
+        "  def linear(self: __torch__.Bf16Kernels,",
+        "    x: Tensor,",
+        "    w: Tensor,",
+        "    b: Tensor) -> Tensor:",
+        "    return " + result.apply("torch.linear(" + operand.apply("x") + ", w, b)"),
+        "  def linear_no_bias(self: __torch__.Bf16Kernels,",
+        "    x: Tensor,",
+        "    w: Tensor) -> Tensor:",
+        "    return " + result.apply("torch.linear(" + operand.apply("x") + ", w)"),
+        "  def matmul(self: __torch__.Bf16Kernels,",
+        "    x: Tensor,",
+        "    w: Tensor) -> Tensor:",
+        "    return " + result.apply("torch.matmul(" + operand.apply("x") + ", w)"),
+        "  def conv2d(self: __torch__.Bf16Kernels,",
+        "    x: Tensor,",
+        "    w: Tensor,",
+        "    stride: List[int],",
+        "    padding: List[int]) -> Tensor:",
+        "    return " + result.apply("torch.conv2d(" + operand.apply("x") + ", w, None, stride, padding, [1, 1], 1)"),
+        "");
+  }
 
   /** The system property that picks the kernels: {@code native} or {@code emulated} (default: by the device and the CPU). */
   public static final String KERNELS_PROPERTY = "cir.bf16.kernels";
@@ -131,7 +104,7 @@ public final class Bf16Kernels implements AutoCloseable {
     if (!(manager instanceof PtNDManager)) {
       throw new IllegalArgumentException("bf16 needs DJL's PyTorch engine, not " + manager.getEngine().getEngineName());
     }
-    return new Bf16Kernels(TorchScriptModule.load(manager, "Bf16Kernels", emulated ? EMULATED_SOURCE : SOURCE), emulated);
+    return new Bf16Kernels(TorchScriptModule.load(manager, "Bf16Kernels", source(emulated)), emulated);
   }
 
   /**

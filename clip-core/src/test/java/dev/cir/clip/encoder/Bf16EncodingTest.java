@@ -7,6 +7,7 @@ import dev.cir.clip.bundle.ModelBundle;
 import dev.cir.clip.model.Bf16Kernels;
 import dev.cir.clip.model.Precision;
 import dev.cir.clip.testing.Fixtures;
+import dev.cir.clip.testing.SystemProperties;
 import dev.cir.clip.testing.TestBundles;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,8 +95,8 @@ class Bf16EncodingTest {
     }
     EncoderOptions base = EncoderOptions.defaults().withPredictors(1).withMaxBatch(4);
     float[][][] exact = features(bundle, base, images, captions);
-    float[][][] nativeKernels = withKernels("native", () -> features(bundle, base.withPrecision(Precision.BF16), images, captions));
-    float[][][] emulated = withKernels("emulated", () -> features(bundle, base.withPrecision(Precision.BF16), images, captions));
+    float[][][] nativeKernels = SystemProperties.with(Bf16Kernels.KERNELS_PROPERTY, "native", () -> features(bundle, base.withPrecision(Precision.BF16), images, captions));
+    float[][][] emulated = SystemProperties.with(Bf16Kernels.KERNELS_PROPERTY, "emulated", () -> features(bundle, base.withPrecision(Precision.BF16), images, captions));
     String[] kinds = {"image", "text", "Combiner", "zero-shot"};
     for (int kind = 0; kind < exact.length; kind++) {
       for (int i = 0; i < exact[kind].length; i++) {
@@ -104,20 +105,6 @@ class Bf16EncodingTest {
         String what = kinds[kind] + " " + i + ": 1 − cosine native/emulated " + apart + ", bf16/float32 " + fromExact;
         assertTrue(fromExact > 0, what);
         assertTrue(apart <= 1e-5 && apart < fromExact / 4, what);
-      }
-    }
-  }
-
-  private static float[][][] withKernels(String kernels, java.util.concurrent.Callable<float[][][]> run) throws Exception {
-    String before = System.getProperty(Bf16Kernels.KERNELS_PROPERTY);
-    System.setProperty(Bf16Kernels.KERNELS_PROPERTY, kernels);
-    try {
-      return run.call();
-    } finally {
-      if (before == null) {
-        System.clearProperty(Bf16Kernels.KERNELS_PROPERTY);
-      } else {
-        System.setProperty(Bf16Kernels.KERNELS_PROPERTY, before);
       }
     }
   }

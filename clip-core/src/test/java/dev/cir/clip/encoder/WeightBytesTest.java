@@ -9,6 +9,7 @@ import dev.cir.clip.io.SafeTensors;
 import dev.cir.clip.io.Tensor;
 import dev.cir.clip.model.Bf16Kernels;
 import dev.cir.clip.model.Precision;
+import dev.cir.clip.testing.SystemProperties;
 import dev.cir.clip.testing.TestBundles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -98,17 +99,14 @@ class WeightBytesTest {
 
   /** The weight bytes of the bundle in bf16 with the kernels {@code kernels} (native or emulated). */
   private static long bf16Bytes(ModelBundle bundle, EncoderOptions options, String kernels) throws Exception {
-    String before = System.getProperty(Bf16Kernels.KERNELS_PROPERTY);
-    System.setProperty(Bf16Kernels.KERNELS_PROPERTY, kernels);
-    try (CirEncoder e = CirEncoder.open(ModelBundle.open(bundle.dir()), options.withPrecision(Precision.BF16))) {
-      assertEquals(kernels.equals("emulated"), e.bf16Emulated());
-      return e.weightBytes();
-    } finally {
-      if (before == null) {
-        System.clearProperty(Bf16Kernels.KERNELS_PROPERTY);
-      } else {
-        System.setProperty(Bf16Kernels.KERNELS_PROPERTY, before);
-      }
-    }
+    return SystemProperties.with(
+        Bf16Kernels.KERNELS_PROPERTY,
+        kernels,
+        () -> {
+          try (CirEncoder e = CirEncoder.open(ModelBundle.open(bundle.dir()), options.withPrecision(Precision.BF16))) {
+            assertEquals(kernels.equals("emulated"), e.bf16Emulated());
+            return e.weightBytes();
+          }
+        });
   }
 }

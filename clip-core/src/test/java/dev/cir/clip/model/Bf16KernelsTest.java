@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.cir.clip.encoder.Engines;
+import dev.cir.clip.testing.SystemProperties;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -174,26 +175,26 @@ class Bf16KernelsTest {
   }
 
   @Test
-  void theKernelsAreNativeWhereTheCpuHasBfloat16OrOnAGpuAndThePropertyOverrides() {
-    String before = System.getProperty(Bf16Kernels.KERNELS_PROPERTY);
-    try {
-      System.clearProperty(Bf16Kernels.KERNELS_PROPERTY);
+  void theKernelsAreNativeWhereTheCpuHasBfloat16OrOnAGpuAndThePropertyOverrides() throws Exception {
+    String key = Bf16Kernels.KERNELS_PROPERTY;
+    SystemProperties.with(key, null, () -> {
       assertEquals(!Precision.cpuHasNativeBf16(), Bf16Kernels.emulatedOn(false));
       assertFalse(Bf16Kernels.emulatedOn(true), "a GPU multiplies bfloat16");
-      System.setProperty(Bf16Kernels.KERNELS_PROPERTY, "emulated");
+      return null;
+    });
+    SystemProperties.with(key, "emulated", () -> {
       assertTrue(Bf16Kernels.emulatedOn(false));
       assertTrue(Bf16Kernels.emulatedOn(true));
-      System.setProperty(Bf16Kernels.KERNELS_PROPERTY, "native");
+      return null;
+    });
+    SystemProperties.with(key, "native", () -> {
       assertFalse(Bf16Kernels.emulatedOn(false));
-      System.setProperty(Bf16Kernels.KERNELS_PROPERTY, "fast");
+      return null;
+    });
+    SystemProperties.with(key, "fast", () -> {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Bf16Kernels.emulatedOn(false));
       assertTrue(e.getMessage().contains("'fast'") && e.getMessage().contains("native or emulated"), e.getMessage());
-    } finally {
-      if (before == null) {
-        System.clearProperty(Bf16Kernels.KERNELS_PROPERTY);
-      } else {
-        System.setProperty(Bf16Kernels.KERNELS_PROPERTY, before);
-      }
-    }
+      return null;
+    });
   }
 }
