@@ -86,7 +86,8 @@ public final class CirEncoder implements AutoCloseable {
       LOG.warn(
           "precision bf16 {}: its products run emulated, float32 kernels on operands rounded to bfloat16 (bf16's"
               + " numbers at about float32's speed, not faster; precision=float32 is exact and as fast)",
-          "emulated".equals(System.getProperty(Bf16Kernels.KERNELS_PROPERTY, "").trim())
+          // emulated on a GPU or a CPU with native bfloat16 only because the property asks
+          Precision.cpuHasNativeBf16() || towers.device().isGpu()
               ? "with " + Bf16Kernels.KERNELS_PROPERTY + "=emulated"
               : "on a CPU without AVX512-BF16 or AMX");
     }

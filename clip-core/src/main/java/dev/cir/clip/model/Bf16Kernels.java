@@ -21,8 +21,8 @@ import java.util.function.UnaryOperator;
  *
  * <p>Two sets of kernels give the same numbers. Where the CPU multiplies bfloat16 natively
  * (AVX512-BF16, AMX) or on a GPU, the operands are bfloat16 tensors and PyTorch's bfloat16 kernels
- * run. Elsewhere those kernels are PyTorch's generic ones, several times slower than float32 (on
- * an AVX2 CPU a 512³ product ran at 1.3 GFLOP/s against float32's 139), so the products run
+ * run. Elsewhere those kernels are PyTorch's generic ones, at under 1% of float32's rate (the
+ * benchmarks guide; {@code cir bench encode --precision bf16} measures it), so the products run
  * <em>emulated</em> instead: the float32 kernels on operands rounded to bfloat16, the result rounded
  * to bfloat16 again. A product of two bfloat16 values is exact in float32 and both accumulate in
  * float32, so the two differ only by the order of the accumulation (tested). The system property
